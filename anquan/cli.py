@@ -1,0 +1,454 @@
+"""The `anquan` command line. It parses, calls the domain functions, and prints; nothing more."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Iterable, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from anquan.errors import AnquanError, InputRejected
+
+# In a pipe, keep rows whole rather than folding them to 80 columns.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+app = typer.Typer(
+    name="anquan",
+    help="Anquan (安全) runs a county's annual work-safety responsibility cycle.\n\n"
+    "Start with `anquan db upgrade`, then `anquan directory import`, then `anquan plan YEAR`.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+directory_app = typer.Typer(help="The county directory: organisations and contacts.", no_args_is_help=True)
+obligations_app = typer.Typer(help="The year's obligations.", no_args_is_help=True)
+rules_app = typer.Typer(help="The rules of the cycle (config/cycle.yaml).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(directory_app, name="directory")
+app.add_typer(obligations_app, name="obligations")
+app.add_typer(rules_app, name="rules")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _app():
+    from anquan.context import App
+
+    return App()
+
+
+def _print_json(data) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+@contextmanager
+def _progress(enabled: bool):
+    """A progress bar on a terminal; nothing in a pipe."""
+    if not (enabled and sys.stderr.isatty()):
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def update(label: str, done: int, total: int) -> None:
+            if label not in tasks:
+                tasks[label] = bar.add_task(label, total=total)
+            bar.update(tasks[label], completed=done, total=total)
+
+        yield update
+
+
+def _parse_date(value: Optional[str], option: str) -> Optional[date]:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise AnquanError(f"{option}: {value!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def _table(columns: list[str], rows: Iterable[Iterable]) -> Table:
+    table = Table(*columns, show_lines=False, header_style="bold")
+    for r in rows:
+        table.add_row(*["" if v is None else str(v) for v in r])
+    return table
+
+
+# -- db ----------------------------------------------------------------------
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the schema, or upgrade it to this version of Anquan. Safe to run again.
+
+    Example: anquan db upgrade
+    """
+    from models.db import upgrade
+
+    a = _app()
+    before, after = upgrade(a.engine)
+    where = a.settings.safe_database_url
+    if before == after:
+        out.print(f"Database {where} is up to date (revision {after}).")
+    else:
+        out.print(f"Database {where} upgraded from {before or 'empty'} to revision {after}.")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the schema revision of the database and the one this version needs.
+
+    Example: anquan db current
+    """
+    from models.db import current_revision, head_revision
+
+    a = _app()
+    out.print(f"database: {a.settings.safe_database_url}")
+    out.print(f"schema revision: {current_revision(a.engine) or 'none (run `anquan db upgrade`)'}")
+    out.print(f"needed revision: {head_revision()}")
+
+
+# -- rules ---------------------------------------------------------------------
+
+@rules_app.command("check")
+def rules_check(
+    file: Annotated[Optional[Path], typer.Argument(help="A rules file; default: ANQUAN_CYCLE_FILE.")] = None,
+) -> None:
+    """Validate a rules file and list its obligation kinds.
+
+    Example: anquan rules check config/cycle.yaml
+    """
+    from anquan.rules import load_rules
+
+    path = file or _app().settings.cycle_file
+    rules = load_rules(path)
+    out.print(f"{path}: valid, {len(rules.kinds)} obligation kinds")
+    out.print(_table(
+        ["kind", "title", "recurrence", "reminders (days before)", "escalation (days after → roles)"],
+        (
+            [k, r.title, r.recurrence, ", ".join(map(str, r.reminders)),
+             "; ".join(f"{s.after_days}: {', '.join(s.notify)}" for s in r.escalation)]
+            for k, r in rules.kinds.items()
+        ),
+    ))
+
+
+# -- calendar ------------------------------------------------------------------
+
+@app.command("holidays")
+def holidays(
+    year: Annotated[int, typer.Argument(help="The year.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Show where a year's holiday arrangement comes from and its long holidays.
+
+    Example: anquan holidays 2027
+    """
+    a = _app()
+    cal = a.calendar.year(year)
+    blocks, warnings = a.calendar.long_holidays(year, [str(h) for h in a.rules.long_holidays])
+    data = {
+        "year": year,
+        "source": cal.source,
+        "provisional": cal.provisional,
+        "long_holidays": [
+            {"name": b.name, "start": b.start.isoformat(), "end": b.end.isoformat(),
+             "last_working_day_before": a.calendar.working_day_before(b.start).isoformat()}
+            for b in blocks
+        ],
+        "warnings": warnings,
+    }
+    if as_json:
+        _print_json(data)
+        return
+    for w in warnings:
+        err.print(f"WARNING: {w}", style="bold yellow")
+    out.print(f"{year}: calendar from {cal.source}{' (PROVISIONAL)' if cal.provisional else ''}")
+    out.print(_table(["holiday", "rest from", "rest to", "last working day before"],
+                     ([h["name"], h["start"], h["end"], h["last_working_day_before"]] for h in data["long_holidays"])))
+
+
+# -- directory -----------------------------------------------------------------
+
+@directory_app.command("template")
+def directory_template(out_path: Annotated[Path, typer.Argument(metavar="OUT.xlsx", help="Where to write the workbook.")]) -> None:
+    """Write an empty directory workbook with the expected sheets, headers and one example row each.
+
+    Example: anquan directory template county.xlsx
+    """
+    from anquan.directory import write_template
+
+    path = write_template(out_path)
+    out.print(f"Wrote {path}: sheets organisations and contacts (one example row each) and values (allowed values).")
+
+
+@directory_app.command("import")
+def directory_import(
+    path: Annotated[Path, typer.Argument(help="An .xlsx workbook, or a folder with organisations.csv and contacts.csv.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and count, write nothing.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import organisations and contacts, all or nothing; re-importing updates by code.
+
+    Every problem is listed with sheet, row and column, and nothing is written.
+
+    Examples:
+      anquan directory import samples/qinglan-county
+      anquan directory import county.xlsx --dry-run
+    """
+    from anquan.directory import import_directory
+    from models.db import session_scope
+
+    a = _app()
+    engine = a.checked_engine()
+    with _progress(not as_json) as progress, session_scope(engine) as session:
+        report = import_directory(session=session, path=path, dry_run=dry_run, progress=progress)
+        if dry_run:
+            session.rollback()
+    if as_json:
+        _print_json(report.as_dict())
+        return
+    verb = "Would import" if dry_run else "Imported"
+    out.print(
+        f"{verb} {path}: organisations {report.organisations_created} new, {report.organisations_updated} updated, "
+        f"{report.organisations_unchanged} unchanged; contacts {report.contacts_created} new, "
+        f"{report.contacts_updated} updated, {report.contacts_unchanged} unchanged, "
+        f"{report.contacts_deactivated} no longer listed (made inactive)."
+    )
+
+
+@directory_app.command("show")
+def directory_show(as_json: JsonOpt = False) -> None:
+    """Summarise the directory tree and flag staffing gaps.
+
+    Gaps: a township with fewer than 2 safety office staff, a village without a
+    safety officer, an enterprise that needs a dedicated safety manager and has none.
+
+    Example: anquan directory show --json
+    """
+    from anquan.directory import directory_summary
+    from models.db import session_scope
+
+    a = _app()
+    with session_scope(a.checked_engine()) as session:
+        summary = directory_summary(session=session, rules=a.rules)
+    if as_json:
+        _print_json(summary)
+        return
+    counts = summary["organisations"]
+    county_names = ", ".join(f"{c['name']} ({c['code']})" for c in summary["counties"]) or "no county"
+    out.print(f"{county_names}: " + ", ".join(f"{n} {k}" for k, n in counts.items()) + f"; {summary['contacts']} contacts")
+    out.print(_table(
+        ["township", "name", "villages", "units", "enterprises", "contacts"],
+        ([t["code"], t["name"], t["villages"], t["units"], t["enterprises"], t["contacts"]] for t in summary["townships"]),
+    ))
+    gaps = summary["gaps"]
+    if gaps:
+        out.print(f"{len(gaps)} staffing gap(s):")
+        out.print(_table(["code", "name", "kind", "gap"], ([g["org_code"], g["org_name"], g["kind"], g["detail"]] for g in gaps)))
+    else:
+        out.print("No staffing gaps.")
+
+
+# -- planning ------------------------------------------------------------------
+
+@app.command("plan")
+def plan(
+    year: Annotated[int, typer.Argument(help="The year to plan, e.g. 2026.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Create the year's obligations for the whole directory. Idempotent: run it again after any import.
+
+    Examples:
+      anquan plan 2026
+      anquan plan 2027 --json
+    """
+    from anquan.planning import plan_year
+    from models.db import session_scope
+
+    a = _app()
+    engine = a.checked_engine()
+    with _progress(not as_json) as progress, session_scope(engine) as session:
+        report = plan_year(session=session, rules=a.rules, calendar=a.calendar, year=year, progress=progress)
+    if as_json:
+        _print_json(report.as_dict())
+        return
+    for w in report.warnings:
+        err.print(f"WARNING: {w}", style="bold yellow")
+    out.print(
+        f"Planned {year}: {report.total_created} obligations created "
+        f"({report.organisations_planned} organisations planned, {report.organisations_skipped} already planned)."
+    )
+    if report.total_created:
+        out.print(_table(["kind", "created"], ([k, n] for k, n in report.created.items() if n)))
+    if report.updated_provisional:
+        out.print(f"{report.updated_provisional} provisional obligations moved to the official calendar's dates.")
+    if report.provisional_periods:
+        out.print(f"Provisional (estimated calendar): {', '.join(report.provisional_periods)}")
+
+
+# -- obligations ---------------------------------------------------------------
+
+@obligations_app.command("list")
+def obligations_list(
+    year: Annotated[Optional[int], typer.Option("--year", help="Only this year.")] = None,
+    org: Annotated[Optional[str], typer.Option("--org", metavar="CODE", help="Only this organisation's (owed by or about it).")] = None,
+    kind: Annotated[Optional[str], typer.Option("--kind", help="Only this kind, e.g. quarterly_inspection.")] = None,
+    status: Annotated[Optional[str], typer.Option("--status", help="open, submitted, late or waived.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many rows (0 = all). Default 200 for the table, all for --json.")] = -1,
+    as_json: JsonOpt = False,
+) -> None:
+    """List obligations, in due-date order.
+
+    Examples:
+      anquan obligations list --year 2026 --org QL01
+      anquan obligations list --kind midyear_report --status open --json
+    """
+    from anquan.obligations import count_obligations, list_obligations, validate_filters
+    from models.db import session_scope
+
+    a = _app()
+    if kind is not None:
+        a.rules.kind(kind)
+    with session_scope(a.checked_engine()) as session:
+        validate_filters(session=session, kinds=[kind] if kind else [], org_code=org, status=status)
+        filters = dict(year=year, org_code=org, kind=kind, status=status)
+        if as_json:
+            n = None if limit in (-1, 0) else limit
+            sys.stdout.write("[")
+            for i, item in enumerate(list_obligations(session=session, limit=n, **filters)):
+                sys.stdout.write(("," if i else "") + "\n  " + json.dumps(item, ensure_ascii=False))
+            sys.stdout.write("\n]\n")
+            return
+        n = 200 if limit == -1 else (limit or None)
+        rows = list(list_obligations(session=session, limit=n, **filters))
+        total = count_obligations(session=session, **filters) if n and len(rows) == n else len(rows)
+    out.print(_table(
+        ["id", "kind", "org", "name", "period", "due", "status", "submitted"],
+        ([r["id"], r["kind"], r["org_code"] if r["org_code"] == r["subject_code"] else f"{r['org_code']}→{r['subject_code']}",
+          r["subject_name"], r["period"], r["due_on"] + (" (provisional)" if r["provisional"] else ""),
+          r["status"], r["submitted_on"]] for r in rows),
+    ))
+    if total > len(rows):
+        out.print(f"Showing {len(rows)} of {total}; use --limit 0 for all, or --json.")
+    else:
+        out.print(f"{total} obligation(s).")
+
+
+@obligations_app.command("show")
+def obligations_show(obligation_id: Annotated[int, typer.Argument(metavar="ID")], as_json: JsonOpt = False) -> None:
+    """Show one obligation with its submission history.
+
+    Example: anquan obligations show 42
+    """
+    from anquan.obligations import get_obligation
+    from models.db import session_scope
+
+    a = _app()
+    with session_scope(a.checked_engine()) as session:
+        data = get_obligation(session=session, obligation_id=obligation_id)
+    if as_json:
+        _print_json(data)
+        return
+    for key in ("id", "kind", "org_code", "org_name", "subject_code", "subject_name", "period", "due_on",
+                "nominal_due_on", "provisional", "status", "submitted_on", "waived_reason"):
+        out.print(f"{key:>15}: {'' if data[key] is None else data[key]}")
+    out.print(f"{'submissions':>15}: {len(data['submissions'])}")
+    for s in data["submissions"]:
+        out.print(f"{'':>17}{s['submitted_on']} ({s['source']}) {s['note'] or ''} {s['file_name'] or ''}".rstrip())
+
+
+@obligations_app.command("waive")
+def obligations_waive(
+    obligation_id: Annotated[int, typer.Argument(metavar="ID")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is waived (kept on record).")],
+) -> None:
+    """Waive an open obligation: it needs nothing more and gets no reminders.
+
+    Example: anquan obligations waive 42 --reason "enterprise closed in March"
+    """
+    from anquan.obligations import waive
+    from models.db import session_scope
+
+    a = _app()
+    with session_scope(a.checked_engine()) as session:
+        waive(session=session, obligation_id=obligation_id, reason=reason)
+    out.print(f"Obligation {obligation_id} waived.")
+
+
+# -- submissions ---------------------------------------------------------------
+
+@app.command("submit")
+def submit_cmd(
+    obligation_id: Annotated[Optional[int], typer.Argument(metavar="ID", help="The obligation's id.")] = None,
+    on: Annotated[Optional[str], typer.Option("--on", metavar="DATE", help="Date it was handed in (default today).")] = None,
+    note: Annotated[Optional[str], typer.Option("--note", help="A note kept with the submission.")] = None,
+    file: Annotated[Optional[Path], typer.Option("--file", help="A scan or document; a copy is kept.")] = None,
+    import_file: Annotated[Optional[Path], typer.Option("--import", metavar="FILE", help=".xlsx or .csv with columns id, submitted_on, note.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record what was submitted: late if after the due date; a resubmission is kept as history.
+
+    Examples:
+      anquan submit 42 --on 2026-07-03 --note "signed by the township head" --file report.pdf
+      anquan submit --import submissions.xlsx
+    """
+    from anquan.obligations import import_submissions, submit
+    from models.db import session_scope
+
+    if (obligation_id is None) == (import_file is None):
+        raise AnquanError("give either an obligation ID or --import FILE")
+    if import_file is not None and (on or note or file):
+        raise AnquanError("--on, --note and --file go with an obligation ID, not with --import")
+    a = _app()
+    today = a.today()
+    with session_scope(a.checked_engine()) as session:
+        if import_file is not None:
+            results = import_submissions(session=session, path=import_file, today=today)
+        else:
+            results = [submit(session=session, obligation_id=obligation_id, today=today,
+                              submitted_on=_parse_date(on, "--on"), note=note, file=file, files_dir=a.settings.files_dir)]
+    if as_json:
+        _print_json([r.as_dict() for r in results])
+        return
+    for r in results:
+        extra = "" if r.first else " (added to its history; status unchanged)"
+        out.print(f"Obligation {r.obligation_id}: submitted on {r.submitted_on.isoformat()}, {r.status}{extra}.")
+
+
+# -- entry point -----------------------------------------------------------------
+
+def main() -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from models.db import SchemaNotCurrent
+    from models.settings import SettingsError
+
+    try:
+        app()
+    except InputRejected as exc:
+        err.print(f"error: {exc.what}: {len(exc.problems)} problem(s), nothing was written:")
+        for p in exc.problems:
+            err.print(f"  {p.where()}: {p.reason}")
+        sys.exit(1)
+    except (AnquanError, SettingsError, SchemaNotCurrent) as exc:
+        err.print(f"error: {exc}")
+        sys.exit(1)
+    except OperationalError as exc:
+        err.print(f"error: cannot use the database: {str(exc.orig).strip().splitlines()[0]}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,43 @@
+"""What every entry point needs: settings, the engine with a current schema, the rules and the calendar.
+
+The command line, the Prefect flows and the tests build an ``App`` the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cached_property
+
+from sqlalchemy import Engine
+
+from anquan.rules import CycleRules, load_rules
+from anquan.workcalendar import WorkCalendar
+from models.db import ensure_current, make_engine
+from models.settings import Settings, load_settings
+
+
+@dataclass
+class App:
+    settings: Settings = field(default_factory=load_settings)
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.settings)
+
+    def checked_engine(self) -> Engine:
+        """The engine, after making sure the schema is current (else SchemaNotCurrent)."""
+        ensure_current(self.engine)
+        return self.engine
+
+    @cached_property
+    def rules(self) -> CycleRules:
+        return load_rules(self.settings.cycle_file)
+
+    @cached_property
+    def calendar(self) -> WorkCalendar:
+        return WorkCalendar(self.settings.holidays_dir)
+
+    def today(self) -> date:
+        """Today in the county's time zone."""
+        return datetime.now(self.settings.tz).date()

@@ -1,0 +1,261 @@
+"""Looking at obligations and recording what was done: submissions and waivers."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from anquan.errors import AnquanError, InputRejected, Problem
+from anquan.tabular import parse_date, read_single_table
+from models.directory import Organisation
+from models.obligations import Obligation, ObligationStatus, Submission
+from models.types import utcnow
+
+SUBMISSION_SHEET = "submissions"
+
+
+def _listing_query(*, year: int | None, org_code: str | None, kind: str | None, status: str | None):
+    owner = aliased(Organisation, name="owner")
+    subject = aliased(Organisation, name="subject")
+    q = (
+        select(Obligation, owner.code, owner.name, subject.code, subject.name)
+        .join(owner, owner.id == Obligation.org_id)
+        .join(subject, subject.id == Obligation.subject_org_id)
+    )
+    if year is not None:
+        q = q.where(Obligation.year == year)
+    if org_code:
+        # An organisation's list: what it owes and what is owed about it.
+        q = q.where((owner.code == org_code) | (subject.code == org_code))
+    if kind:
+        q = q.where(Obligation.kind == kind)
+    if status:
+        q = q.where(Obligation.status == status)
+    return q.order_by(Obligation.due_on, Obligation.kind, subject.code, Obligation.id)
+
+
+def obligation_dict(ob: Obligation, org_code: str, org_name: str, subject_code: str, subject_name: str) -> dict:
+    return {
+        "id": ob.id,
+        "kind": ob.kind,
+        "org_code": org_code,
+        "org_name": org_name,
+        "subject_code": subject_code,
+        "subject_name": subject_name,
+        "year": ob.year,
+        "period": ob.period,
+        "due_on": ob.due_on.isoformat(),
+        "nominal_due_on": ob.nominal_due_on.isoformat(),
+        "provisional": ob.provisional,
+        "status": ob.status,
+        "submitted_on": ob.submitted_on.isoformat() if ob.submitted_on else None,
+        "waived_reason": ob.waived_reason,
+    }
+
+
+def validate_filters(*, session: Session, kinds: list[str], org_code: str | None, status: str | None) -> None:
+    if status is not None and status not in ObligationStatus.__members__:
+        raise AnquanError(f"--status: {status!r} is not one of {', '.join(s.value for s in ObligationStatus)}")
+    if org_code is not None and session.execute(select(Organisation.id).where(Organisation.code == org_code)).first() is None:
+        raise AnquanError(f"--org: no organisation with code {org_code!r} in the directory")
+
+
+def list_obligations(
+    *, session: Session, year: int | None = None, org_code: str | None = None, kind: str | None = None,
+    status: str | None = None, limit: int | None = None, batch: int = 2000,
+) -> Iterator[dict]:
+    """Obligations matching the filters, in due-date order, streamed in batches."""
+    q = _listing_query(year=year, org_code=org_code, kind=kind, status=status)
+    if limit:
+        q = q.limit(limit)
+    result = session.execute(q.execution_options(yield_per=batch))
+    for row in result:
+        yield obligation_dict(*row)
+
+
+def count_obligations(*, session: Session, year=None, org_code=None, kind=None, status=None) -> int:
+    q = _listing_query(year=year, org_code=org_code, kind=kind, status=status).order_by(None).subquery()
+    return session.execute(select(func.count()).select_from(q)).scalar_one()
+
+
+def get_obligation(*, session: Session, obligation_id: int) -> dict:
+    row = session.execute(
+        _listing_query(year=None, org_code=None, kind=None, status=None).where(Obligation.id == obligation_id)
+    ).first()
+    if row is None:
+        raise AnquanError(f"no obligation with id {obligation_id}")
+    out = obligation_dict(*row)
+    out["submissions"] = [
+        {
+            "id": s.id,
+            "submitted_on": s.submitted_on.isoformat(),
+            "note": s.note,
+            "file_name": s.file_name,
+            "file_sha256": s.file_sha256,
+            "source": s.source,
+            "recorded_at": s.recorded_at.isoformat(),
+        }
+        for s in session.execute(
+            select(Submission).where(Submission.obligation_id == obligation_id).order_by(Submission.id)
+        ).scalars()
+    ]
+    return out
+
+
+@dataclass
+class SubmissionResult:
+    obligation_id: int
+    submission_id: int
+    status: str
+    submitted_on: date
+    first: bool  # the first submission for this obligation (a later one only adds to the history)
+
+    def as_dict(self) -> dict:
+        return {
+            "obligation_id": self.obligation_id,
+            "submission_id": self.submission_id,
+            "status": self.status,
+            "submitted_on": self.submitted_on.isoformat(),
+            "first": self.first,
+        }
+
+
+def _check_submittable(ob: Obligation | None, obligation_id, on: date, today: date) -> str | None:
+    if ob is None:
+        return f"no obligation with id {obligation_id}"
+    if ob.status == ObligationStatus.waived.value:
+        return f"obligation {ob.id} was waived ({ob.waived_reason}); nothing to submit"
+    if on > today:
+        return f"{on.isoformat()} is in the future (today is {today.isoformat()})"
+    if on.year < ob.year:
+        return f"{on.isoformat()} is before the obligation's year {ob.year}"
+    return None
+
+
+def _store_file(files_dir: Path, path: Path) -> tuple[str, str, str]:
+    """Copy a submitted file into the data folder under its content hash."""
+    if not path.is_file():
+        raise AnquanError(f"--file: no such file: {path}")
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    sha = digest.hexdigest()
+    target_dir = files_dir / sha[:2]
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / f"{sha}{path.suffix.lower()}"
+    if not target.exists():
+        tmp = target.with_suffix(target.suffix + ".part")
+        shutil.copyfile(path, tmp)
+        tmp.replace(target)
+    return path.name, str(target), sha
+
+
+def _record(session: Session, ob: Obligation, on: date, note: str | None, file_info, source: str) -> SubmissionResult:
+    first = ob.status == ObligationStatus.open.value
+    if first:
+        ob.status = (ObligationStatus.late if on > ob.due_on else ObligationStatus.submitted).value
+        ob.submitted_on = on
+        ob.next_action_on = None
+        ob.updated_at = utcnow()
+        session.add(ob)
+    sub = Submission(
+        obligation_id=ob.id, submitted_on=on, note=note, source=source,
+        file_name=file_info[0] if file_info else None,
+        file_path=file_info[1] if file_info else None,
+        file_sha256=file_info[2] if file_info else None,
+    )
+    session.add(sub)
+    session.flush()
+    return SubmissionResult(ob.id, sub.id, ob.status, on, first)
+
+
+def submit(
+    *, session: Session, obligation_id: int, today: date, submitted_on: date | None = None,
+    note: str | None = None, file: Path | None = None, files_dir: Path | None = None,
+) -> SubmissionResult:
+    """Record that an obligation was done. Late if after its due date; a resubmission is kept as history."""
+    on = submitted_on or today
+    ob = session.get(Obligation, obligation_id, with_for_update=True)
+    problem = _check_submittable(ob, obligation_id, on, today)
+    if problem:
+        raise AnquanError(problem)
+    file_info = None
+    if file is not None:
+        if files_dir is None:
+            raise AnquanError("no folder to keep submitted files in")
+        file_info = _store_file(files_dir, Path(file))
+    return _record(session, ob, on, note, file_info, "cli")
+
+
+def import_submissions(*, session: Session, path: Path, today: date, dry_run: bool = False) -> list[SubmissionResult]:
+    """Record many submissions from an .xlsx or .csv with columns id, submitted_on, note. All or nothing."""
+    problems: list[Problem] = []
+    sheet = read_single_table(Path(path), SUBMISSION_SHEET, ["id", "submitted_on"], problems)
+    if sheet is None:
+        raise InputRejected(str(path), problems)
+    parsed: list[tuple[int, int, date, str | None]] = []
+    for row, r in sheet.rows:
+        bad = len(problems)
+        oid = None
+        try:
+            oid = int(r.get("id", ""))
+        except ValueError:
+            problems.append(Problem(SUBMISSION_SHEET, row, "id", f"{r.get('id')!r} is not an obligation id"))
+        on = None
+        if r.get("submitted_on"):
+            try:
+                on = parse_date(r["submitted_on"])
+            except ValueError as exc:
+                problems.append(Problem(SUBMISSION_SHEET, row, "submitted_on", str(exc)))
+        else:
+            problems.append(Problem(SUBMISSION_SHEET, row, "submitted_on", "empty"))
+        if len(problems) == bad:
+            parsed.append((row, oid, on, r.get("note") or None))
+    ids = sorted({oid for _r, oid, _on, _n in parsed})
+    obligations: dict[int, Obligation] = {}
+    for start in range(0, len(ids), 1000):
+        for ob in session.execute(select(Obligation).where(Obligation.id.in_(ids[start:start + 1000]))).scalars():
+            obligations[ob.id] = ob
+    for row, oid, on, _note in parsed:
+        problem = _check_submittable(obligations.get(oid), oid, on, today)
+        if problem:
+            column = "id" if obligations.get(oid) is None or "waived" in problem else "submitted_on"
+            problems.append(Problem(SUBMISSION_SHEET, row, column, problem))
+    if problems:
+        raise InputRejected(str(path), problems)
+    if not sheet.rows:
+        raise InputRejected(str(path), [Problem(SUBMISSION_SHEET, None, None, "no rows to import")])
+    results = []
+    # Earlier dates first, so that the first submission decides on-time or late.
+    for row, oid, on, note in sorted(parsed, key=lambda x: (x[2], x[0])):
+        results.append(_record(session, obligations[oid], on, note, None, "import"))
+    if dry_run:
+        session.rollback()
+    return results
+
+
+def waive(*, session: Session, obligation_id: int, reason: str) -> dict:
+    """Excuse an open obligation (e.g. an enterprise that closed); it gets no more reminders."""
+    if not reason or not reason.strip():
+        raise AnquanError("--reason: say why the obligation is waived")
+    ob = session.get(Obligation, obligation_id, with_for_update=True)
+    if ob is None:
+        raise AnquanError(f"no obligation with id {obligation_id}")
+    if ob.status != ObligationStatus.open.value:
+        raise AnquanError(f"obligation {obligation_id} is {ob.status}; only an open obligation can be waived")
+    ob.status = ObligationStatus.waived.value
+    ob.waived_reason = reason.strip()
+    ob.next_action_on = None
+    ob.updated_at = utcnow()
+    session.add(ob)
+    session.flush()
+    return {"id": ob.id, "status": ob.status, "waived_reason": ob.waived_reason}

@@ -1,0 +1,259 @@
+"""Planning a year: turning the rules of the cycle and the directory into obligations.
+
+Due dates depend only on the rules and the calendar, never on the
+organisation, so planning computes each (kind, period) once and lets the
+database fan it out over the organisations in one INSERT ... SELECT. Nothing
+is loaded row by row; memory stays flat however large the directory.
+
+Planning is idempotent: an obligation is identified by (kind, owner, subject,
+period) and a second run creates nothing. Organisations whose year was already
+planned under the same rules and calendar (see PlanStamp) are skipped, so a
+re-plan after importing one new enterprise touches only that enterprise.
+"""
+
+from __future__ import annotations
+
+import calendar as _cal
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Callable
+
+from sqlalchemy import Boolean, Date, Integer, String, and_, exists, func, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from anquan.errors import AnquanError
+from anquan.rules import CycleRules, HolidayKind, MonthlyKind, OwnerSpec, QuarterlyKind, YearlyKind
+from anquan.workcalendar import WorkCalendar
+from models.directory import Organisation, OrgKind
+from models.obligations import Obligation, ObligationStatus, PlanStamp
+from models.types import UTCDateTime, utcnow
+
+Progress = Callable[[str, int, int], None]
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+@dataclass(frozen=True)
+class PeriodDue:
+    period: str
+    nominal_due_on: date
+    due_on: date
+    provisional: bool
+    next_action_on: date | None
+
+
+@dataclass
+class PlanReport:
+    year: int
+    created: dict[str, int] = field(default_factory=dict)
+    updated_provisional: int = 0
+    organisations_planned: int = 0
+    organisations_skipped: int = 0
+    provisional_periods: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def total_created(self) -> int:
+        return sum(self.created.values())
+
+    def as_dict(self) -> dict:
+        return {
+            "year": self.year,
+            "created": self.created,
+            "total_created": self.total_created,
+            "updated_provisional": self.updated_provisional,
+            "organisations_planned": self.organisations_planned,
+            "organisations_skipped": self.organisations_skipped,
+            "provisional_periods": self.provisional_periods,
+            "warnings": self.warnings,
+        }
+
+
+def _day_of(year: int, month: int, day: int | str) -> date:
+    last = _cal.monthrange(year, month)[1]
+    return date(year, month, last if day == "last" else min(int(day), last))
+
+
+def _add_months(year: int, month: int, n: int) -> tuple[int, int]:
+    idx = year * 12 + (month - 1) + n
+    return idx // 12, idx % 12 + 1
+
+
+def first_action_on(rule, due_on: date) -> date | None:
+    """The first day the tick has something to do: the earliest reminder, else the first escalation."""
+    if rule.reminders:
+        return due_on - timedelta(days=max(rule.reminders))
+    if rule.escalation:
+        return due_on + timedelta(days=rule.escalation[0].after_days)
+    return None
+
+
+def periods_for(kind: str, *, rules: CycleRules, calendar: WorkCalendar, year: int) -> tuple[list[PeriodDue], list[str]]:
+    """Every period of a kind in a year with its due dates, and any calendar warnings."""
+    rule = rules.kind(kind)
+    warnings: list[str] = []
+    nominal: list[tuple[str, date, bool]] = []  # (period, nominal due, estimated?)
+    if isinstance(rule, YearlyKind):
+        d = rule.due
+        nominal.append((str(year), _day_of(year + d.year_offset, d.month, d.day), False))
+    elif isinstance(rule, QuarterlyKind):
+        for q in range(1, 5):
+            y, m = _add_months(year, 3 * q, rule.due.months_after_period)
+            nominal.append((f"{year}-Q{q}", _day_of(y, m, rule.due.day), False))
+    elif isinstance(rule, MonthlyKind):
+        for month in range(1, 13):
+            y, m = _add_months(year, month, rule.due.months_after_period)
+            nominal.append((f"{year}-{month:02d}", _day_of(y, m, rule.due.day), False))
+    elif isinstance(rule, HolidayKind):
+        blocks, warnings = calendar.long_holidays(year, [str(h) for h in rules.long_holidays])
+        for block in blocks:
+            due = calendar.working_day_before(block.start, rule.due.working_days_before_start)
+            nominal.append((f"{year}-{block.name}", due, block.provisional))
+    out = []
+    for period, nom, estimated in nominal:
+        due = nom
+        provisional = estimated
+        if not isinstance(rule, HolidayKind):
+            if rule.due.before and not rules.deadlines.inclusive:
+                due -= timedelta(days=1)
+            if rules.deadlines.roll_forward_off_rest_days:
+                provisional = calendar.is_provisional(due)
+                due = calendar.next_working_day(due)
+                if not provisional and calendar.is_provisional(due):
+                    provisional = True
+                if provisional:
+                    warnings.extend(w for w in calendar.year(due.year).warnings if w not in warnings)
+        out.append(PeriodDue(period, nom, due, provisional, first_action_on(rule, due)))
+    return out, warnings
+
+
+def plan_digest(*, rules: CycleRules, calendar: WorkCalendar, year: int) -> str:
+    parts = [rules.digest, str(year)] + [calendar.year(y).digest for y in (year, year + 1)]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _insert_ignoring_conflicts(session: Session, select_stmt, columns: list[str]):
+    dialect = session.get_bind().dialect.name
+    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert_fn(Obligation).from_select(columns, select_stmt).on_conflict_do_nothing(
+        index_elements=["kind", "org_id", "subject_org_id", "period"]
+    )
+    return session.execute(stmt)
+
+
+def _subjects(spec: OwnerSpec, *, year: int, digest: str):
+    """The organisations an owner spec plans for, and the owner column for each."""
+    subject = Organisation.__table__.alias("subject")
+    unstamped = ~exists().where(
+        PlanStamp.org_id == subject.c.id, PlanStamp.year == year, PlanStamp.digest == digest
+    )
+    if spec.per == "township":
+        # One per township, owed by its county.
+        return subject, subject.c.parent_id, and_(subject.c.kind == OrgKind.township.value, subject.c.parent_id.is_not(None), unstamped)
+    kinds = [k.value for k in spec.org_kinds]
+    return subject, subject.c.id, and_(subject.c.kind.in_(kinds), unstamped)
+
+
+def plan_year(
+    *,
+    session: Session,
+    rules: CycleRules,
+    calendar: WorkCalendar,
+    year: int,
+    progress: Progress | None = None,
+) -> PlanReport:
+    """Create the year's obligations for the whole directory. Safe to run again at any time."""
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise AnquanError(f"year {year} is out of range ({MIN_YEAR}..{MAX_YEAR})")
+    report = PlanReport(year=year)
+    digest = plan_digest(rules=rules, calendar=calendar, year=year)
+
+    schedule: list[tuple[str, OwnerSpec, PeriodDue]] = []
+    for kind in rules.kinds:
+        periods, warnings = periods_for(kind, rules=rules, calendar=calendar, year=year)
+        report.warnings.extend(w for w in warnings if w not in report.warnings)
+        report.provisional_periods.extend(f"{kind}:{p.period}" for p in periods if p.provisional)
+        for spec in rules.kinds[kind].owners:
+            schedule.extend((kind, spec, p) for p in periods)
+
+    org = Organisation.__table__
+    unstamped_count = session.execute(
+        select(func.count()).select_from(org).where(
+            ~exists().where(PlanStamp.org_id == org.c.id, PlanStamp.year == year, PlanStamp.digest == digest)
+        )
+    ).scalar_one()
+    total_orgs = session.execute(select(func.count()).select_from(org)).scalar_one()
+    report.organisations_planned = unstamped_count
+    report.organisations_skipped = total_orgs - unstamped_count
+
+    now = utcnow()
+    columns = ["kind", "org_id", "subject_org_id", "year", "period", "due_on", "nominal_due_on",
+               "provisional", "status", "next_action_on", "created_at", "updated_at"]
+    created: Counter[str] = Counter()
+    steps = len(schedule) + 1
+    if progress:
+        progress("plan", 0, steps)
+    if unstamped_count:
+        for i, (kind, spec, p) in enumerate(schedule, start=1):
+            subject, owner_col, where = _subjects(spec, year=year, digest=digest)
+            stmt = select(
+                literal(kind, String),
+                owner_col,
+                subject.c.id,
+                literal(year, Integer),
+                literal(p.period, String),
+                literal(p.due_on, Date),
+                literal(p.nominal_due_on, Date),
+                literal(p.provisional, Boolean),
+                literal(ObligationStatus.open.value, String),
+                literal(p.next_action_on, Date),
+                literal(now, UTCDateTime()),
+                literal(now, UTCDateTime()),
+            ).where(where)
+            result = _insert_ignoring_conflicts(session, stmt, columns)
+            created[kind] += max(result.rowcount or 0, 0)
+            if progress:
+                progress("plan", i, steps)
+
+    # Obligations planned on an estimated calendar follow the better dates
+    # once the official arrangement is known (open ones only).
+    for kind, spec, p in schedule:
+        if spec is not rules.kinds[kind].owners[0]:
+            continue
+        result = session.execute(
+            update(Obligation)
+            .where(
+                Obligation.provisional,
+                Obligation.year == year,
+                Obligation.kind == kind,
+                Obligation.period == p.period,
+                Obligation.status == ObligationStatus.open.value,
+                (Obligation.due_on != p.due_on) | (Obligation.provisional != p.provisional),
+            )
+            .values(due_on=p.due_on, nominal_due_on=p.nominal_due_on, provisional=p.provisional,
+                    next_action_on=p.next_action_on, updated_at=now)
+        )
+        report.updated_provisional += max(result.rowcount or 0, 0)
+
+    if unstamped_count:
+        _stamp(session, year=year, digest=digest)
+    if progress:
+        progress("plan", steps, steps)
+    report.created = {k: created.get(k, 0) for k in rules.kinds}
+    return report
+
+
+def _stamp(session: Session, *, year: int, digest: str) -> None:
+    dialect = session.get_bind().dialect.name
+    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    org = Organisation.__table__
+    stmt = insert_fn(PlanStamp).from_select(
+        ["org_id", "year", "digest"],
+        select(org.c.id, literal(year, Integer), literal(digest, String)).where(
+            ~exists().where(PlanStamp.org_id == org.c.id, PlanStamp.year == year, PlanStamp.digest == digest)
+        ),
+    )
+    stmt = stmt.on_conflict_do_update(index_elements=["org_id", "year"], set_={"digest": stmt.excluded.digest})
+    session.execute(stmt)

@@ -1,0 +1,230 @@
+"""The rules of the cycle: which duties exist, who owes them, when they are due,
+when to remind and whom to tell when they are missed.
+
+The rules are data (``config/cycle.yaml`` by default); this module validates
+them. A file with an error is rejected with the YAML path of every error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Annotated, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from anquan.errors import AnquanError
+from models.directory import ROLE_ORG_KIND, OrgKind, Role, Sector
+
+OWNER = "owner"  # in an escalation stage: the roles that owe the obligation
+
+
+class RulesError(AnquanError):
+    pass
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Deadlines(_Strict):
+    inclusive: bool = True
+    roll_forward_off_rest_days: bool = False
+
+
+class OwnerSpec(_Strict):
+    org_kinds: list[OrgKind] = Field(min_length=1)
+    roles: list[Role] = Field(min_length=1)
+    # "township": a county-owned duty planned once per township of the county.
+    per: Literal["township"] | None = None
+
+    @model_validator(mode="after")
+    def _roles_fit_kinds(self) -> "OwnerSpec":
+        for role in self.roles:
+            if ROLE_ORG_KIND[role] not in self.org_kinds:
+                raise ValueError(
+                    f"role {role.value} is held at a {ROLE_ORG_KIND[role].value}, "
+                    f"not at {', '.join(k.value for k in self.org_kinds)}"
+                )
+        if self.per == "township" and self.org_kinds != [OrgKind.county]:
+            raise ValueError("per: township is only for duties the county owes (org_kinds: [county])")
+        return self
+
+
+class EscalationStage(_Strict):
+    after_days: int = Field(ge=1, description="days after the due date")
+    notify: list[str] = Field(min_length=1, description="roles, or 'owner' for the roles that owe it")
+
+    @field_validator("notify")
+    @classmethod
+    def _known_roles(cls, v: list[str]) -> list[str]:
+        allowed = {r.value for r in Role} | {OWNER}
+        for name in v:
+            if name not in allowed:
+                raise ValueError(f"unknown role {name!r}; use 'owner' or one of: {', '.join(r.value for r in Role)}")
+        return v
+
+
+class YearlyDue(_Strict):
+    month: int = Field(ge=1, le=12)
+    day: Union[int, Literal["last"]]
+    year_offset: int = Field(default=0, ge=0, le=1)
+    # The book says "before" this date: deadlines.inclusive decides whether the day itself counts.
+    before: bool = False
+
+    @field_validator("day")
+    @classmethod
+    def _day_range(cls, v):
+        if isinstance(v, int) and not 1 <= v <= 31:
+            raise ValueError("day must be 1..31 or 'last'")
+        return v
+
+
+class PeriodDue(_Strict):
+    months_after_period: int = Field(ge=0, le=3, description="0 = in the period's last month")
+    day: Union[int, Literal["last"]]
+    before: bool = False
+
+    @field_validator("day")
+    @classmethod
+    def _day_range(cls, v):
+        if isinstance(v, int) and not 1 <= v <= 28:
+            raise ValueError("day must be 1..28 or 'last' (a month-relative day must exist in every month)")
+        return v
+
+
+class HolidayDue(_Strict):
+    working_days_before_start: int = Field(ge=1, le=10)
+
+
+class _KindBase(_Strict):
+    title: str = Field(min_length=1)
+    owners: list[OwnerSpec] = Field(min_length=1)
+    reminders: list[int] = Field(default_factory=list, description="days before the due date")
+    escalation: list[EscalationStage] = Field(default_factory=list)
+
+    @field_validator("reminders")
+    @classmethod
+    def _reminders(cls, v: list[int]) -> list[int]:
+        if any(d < 0 for d in v):
+            raise ValueError("reminder offsets are days before the due date and cannot be negative")
+        if len(set(v)) != len(v):
+            raise ValueError("reminder offsets repeat")
+        return sorted(v, reverse=True)
+
+    @field_validator("escalation")
+    @classmethod
+    def _stages_ascend(cls, v: list[EscalationStage]) -> list[EscalationStage]:
+        days = [s.after_days for s in v]
+        if days != sorted(set(days)):
+            raise ValueError("escalation stages must have strictly increasing after_days")
+        return v
+
+
+class YearlyKind(_KindBase):
+    recurrence: Literal["yearly"]
+    due: YearlyDue
+
+
+class QuarterlyKind(_KindBase):
+    recurrence: Literal["quarterly"]
+    due: PeriodDue
+
+
+class MonthlyKind(_KindBase):
+    recurrence: Literal["monthly"]
+    due: PeriodDue
+
+
+class HolidayKind(_KindBase):
+    recurrence: Literal["holiday"]
+    due: HolidayDue
+
+
+KindRule = Annotated[Union[YearlyKind, QuarterlyKind, MonthlyKind, HolidayKind], Field(discriminator="recurrence")]
+
+KIND_ID = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+HOLIDAY_NAMES = (
+    "new_years_day",
+    "spring_festival",
+    "tomb_sweeping_day",
+    "labour_day",
+    "dragon_boat_festival",
+    "mid_autumn_festival",
+    "national_day",
+)
+
+
+class CycleRules(_Strict):
+    version: Literal[1]
+    deadlines: Deadlines = Deadlines()
+    high_risk_sectors: list[Sector]
+    dedicated_safety_staff_over: int = Field(ge=0)
+    long_holidays: list[Literal[HOLIDAY_NAMES]] = Field(default_factory=list)  # type: ignore[valid-type]
+    kinds: dict[str, KindRule] = Field(min_length=1)
+
+    @field_validator("kinds")
+    @classmethod
+    def _kind_ids(cls, v: dict) -> dict:
+        for key in v:
+            if not KIND_ID.match(key):
+                raise ValueError(f"kind identifier {key!r} must be lower_snake_case (a-z, 0-9, _), 2 to 40 characters")
+        return v
+
+    # Filled in by load_rules: a digest of the file, so that planning can tell
+    # whether the rules changed since an organisation's year was planned.
+    digest: str = ""
+
+    def kind(self, kind: str) -> YearlyKind | QuarterlyKind | MonthlyKind | HolidayKind:
+        try:
+            return self.kinds[kind]
+        except KeyError:
+            raise RulesError(f"unknown obligation kind {kind!r}; the rules define: {', '.join(self.kinds)}") from None
+
+
+def _yaml_path(loc: tuple) -> str:
+    """kinds.book_signing.yearly.due.month -> kinds.book_signing.due.month (drop union tags)."""
+    parts: list[str] = []
+    for i, part in enumerate(loc):
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+            continue
+        if i >= 2 and loc[0] == "kinds" and i == 2 and part in {"yearly", "quarterly", "monthly", "holiday"}:
+            continue
+        if str(part).startswith(("function-after[", "literal[", "str-enum[", "enum[")):
+            continue
+        parts.append(("." if parts else "") + str(part))
+    return "".join(parts)
+
+
+def parse_rules(text: str, *, source: str = "<rules>") -> CycleRules:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise RulesError(f"{source}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(data, dict):
+        raise RulesError(f"{source}: expected a mapping at the top level")
+    data.pop("digest", None)
+    try:
+        rules = CycleRules.model_validate(data)
+    except ValidationError as exc:
+        seen: dict[str, str] = {}
+        for err in exc.errors():
+            path = _yaml_path(err["loc"]) or "(top level)"
+            seen.setdefault(path, err["msg"].removeprefix("Value error, "))
+        listing = "\n".join(f"  {path}: {msg}" for path, msg in seen.items())
+        raise RulesError(f"{source}: the rules file has {len(seen)} error(s):\n{listing}") from None
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return rules.model_copy(update={"digest": digest})
+
+
+def load_rules(path: Path) -> CycleRules:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RulesError(f"cannot read the rules file {path}: {exc.strerror}") from None
+    return parse_rules(text, source=str(path))

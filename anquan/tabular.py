@@ -1,0 +1,133 @@
+"""Reading the spreadsheets and CSV files people hand us, with row numbers kept."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from anquan.errors import AnquanError, Problem
+
+
+@dataclass
+class Sheet:
+    name: str
+    columns: list[str]
+    rows: list[tuple[int, dict[str, str]]]  # (row number as a spreadsheet shows it, values by column)
+
+
+def cell_text(value) -> str:
+    """A cell as the text a person typed: 12.0 -> '12', dates as ISO, None -> ''."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _sheet(name: str, raw_rows, problems: list[Problem], required: list[str]) -> Sheet | None:
+    it = iter(raw_rows)
+    header = None
+    header_row = 0
+    for header_row, values in enumerate(it, start=1):
+        if any(cell_text(v) for v in values):
+            header = [cell_text(v).lower().lstrip("\ufeff") for v in values]
+            break
+    if header is None:
+        problems.append(Problem(name, None, None, "the sheet is empty (expected a header row)"))
+        return None
+    missing = [c for c in required if c not in header]
+    for col in missing:
+        problems.append(Problem(name, header_row, col, "missing column"))
+    if missing:
+        return None
+    rows = []
+    for number, values in enumerate(it, start=header_row + 1):
+        texts = [cell_text(v) for v in values]
+        if not any(texts):
+            continue
+        record = {col: (texts[i] if i < len(texts) else "") for i, col in enumerate(header) if col}
+        rows.append((number, record))
+    return Sheet(name, header, rows)
+
+
+def read_csv(path: Path, name: str, problems: list[Problem], required: list[str]) -> Sheet | None:
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            raw = list(csv.reader(fh))
+    except UnicodeDecodeError:
+        problems.append(Problem(name, None, None, f"{path.name} is not UTF-8 text (save it as CSV UTF-8)"))
+        return None
+    except OSError as exc:
+        raise AnquanError(f"cannot read {path}: {exc.strerror}") from None
+    return _sheet(name, raw, problems, required)
+
+
+def read_workbook(path: Path, wanted: dict[str, list[str]], problems: list[Problem]) -> dict[str, Sheet]:
+    """Read the named sheets of an .xlsx file (by name, case-insensitive)."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+        raise AnquanError(f"cannot open {path} as an .xlsx workbook: {exc}") from None
+    try:
+        by_name = {ws.title.strip().lower(): ws for ws in wb.worksheets}
+        out = {}
+        for name, required in wanted.items():
+            ws = by_name.get(name)
+            if ws is None:
+                problems.append(Problem(name, None, None, f"the workbook has no sheet named {name!r}"))
+                continue
+            sheet = _sheet(name, ws.iter_rows(values_only=True), problems, required)
+            if sheet is not None:
+                out[name] = sheet
+        return out
+    finally:
+        wb.close()
+
+
+def read_single_table(path: Path, name: str, required: list[str], problems: list[Problem]) -> Sheet | None:
+    """An .xlsx (its first sheet) or a .csv file holding one table."""
+    path = Path(path)
+    if not path.is_file():
+        raise AnquanError(f"no such file: {path}")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return read_csv(path, name, problems, required)
+    if suffix in {".xlsx", ".xlsm"}:
+        from openpyxl import load_workbook
+
+        try:
+            wb = load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a damaged file
+            raise AnquanError(f"cannot open {path} as an .xlsx workbook: {exc}") from None
+        try:
+            return _sheet(name, wb.worksheets[0].iter_rows(values_only=True), problems, required)
+        finally:
+            wb.close()
+    raise AnquanError(f"{path}: expected a .xlsx or .csv file")
+
+
+def parse_bool(text: str) -> bool | None:
+    t = text.strip().lower()
+    if t in {"", "false", "no", "n", "0", "否", "无"}:
+        return False if t else None
+    if t in {"true", "yes", "y", "1", "是", "有"}:
+        return True
+    raise ValueError(f"{text!r} is not yes/no (use true or false)")
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date (use YYYY-MM-DD)") from None

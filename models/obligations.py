@@ -1,0 +1,92 @@
+"""Obligations of the year, what was submitted against them, and planning stamps."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from models.types import UTCDateTime, utcnow
+
+
+class ObligationStatus(StrEnum):
+    open = "open"
+    submitted = "submitted"  # submitted on or before the deadline
+    late = "late"  # submitted after the deadline
+    waived = "waived"
+
+
+class Obligation(SQLModel, table=True):
+    """One duty of one organisation for one period, e.g. QL01's Q2 inspection summary."""
+
+    __tablename__ = "obligation"
+    __table_args__ = (
+        UniqueConstraint("kind", "org_id", "subject_org_id", "period", name="uq_obligation_event"),
+        Index("ix_obligation_year_kind_period", "year", "kind", "period"),
+        Index("ix_obligation_next_action_on", "next_action_on"),
+        # Few rows are provisional; re-planning finds them through this partial index.
+        Index(
+            "ix_obligation_provisional",
+            "year",
+            postgresql_where=text("provisional"),
+            sqlite_where=text("provisional"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=40)
+    # Who owes it.
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    # What it is about: the owner itself, except for duties one organisation
+    # owes about another (the county's supervision visit to a township).
+    subject_org_id: int = Field(foreign_key="organisation.id", index=True)
+    year: int
+    # "2026", "2026-Q3", "2026-07" or "2026-national_day".
+    period: str = Field(max_length=40)
+    # The effective deadline: inclusive-of-the-day and rest-day rules applied.
+    due_on: date
+    # The date the rules name ("5 July"), before those adjustments.
+    nominal_due_on: date
+    # The due date rests on an estimated calendar (no official holiday
+    # arrangement known for that year yet).
+    provisional: bool = False
+    status: str = Field(default=ObligationStatus.open, max_length=16)
+    submitted_on: date | None = None
+    waived_reason: str | None = None
+    # When the daily tick next has something to do for it (reminder or
+    # escalation); none once it needs nothing more.
+    next_action_on: date | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Submission(SQLModel, table=True):
+    """One act of handing something in. Never updated; a resubmission is a new row."""
+
+    __tablename__ = "submission"
+
+    id: int | None = Field(default=None, primary_key=True)
+    obligation_id: int = Field(foreign_key="obligation.id", index=True)
+    submitted_on: date
+    note: str | None = None
+    file_name: str | None = Field(default=None, max_length=255)
+    file_path: str | None = Field(default=None, max_length=500)
+    file_sha256: str | None = Field(default=None, max_length=64)
+    source: str = Field(default="cli", max_length=16)
+    recorded_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class PlanStamp(SQLModel, table=True):
+    """Marks an organisation's year as planned under one version of the rules and calendar.
+
+    A re-plan skips organisations whose stamp carries the current digest, so
+    its cost follows what is new, not the size of the directory.
+    """
+
+    __tablename__ = "plan_stamp"
+
+    org_id: int = Field(foreign_key="organisation.id", primary_key=True)
+    year: int = Field(primary_key=True)
+    digest: str = Field(max_length=64)

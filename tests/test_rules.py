@@ -1,0 +1,79 @@
+from datetime import date
+
+import pytest
+
+from anquan.rules import RulesError, load_rules, parse_rules
+from models.settings import DEFAULT_CYCLE_FILE
+
+SHIPPED = DEFAULT_CYCLE_FILE.read_text(encoding="utf-8")
+KINDS = {"book_signing", "quarterly_meeting", "quarterly_inspection", "holiday_inspection", "monthly_risk_analysis",
+         "midyear_report", "annual_report", "county_supervision", "annual_assessment"}
+
+
+def test_shipped_rules_are_valid_and_name_every_kind():
+    rules = load_rules(DEFAULT_CYCLE_FILE)
+    assert set(rules.kinds) == KINDS
+    assert rules.deadlines.inclusive is True
+    assert rules.deadlines.roll_forward_off_rest_days is False
+    assert len(rules.digest) == 64
+
+
+def test_shipped_due_rules_follow_the_book():
+    rules = load_rules(DEFAULT_CYCLE_FILE)
+    assert rules.kind("midyear_report").due.month == 7 and rules.kind("midyear_report").due.day == 5
+    annual = rules.kind("annual_report").due
+    assert (annual.month, annual.day, annual.year_offset) == (1, 5, 1)
+    assess = rules.kind("annual_assessment").due
+    assert (assess.month, assess.day, assess.year_offset) == (1, 20, 1)
+    assert rules.kind("book_signing").due.month == 2 and rules.kind("book_signing").due.day == "last"
+    assert rules.kind("quarterly_inspection").due.months_after_period == 1
+    assert rules.kind("monthly_risk_analysis").recurrence == "monthly"
+    # An enterprise's missed analysis climbs: enterprise, township safety office, deputy head, head and county.
+    stages = [s.notify for s in rules.kind("monthly_risk_analysis").escalation]
+    assert stages == [["owner"], ["safety_office"], ["deputy_head_safety"], ["township_head", "county_office"]]
+
+
+@pytest.mark.parametrize(
+    "old,new,path",
+    [
+        ("due: {month: 7, day: 5, before: true}", "due: {month: 13, day: 5, before: true}", "kinds.midyear_report.due.month"),
+        ("recurrence: monthly", "recurrence: weekly", "kinds.monthly_risk_analysis"),
+        ("reminders: [5]", "reminders: [5, 5]", "kinds.monthly_risk_analysis.reminders"),
+        ("notify: [owner, safety_office]", "notify: [owner, boss]", "kinds.book_signing.escalation[0].notify"),
+        ("{months_after_period: 1, day: 5}", "{month: 1, day: 5}", "kinds.quarterly_inspection.due.month"),
+        ("version: 1", "version: 1\nsurprise: true", "surprise"),
+        ("long_holidays: [spring_festival, labour_day, national_day]", "long_holidays: [christmas]", "long_holidays[0]"),
+        ("- {after_days: 7, notify: [deputy_head_safety]}", "- {after_days: 0, notify: [deputy_head_safety]}",
+         "kinds.book_signing.escalation[1].after_days"),
+    ],
+)
+def test_errors_name_the_yaml_path(old, new, path):
+    assert old in SHIPPED
+    with pytest.raises(RulesError) as exc:
+        parse_rules(SHIPPED.replace(old, new, 1))
+    assert f"  {path}:" in str(exc.value)
+
+
+def test_owner_role_must_be_held_at_owner_kind():
+    bad = SHIPPED.replace("roles: [township_head]\n    recurrence: yearly\n    due: {month: 7",
+                          "roles: [unit_head]\n    recurrence: yearly\n    due: {month: 7", 1)
+    with pytest.raises(RulesError, match=r"kinds.midyear_report.owners\[0\]: role unit_head is held at a unit"):
+        parse_rules(bad)
+
+
+def test_escalation_must_climb():
+    bad = SHIPPED.replace("{after_days: 14, notify: [township_head, county_office]}",
+                          "{after_days: 3, notify: [township_head, county_office]}", 1)
+    with pytest.raises(RulesError, match="kinds.book_signing.escalation: escalation stages must have strictly increasing"):
+        parse_rules(bad)
+
+
+def test_broken_yaml_says_where():
+    with pytest.raises(RulesError, match="not valid YAML at line 3"):
+        parse_rules("version: 1\nkinds: [oops\n")
+
+
+def test_unknown_kind_lookup_lists_the_known_ones():
+    rules = load_rules(DEFAULT_CYCLE_FILE)
+    with pytest.raises(RulesError, match="unknown obligation kind 'nope'.*book_signing"):
+        rules.kind("nope")
