@@ -140,7 +140,8 @@ def _insert_ignoring_conflicts(session: Session, select_stmt, columns: list[str]
     stmt = insert_fn(Obligation).from_select(columns, select_stmt).on_conflict_do_nothing(
         index_elements=["kind", "org_id", "subject_org_id", "period"]
     )
-    return session.execute(stmt)
+    # rowcount of an INSERT is only kept on request (SQLAlchemy 2.x).
+    return session.connection().execute(stmt.execution_options(preserve_rowcount=True))
 
 
 def _subjects(spec: OwnerSpec, *, year: int, digest: str):
@@ -222,7 +223,7 @@ def plan_year(
     for kind, spec, p in schedule:
         if spec is not rules.kinds[kind].owners[0]:
             continue
-        result = session.execute(
+        result = session.connection().execute(
             update(Obligation)
             .where(
                 Obligation.provisional,

@@ -1,0 +1,175 @@
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from anquan.context import App
+from anquan.directory import import_directory
+from anquan.errors import AnquanError
+from anquan.obligations import list_obligations
+from anquan.planning import periods_for, plan_year
+from anquan.rules import parse_rules
+from anquan.workcalendar import WorkCalendar
+from models.db import session_scope
+from models.directory import Organisation
+from models.obligations import Obligation
+from models.settings import DEFAULT_CYCLE_FILE
+from tests.conftest import write_csvs
+
+
+def _plan(app: App, year: int, rules=None, calendar=None):
+    with session_scope(app.engine) as s:
+        return plan_year(session=s, rules=rules or app.rules, calendar=calendar or app.calendar, year=year)
+
+
+def _obligations(app: App, **filters) -> list[dict]:
+    with session_scope(app.engine) as s:
+        return list(list_obligations(session=s, **filters))
+
+
+def _due(app, kind, org, period=None):
+    rows = [r for r in _obligations(app, kind=kind, org_code=org) if period is None or r["period"] == period]
+    assert len(rows) == 1, rows
+    return date.fromisoformat(rows[0]["due_on"])
+
+
+def test_plan_small_county_2026(app, small_dir):
+    with session_scope(app.engine) as s:
+        import_directory(session=s, path=small_dir)
+    report = _plan(app, 2026)
+    c = report.created
+    assert c["book_signing"] == 2 + 2        # 2 townships, plus village V1 and unit U1
+    assert c["quarterly_meeting"] == 8 and c["quarterly_inspection"] == 8
+    assert c["holiday_inspection"] == 6      # 3 long holidays x 2 townships
+    assert c["monthly_risk_analysis"] == 24  # 2 enterprises x 12 months
+    assert c["midyear_report"] == 2 and c["annual_report"] == 2
+    assert c["county_supervision"] == 8      # county x 2 townships x 4 quarters
+    assert c["annual_assessment"] == 1
+    assert report.warnings == [] and report.provisional_periods == []
+
+    assert _due(app, "book_signing", "T1") == date(2026, 2, 28)
+    assert _due(app, "quarterly_inspection", "T1", "2026-Q1") == date(2026, 4, 5)
+    assert _due(app, "quarterly_inspection", "T1", "2026-Q4") == date(2027, 1, 5)
+    assert _due(app, "quarterly_meeting", "T1", "2026-Q2") == date(2026, 6, 30)
+    assert _due(app, "monthly_risk_analysis", "E1", "2026-02") == date(2026, 2, 28)
+    assert _due(app, "midyear_report", "T1") == date(2026, 7, 5)
+    assert _due(app, "annual_report", "T1") == date(2027, 1, 5)
+    assert _due(app, "annual_assessment", "C1") == date(2027, 1, 20)
+    # Holiday inspections fall on the last working day before each long holiday of 2026.
+    assert _due(app, "holiday_inspection", "T1", "2026-spring_festival") == date(2026, 2, 14)
+    assert _due(app, "holiday_inspection", "T1", "2026-labour_day") == date(2026, 4, 30)
+    assert _due(app, "holiday_inspection", "T1", "2026-national_day") == date(2026, 9, 30)
+    # The county's supervision of T2 is owed by the county, about T2.
+    sup = [r for r in _obligations(app, kind="county_supervision", org_code="T2")]
+    assert {(r["org_code"], r["subject_code"]) for r in sup} == {("C1", "T2")} and len(sup) == 4
+    rows = _obligations(app, year=2026)
+    assert all(r["status"] == "open" and r["submitted_on"] is None for r in rows)
+
+
+def test_plan_is_idempotent_and_picks_up_new_enterprises(app, small_dir, tmp_path):
+    with session_scope(app.engine) as s:
+        import_directory(session=s, path=small_dir)
+    first = _plan(app, 2026).total_created
+    again = _plan(app, 2026)
+    assert again.total_created == 0 and again.organisations_planned == 0
+    with session_scope(app.engine) as s:
+        import_directory(session=s, path=write_csvs(
+            tmp_path / "new", [["E9", "新开企业", "enterprise", "T2", "fireworks", "30", "true"]],
+            [["E9", "陈老板", "enterprise_principal", "boss@e9.example", ""]]))
+    third = _plan(app, 2026)
+    assert third.total_created == 12 and third.created["monthly_risk_analysis"] == 12
+    assert third.organisations_planned == 1
+    with session_scope(app.engine) as s:
+        assert s.execute(select(func.count()).select_from(Obligation)).scalar_one() == first + 12
+
+
+def test_changed_rules_replan_adds_only_the_new_kind(app, small_dir):
+    with session_scope(app.engine) as s:
+        import_directory(session=s, path=small_dir)
+    first = _plan(app, 2026).total_created
+    text = DEFAULT_CYCLE_FILE.read_text(encoding="utf-8") + (
+        "\n  safety_month:\n    title: 安全生产月活动总结\n    owners:\n      - org_kinds: [township]\n"
+        "        roles: [safety_office]\n    recurrence: yearly\n    due: {month: 6, day: last}\n"
+    )
+    rules = parse_rules(text)
+    report = _plan(app, 2026, rules=rules)
+    assert report.total_created == 2 and report.created["safety_month"] == 2
+    with session_scope(app.engine) as s:
+        assert s.execute(select(func.count()).select_from(Obligation)).scalar_one() == first + 2
+
+
+def test_provisional_year_then_official_file(app, small_dir, tmp_path):
+    with session_scope(app.engine) as s:
+        import_directory(session=s, path=small_dir)
+    holidays = tmp_path / "holidays"
+    holidays.mkdir()
+    report = _plan(app, 2027, calendar=WorkCalendar(holidays))
+    assert any("2027: no official holiday arrangement" in w for w in report.warnings)
+    assert "holiday_inspection:2027-spring_festival" in report.provisional_periods
+    rows = _obligations(app, year=2027, kind="holiday_inspection", org_code="T1")
+    assert rows and all(r["provisional"] for r in rows)
+    # Other kinds do not depend on the calendar while rolling is off.
+    assert not any(r["provisional"] for r in _obligations(app, year=2027, kind="midyear_report"))
+
+    (holidays / "2027.yaml").write_text(
+        "year: 2027\nholidays:\n"
+        "  spring_festival: {from: 2027-02-05, to: 2027-02-12}\n"
+        "  labour_day: {from: 2027-05-01, to: 2027-05-05}\n"
+        "  national_day: {from: 2027-10-01, to: 2027-10-07}\n"
+        "workdays: [2027-01-30]\n",
+        encoding="utf-8",
+    )
+    second = _plan(app, 2027, calendar=WorkCalendar(holidays))
+    assert second.total_created == 0
+    assert second.updated_provisional >= 2  # T1 and T2 spring festival moved to the official dates
+    rows = {r["period"]: r for r in _obligations(app, year=2027, kind="holiday_inspection", org_code="T1")}
+    assert not any(r["provisional"] for r in rows.values())
+    assert rows["2027-spring_festival"]["due_on"] == "2027-02-04"
+
+
+def test_deadline_settings_inclusive_and_roll():
+    cal = WorkCalendar(None)
+    base = DEFAULT_CYCLE_FILE.read_text(encoding="utf-8")
+    inclusive = parse_rules(base)
+    exclusive = parse_rules(base.replace("inclusive: true", "inclusive: false"))
+    rolled = parse_rules(base.replace("roll_forward_off_rest_days: false", "roll_forward_off_rest_days: true"))
+    get = lambda rules, kind: periods_for(kind, rules=rules, calendar=cal, year=2026)[0]
+    # "Before 5 July": inclusive keeps the 5th; exclusive makes the 4th the last day.
+    assert get(inclusive, "midyear_report")[0].due_on == date(2026, 7, 5)
+    assert get(exclusive, "midyear_report")[0].due_on == date(2026, 7, 4)
+    assert get(exclusive, "midyear_report")[0].nominal_due_on == date(2026, 7, 5)
+    # Dates without "before" are not moved by the inclusive setting.
+    assert get(exclusive, "book_signing")[0].due_on == date(2026, 2, 28)
+    # 5 July 2026 is a Sunday: rolling moves it to Monday 6 July.
+    assert get(rolled, "midyear_report")[0].due_on == date(2026, 7, 6)
+    # Q3's inspection summary, nominally 5 Oct 2026, lies in the National Day holiday: rolled to 8 Oct.
+    q3 = next(p for p in get(rolled, "quarterly_inspection") if p.period == "2026-Q3")
+    assert q3.nominal_due_on == date(2026, 10, 5) and q3.due_on == date(2026, 10, 8)
+    # Rolling into an unknown year marks the date provisional (annual report due 5 Jan 2027).
+    annual = get(rolled, "annual_report")[0]
+    assert annual.provisional is True
+    assert get(inclusive, "annual_report")[0].provisional is False
+
+
+def test_first_action_is_the_earliest_reminder():
+    cal = WorkCalendar(None)
+    rules = parse_rules(DEFAULT_CYCLE_FILE.read_text(encoding="utf-8"))
+    mid = periods_for("midyear_report", rules=rules, calendar=cal, year=2026)[0][0]
+    # The shipped rules remind 21 days ahead first.
+    assert mid.next_action_on == date(2026, 6, 14)
+
+
+def test_year_out_of_range(app):
+    with pytest.raises(AnquanError, match="year 1999 is out of range"):
+        _plan(app, 1999)
+
+
+def test_sample_county_2026(sample_app):
+    report = _plan(sample_app, 2026)
+    with session_scope(sample_app.engine) as s:
+        enterprises = s.execute(
+            select(func.count()).select_from(Organisation).where(Organisation.kind == "enterprise")
+        ).scalar_one()
+    assert report.created["monthly_risk_analysis"] == enterprises * 12
+    assert report.created["holiday_inspection"] == 8 * 3
+    assert _plan(sample_app, 2026).total_created == 0
