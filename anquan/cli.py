@@ -429,12 +429,23 @@ def submit_cmd(
 
 # -- entry point -----------------------------------------------------------------
 
+def _known_failure(exc: BaseException) -> str | None:
+    """The message for a failure the user can act on, or None for a bug.
+
+    Looks only at modules already loaded, so that `--help` does not pay for
+    importing the database layer.
+    """
+    for module, name in (("models.settings", "SettingsError"), ("models.db", "SchemaNotCurrent")):
+        mod = sys.modules.get(module)
+        if mod is not None and isinstance(exc, getattr(mod, name)):
+            return str(exc)
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    if sa_exc is not None and isinstance(exc, sa_exc.OperationalError):
+        return f"cannot use the database: {str(exc.orig).strip().splitlines()[0]}"
+    return None
+
+
 def main() -> None:
-    from sqlalchemy.exc import OperationalError
-
-    from models.db import SchemaNotCurrent
-    from models.settings import SettingsError
-
     try:
         app()
     except InputRejected as exc:
@@ -442,13 +453,16 @@ def main() -> None:
         for p in exc.problems:
             err.print(f"  {p.where()}: {p.reason}")
         sys.exit(1)
-    except (AnquanError, SettingsError, SchemaNotCurrent) as exc:
+    except AnquanError as exc:
         err.print(f"error: {exc}")
         sys.exit(1)
-    except OperationalError as exc:
-        err.print(f"error: cannot use the database: {str(exc.orig).strip().splitlines()[0]}")
+    except Exception as exc:
+        message = _known_failure(exc)
+        if message is None:
+            raise
+        err.print(f"error: {message}")
         sys.exit(1)
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # python -m anquan.cli
     main()

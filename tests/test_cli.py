@@ -1,0 +1,160 @@
+"""The command line as a user runs it: a real process, real arguments, real exit codes."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from models.settings import PROJECT_ROOT
+from tests.conftest import SAMPLE
+
+# The installed console script, as a user runs it.
+ANQUAN = [str(Path(sys.executable).parent / "anquan")]
+
+COMMANDS = [
+    [], ["db"], ["db", "upgrade"], ["db", "current"], ["directory"], ["directory", "template"],
+    ["directory", "import"], ["directory", "show"], ["rules"], ["rules", "check"], ["holidays"], ["plan"],
+    ["obligations"], ["obligations", "list"], ["obligations", "show"], ["obligations", "waive"], ["submit"],
+]
+
+
+def run(args, env_extra=None, tmp=None, check=True):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANQUAN_")}
+    env.update(env_extra or {})
+    proc = subprocess.run(ANQUAN + [str(a) for a in args], capture_output=True, text=True, env=env,
+                          cwd=tmp or PROJECT_ROOT, timeout=120)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"anquan {' '.join(map(str, args))} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture
+def env(tmp_path):
+    return {"ANQUAN_DATA_DIR": str(tmp_path / "data")}
+
+
+@pytest.mark.parametrize("cmd", COMMANDS, ids=lambda c: " ".join(c) or "anquan")
+def test_help_everywhere_in_english_with_examples(cmd):
+    proc = run(cmd + ["--help"])
+    assert "Usage: anquan" in proc.stdout
+    if cmd and cmd[-1] not in {"db", "directory", "rules", "obligations"}:
+        assert "Example" in proc.stdout, proc.stdout
+
+
+def test_schema_missing_is_explained(env, tmp_path):
+    proc = run(["plan", "2026"], env, tmp_path, check=False)
+    assert proc.returncode == 1
+    assert "run `anquan db upgrade`" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_schema_behind_is_explained(env, tmp_path):
+    run(["db", "upgrade"], env, tmp_path)
+    import sqlite3
+
+    con = sqlite3.connect(tmp_path / "data" / "anquan.db")
+    con.execute("UPDATE alembic_version SET version_num = '0000'")
+    con.commit()
+    con.close()
+    proc = run(["directory", "show"], env, tmp_path, check=False)
+    assert proc.returncode == 1
+    assert "schema is at revision 0000" in proc.stderr and "anquan db upgrade" in proc.stderr
+
+
+def test_bad_setting_names_variable_without_traceback(tmp_path):
+    proc = run(["db", "current"], {"ANQUAN_TIMEZONE": "Nowhere/Land"}, tmp_path, check=False)
+    assert proc.returncode == 1
+    assert "ANQUAN_TIMEZONE" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_whole_session_in_a_pipe(env, tmp_path):
+    assert "upgraded from empty" in run(["db", "upgrade"], env, tmp_path).stdout
+    assert "up to date" in run(["db", "upgrade"], env, tmp_path).stdout
+    imported = run(["directory", "import", SAMPLE], env, tmp_path)
+    assert "organisations 437 new" in imported.stdout
+    assert imported.stderr == ""  # no progress bar in a pipe
+    planned = json.loads(run(["plan", "2026", "--json"], env, tmp_path).stdout)
+    assert planned["total_created"] > 4000 and planned["warnings"] == []
+    again = run(["plan", "2026"], env, tmp_path).stdout
+    assert "0 obligations created" in again
+    rows = json.loads(run(["obligations", "list", "--org", "QL01", "--kind", "midyear_report", "--json"], env, tmp_path).stdout)
+    assert len(rows) == 1 and rows[0]["due_on"] == "2026-07-05" and rows[0]["status"] == "open"
+    oid = rows[0]["id"]
+    scan = tmp_path / "report.pdf"
+    scan.write_bytes(b"%PDF-1.4")
+    out = run(["submit", oid, "--on", "2026-07-06", "--note", "迟交", "--file", scan], env, tmp_path).stdout
+    assert f"Obligation {oid}: submitted on 2026-07-06, late." in out
+    shown = json.loads(run(["obligations", "show", oid, "--json"], env, tmp_path).stdout)
+    assert shown["status"] == "late" and shown["submissions"][0]["note"] == "迟交"
+    late = json.loads(run(["obligations", "list", "--status", "late", "--json"], env, tmp_path).stdout)
+    assert [r["id"] for r in late] == [oid]
+    summary = json.loads(run(["directory", "show", "--json"], env, tmp_path).stdout)
+    assert summary["organisations"]["township"] == 8 and summary["gaps"]
+    table = run(["obligations", "list", "--year", "2026", "--limit", "3"], env, tmp_path).stdout
+    assert "Showing 3 of" in table
+
+
+@pytest.mark.parametrize(
+    "args,fragment",
+    [
+        (["plan", "nineteen"], "Invalid value"),
+        (["plan", "1900"], "out of range"),
+        (["obligations", "list", "--status", "done"], "--status: 'done' is not one of"),
+        (["obligations", "list", "--kind", "nap"], "unknown obligation kind 'nap'"),
+        (["obligations", "list", "--org", "NOPE"], "--org: no organisation with code 'NOPE'"),
+        (["submit", "1", "--on", "yesterday"], "--on: 'yesterday' is not a date"),
+        (["submit"], "give either an obligation ID or --import FILE"),
+        (["submit", "999999"], "no obligation with id 999999"),
+        (["directory", "import", "/nonexistent/dir"], "no such file or folder"),
+        (["directory", "template", "out.csv"], "give a name ending in .xlsx"),
+        (["rules", "check", "/nonexistent.yaml"], "cannot read the rules file"),
+    ],
+)
+def test_bad_input_exits_nonzero_without_traceback(env, tmp_path, args, fragment):
+    run(["db", "upgrade"], env, tmp_path)
+    proc = run(args, env, tmp_path, check=False)
+    assert proc.returncode != 0
+    assert fragment in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_rejected_import_lists_rows(env, tmp_path):
+    run(["db", "upgrade"], env, tmp_path)
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "organisations.csv").write_text(
+        "code,name,kind,parent_code,sector,employees,dangerous_goods\nC1,县,county,,,,\nT1,镇,township,C9,,,\n", encoding="utf-8")
+    (folder / "contacts.csv").write_text("org_code,name,role,email,phone\nT1,镇长,township_head,head@@x,\n", encoding="utf-8")
+    proc = run(["directory", "import", folder], env, tmp_path, check=False)
+    assert proc.returncode == 1
+    assert "organisations, row 3, column parent_code: unknown parent C9" in proc.stderr
+    assert "contacts, row 2, column email" in proc.stderr
+    assert "nothing was written" in proc.stderr
+
+
+def test_template_and_rules_check(env, tmp_path):
+    out = run(["directory", "template", tmp_path / "county.xlsx"], env, tmp_path).stdout
+    assert (tmp_path / "county.xlsx").is_file() and "Wrote" in out
+    assert "valid, 9 obligation kinds" in run(["rules", "check"], env, tmp_path).stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text((PROJECT_ROOT / "config" / "cycle.yaml").read_text(encoding="utf-8").replace("day: last}", "day: 0}", 1), encoding="utf-8")
+    proc = run(["rules", "check", bad], env, tmp_path, check=False)
+    assert proc.returncode == 1 and "kinds.book_signing.due.day" in proc.stderr
+
+
+def test_holidays_command(env, tmp_path):
+    data = json.loads(run(["holidays", "2026", "--json"], env, tmp_path).stdout)
+    assert data["source"] == "chinese-calendar"
+    assert {h["name"] for h in data["long_holidays"]} == {"spring_festival", "labour_day", "national_day"}
+    proc = run(["holidays", "2027"], env, tmp_path)
+    assert "PROVISIONAL" in proc.stdout and "WARNING" in proc.stderr
+
+
+def test_unreachable_database_is_a_clear_error(tmp_path):
+    proc = run(["db", "upgrade"], {"ANQUAN_DATABASE_URL": "postgresql://postgres:pw-secret@127.0.0.1:1/anquan"}, tmp_path, check=False)
+    assert proc.returncode == 1
+    assert "error: cannot use the database" in proc.stderr
+    assert "Traceback" not in proc.stderr and "pw-secret" not in proc.stderr
