@@ -158,3 +158,36 @@ def test_unreachable_database_is_a_clear_error(tmp_path):
     assert proc.returncode == 1
     assert "error: cannot use the database" in proc.stderr
     assert "Traceback" not in proc.stderr and "pw-secret" not in proc.stderr
+
+
+def test_progress_shows_on_a_terminal(env, tmp_path):
+    import pty
+    import select as _select
+
+    run(["db", "upgrade"], env, tmp_path)
+    run(["directory", "import", SAMPLE], env, tmp_path)
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("ANQUAN_")} | env | {"COLUMNS": "100", "TERM": "xterm"}
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(tmp_path)
+        os.execve(ANQUAN[0], ANQUAN + ["plan", "2026"], full_env)
+    output = b""
+    while True:
+        ready, _, _ = _select.select([fd], [], [], 60)
+        if not ready:
+            break
+        try:
+            data = os.read(fd, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        output += data
+    _, status = os.waitpid(pid, 0)
+    import re
+
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", output.decode("utf-8", "replace"))
+    assert os.waitstatus_to_exitcode(status) == 0
+    # The bar: its label, then a done/total counter of planning steps.
+    assert re.search(r"plan\s.*?\d+/\d+", text), text
+    assert "Planned 2026" in text
