@@ -35,7 +35,9 @@ rules_app = typer.Typer(help="The rules of the cycle (config/cycle.yaml).", no_a
 app.add_typer(db_app, name="db")
 app.add_typer(directory_app, name="directory")
 app.add_typer(obligations_app, name="obligations")
+mail_app = typer.Typer(help="The mail outbox: delivery and what was sent.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
+app.add_typer(mail_app, name="mail")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
@@ -425,6 +427,111 @@ def submit_cmd(
     for r in results:
         extra = "" if r.first else " (added to its history; status unchanged)"
         out.print(f"Obligation {r.obligation_id}: submitted on {r.submitted_on.isoformat()}, {r.status}{extra}.")
+
+
+# -- the daily tick and mail -----------------------------------------------------
+
+@app.command("tick")
+def tick_cmd(
+    on: Annotated[Optional[str], typer.Option("--date", metavar="DATE", help="The day to act for (default: today in the county).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Send the reminders and escalations due on a day into the outbox. Running it twice sends nothing twice.
+
+    After downtime only the latest stage due for each obligation is sent; older
+    ones are recorded as skipped. Deliver with `anquan mail deliver`.
+
+    Examples:
+      anquan tick
+      anquan tick --date 2026-07-06 --json
+    """
+    from anquan.tick import tick
+    from models.db import session_scope
+
+    a = _app()
+    day = _parse_date(on, "--date") or a.today()
+    with _progress(not as_json) as progress, session_scope(a.checked_engine()) as session:
+        report = tick(session=session, rules=a.rules, as_of=day, mail_from=a.settings.mail_from, tz=a.settings.tz,
+                      progress=progress)
+    if as_json:
+        _print_json(report.as_dict())
+        return
+    out.print(
+        f"Tick {day.isoformat()}: {report.obligations_actioned} obligations acted on, {report.notices} notices, "
+        f"{report.stages_skipped} stale stages skipped, {report.messages} messages queued."
+    )
+    for g in report.gaps:
+        target = f"sent to {g['sent_to_role']} instead" if g["sent_to_role"] else "NOBODY to send to"
+        err.print(f"GAP: {g['org_code']} has no {g['role']}: {target}", style="yellow")
+
+
+@mail_app.command("deliver")
+def mail_deliver(as_json: JsonOpt = False) -> None:
+    """Send every pending message that is due: over SMTP, or as .eml files when no SMTP host is set.
+
+    Examples:
+      anquan mail deliver
+      ANQUAN_SMTP_HOST=mail.county.example anquan mail deliver --json
+    """
+    from notifications.delivery import deliver
+
+    a = _app()
+    report = deliver(engine=a.checked_engine(), settings=a.settings)
+    if as_json:
+        _print_json(report.as_dict())
+        return
+    where = f"as .eml files in {report.where}" if report.backend == "folder" else f"via {report.where}"
+    out.print(f"Delivered {report.sent} message(s) {where}; {report.deferred} deferred for retry, {report.failed} failed.")
+    for e in report.errors:
+        err.print(f"  {e}")
+
+
+@mail_app.command("list")
+def mail_list(
+    status: Annotated[Optional[str], typer.Option("--status", help="pending, sent or failed.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many (0 = all). Default 200 for the table, all for --json.")] = -1,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show the outbox.
+
+    Examples:
+      anquan mail list --status pending
+      anquan mail list --json
+    """
+    from models.db import session_scope
+    from notifications.outbox import list_messages
+
+    a = _app()
+    with session_scope(a.checked_engine()) as session:
+        if as_json:
+            n = None if limit in (-1, 0) else limit
+            sys.stdout.write("[")
+            for i, item in enumerate(list_messages(session=session, status=status, limit=n)):
+                sys.stdout.write(("," if i else "") + "\n  " + json.dumps(item, ensure_ascii=False))
+            sys.stdout.write("\n]\n")
+            return
+        rows = list(list_messages(session=session, status=status, limit=200 if limit == -1 else (limit or None)))
+    out.print(_table(["id", "to", "subject", "stage", "status", "attempts", "last error"],
+                     ([r["id"], r["to"], r["subject"], r["stage"], r["status"], r["attempts"], r["last_error"]] for r in rows)))
+    out.print(f"{len(rows)} message(s) shown.")
+
+
+@app.command("serve")
+def serve_cmd() -> None:
+    """Run the cycle on its schedules: the daily tick, mail delivery, and planning of the new year.
+
+    Starts a Prefect server on 127.0.0.1 (its UI on ANQUAN_PREFECT_PORT, state
+    kept in the data folder) unless PREFECT_API_URL names one, then serves the
+    deployments until stopped with Ctrl-C. Schedules: ANQUAN_TICK_CRON,
+    ANQUAN_DELIVER_CRON, ANQUAN_PLAN_CRON, in the county's time zone.
+
+    Example: anquan serve
+    """
+    from flows.serve import serve_forever
+
+    a = _app()
+    a.checked_engine()
+    serve_forever(a.settings)
 
 
 # -- entry point -----------------------------------------------------------------

@@ -101,6 +101,8 @@ class HolidayDue(_Strict):
 
 class _KindBase(_Strict):
     title: str = Field(min_length=1)
+    # What the owner must do, in the words the mail uses.
+    action: str = "请按《安全生产目标责任书》要求按时完成并报送。"
     owners: list[OwnerSpec] = Field(min_length=1)
     reminders: list[int] = Field(default_factory=list, description="days before the due date")
     escalation: list[EscalationStage] = Field(default_factory=list)
@@ -163,6 +165,7 @@ class CycleRules(_Strict):
     high_risk_sectors: list[Sector]
     dedicated_safety_staff_over: int = Field(ge=0)
     long_holidays: list[Literal[HOLIDAY_NAMES]] = Field(default_factory=list)  # type: ignore[valid-type]
+    fallback: dict[Role, Role] = Field(default_factory=dict)
     kinds: dict[str, KindRule] = Field(min_length=1)
 
     @field_validator("kinds")
@@ -172,6 +175,29 @@ class CycleRules(_Strict):
             if not KIND_ID.match(key):
                 raise ValueError(f"kind identifier {key!r} must be lower_snake_case (a-z, 0-9, _), 2 to 40 characters")
         return v
+
+    @field_validator("fallback")
+    @classmethod
+    def _fallback_climbs(cls, v: dict[Role, Role]) -> dict[Role, Role]:
+        level = {OrgKind.enterprise: 0, OrgKind.village: 0, OrgKind.unit: 0, OrgKind.township: 1, OrgKind.county: 2}
+        for src, dst in v.items():
+            if level[ROLE_ORG_KIND[dst]] < level[ROLE_ORG_KIND[src]]:
+                raise ValueError(f"{src.value} falls back to {dst.value}, which is lower in the tree")
+            seen, role = [src], dst
+            while role in v:
+                if role in seen:
+                    raise ValueError("fallback loops: " + " → ".join(r.value for r in seen + [role]))
+                seen.append(role)
+                role = v[role]
+        return v
+
+    def fallback_chain(self, role: Role) -> list[Role]:
+        """The roles a notice for `role` goes to, in order, while nobody holds the previous one."""
+        chain, current = [], self.fallback.get(role)
+        while current is not None:
+            chain.append(current)
+            current = self.fallback.get(current)
+        return chain
 
     # Filled in by load_rules: a digest of the file, so that planning can tell
     # whether the rules changed since an organisation's year was planned.

@@ -7,11 +7,14 @@ which rules file). The county's rules of the cycle live in the rules file
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -48,6 +51,62 @@ class Settings(BaseSettings):
         default=DEFAULT_HOLIDAYS_DIR,
         description="Folder of official holiday arrangements for years chinese-calendar does not know.",
     )
+
+    # -- mail -------------------------------------------------------------
+    smtp_host: str = Field(default="", description="SMTP server; empty keeps mail as .eml files in mail_dir.")
+    smtp_port: int = Field(default=0, ge=0, le=65535, description="0 = the usual port for the security mode.")
+    smtp_security: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_connections: int = Field(default=8, ge=1, le=64, description="Concurrent SMTP connections.")
+    smtp_timeout: float = Field(default=30.0, gt=0, le=600)
+    mail_from: str = Field(default="安全生产管理系统 <anquan@localhost.localdomain>")
+    mail_dir: Path | None = Field(default=None, description="Where .eml files go without SMTP; default data_dir/mail.")
+
+    # -- the scheduler (anquan serve) ----------------------------------------
+    tick_cron: str = Field(default="0 8 * * *", description="The daily tick, in the county's time zone.")
+    deliver_cron: str = Field(default="*/5 * * * *", description="Mail delivery.")
+    plan_cron: str = Field(default="0 6 2 1 *", description="Planning the new year (2 January).")
+    prefect_port: int = Field(default=4200, ge=1, le=65535, description="Port of the embedded Prefect server and UI.")
+
+    @field_validator("tick_cron", "deliver_cron", "plan_cron")
+    @classmethod
+    def _valid_cron(cls, value: str) -> str:
+        # Checked here without importing Prefect (slow); Prefect checks again when serving.
+        fields = value.split()
+        limits = [(0, 59), (0, 23), (1, 31), (1, 12), (0, 7)]
+        item = re.compile(r"^(\*|(\d+)(?:-(\d+))?)(?:/(\d+))?$")
+        ok = len(fields) == 5
+        for text, (lo, hi) in zip(fields if ok else [], limits):
+            for part in text.split(","):
+                m = item.match(part)
+                if not m or any(v is not None and not lo <= int(v) <= hi for v in (m.group(2), m.group(3))):
+                    ok = False
+        if not ok:
+            raise ValueError(f"{value!r} is not a five-field cron expression with numbers (e.g. '0 8 * * *')")
+        return value
+
+    @field_validator("smtp_password")
+    @classmethod
+    def _no_placeholder_password(cls, value: SecretStr) -> SecretStr:
+        if value.get_secret_value().strip().lower() in {"change-me", "changeme", "changethis", "password"}:
+            raise ValueError("is still the placeholder; set the real password")
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _valid_sender(cls, value: str) -> str:
+        from email.headerregistry import Address
+        from email.utils import parseaddr
+
+        name, addr = parseaddr(value)
+        if "@" not in addr or "\n" in value or "\r" in value:
+            raise ValueError(f"{value!r} is not a sender address (e.g. 县安委办 <anquan@county.example>)")
+        try:
+            Address(display_name=name, addr_spec=addr)
+        except Exception as exc:
+            raise ValueError(f"{value!r} is not a sender address: {exc}") from None
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -109,6 +168,16 @@ class Settings(BaseSettings):
     @property
     def files_dir(self) -> Path:
         return self.data_dir / "files"
+
+    @property
+    def effective_mail_dir(self) -> Path:
+        return self.mail_dir or (self.data_dir / "mail")
+
+    @property
+    def effective_smtp_port(self) -> int:
+        if self.smtp_port:
+            return self.smtp_port
+        return {"none": 25, "starttls": 587, "tls": 465}[self.smtp_security]
 
 
 def load_settings(**overrides) -> Settings:

@@ -1,0 +1,108 @@
+"""The Prefect flows of the cycle. Each is a thin wrapper over the function the command line calls.
+
+State lives in Anquan's database, not in Prefect: every flow reads the
+database as of a date and does what is due, so a late, repeated or missed run
+ends in the same state. A scheduled run acts for the day it was *scheduled*
+for, not the day it happens to start (after downtime Prefect runs every
+missed run, oldest first).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.runtime import flow_run
+
+from anquan.context import App
+from flows.schedule import superseded
+from models.db import session_scope
+
+
+def _scheduled_time() -> datetime | None:
+    when = flow_run.scheduled_start_time
+    if isinstance(when, str):
+        when = datetime.fromisoformat(when)
+    return when
+
+
+def scheduled_day(app: App) -> date:
+    """The county-local date this run was scheduled for (today when started by hand)."""
+    when = _scheduled_time()
+    if when is None:
+        return app.today()
+    return when.astimezone(app.settings.tz).date()
+
+
+@flow(name="plan_year", log_prints=False)
+def plan_year(year: int | None = None) -> dict:
+    """Plan a year's obligations (default: the year the run was scheduled in)."""
+    from anquan.planning import plan_year as plan
+
+    app = App()
+    year = year or scheduled_day(app).year
+    with session_scope(app.checked_engine()) as session:
+        report = plan(session=session, rules=app.rules, calendar=app.calendar, year=year)
+    logger = get_run_logger()
+    for w in report.warnings:
+        logger.warning(w)
+    logger.info("planned %s: %s obligations created", year, report.total_created)
+    return report.as_dict()
+
+
+@flow(name="daily_tick", log_prints=False)
+def daily_tick(day: str | None = None) -> dict:
+    """Queue the reminders and escalations due on a day (default: the scheduled day)."""
+    from anquan.tick import tick
+
+    app = App()
+    if day is None:
+        when = _scheduled_time()
+        if when is not None and superseded(when, now=datetime.now(app.settings.tz), cron=app.settings.tick_cron, tz=app.settings.tz):
+            get_run_logger().info("tick scheduled for %s stands aside: a newer scheduled tick acts instead", when)
+            return {"superseded": True, "scheduled": when.isoformat()}
+    as_of = date.fromisoformat(day) if day else scheduled_day(app)
+    with session_scope(app.checked_engine()) as session:
+        report = tick(session=session, rules=app.rules, as_of=as_of, mail_from=app.settings.mail_from, tz=app.settings.tz)
+    rows = [
+        {"township": township, "stage": stage, "notices": n}
+        for township, stages in report.by_township_stage.items()
+        for stage, n in sorted(stages.items())
+    ]
+    create_table_artifact(
+        key="daily-tick",
+        table=rows or [{"township": "-", "stage": "-", "notices": 0}],
+        description=f"Anquan tick {as_of.isoformat()}: notices by township and stage",
+    )
+    gaps = "\n".join(
+        f"- {g['org_code']} has no `{g['role']}`: " + (f"sent to `{g['sent_to_role']}`" if g["sent_to_role"] else "**nobody to send to**")
+        for g in report.gaps
+    )
+    create_markdown_artifact(
+        key="daily-tick-summary",
+        markdown=(
+            f"# Tick {as_of.isoformat()}\n\n"
+            f"- obligations acted on: {report.obligations_actioned}\n"
+            f"- notices: {report.notices}\n- stale stages skipped: {report.stages_skipped}\n"
+            f"- messages queued: {report.messages}\n\n"
+            + (f"## Staffing gaps met\n\n{gaps}\n" if gaps else "No staffing gaps met.\n")
+        ),
+        description=f"Anquan tick {as_of.isoformat()}",
+    )
+    get_run_logger().info("tick %s: %s messages queued", as_of, report.messages)
+    return report.as_dict()
+
+
+@flow(name="deliver_mail", log_prints=False)
+def deliver_mail() -> dict:
+    """Send the pending mail (SMTP, or .eml files without an SMTP host)."""
+    from notifications.delivery import deliver
+
+    app = App()
+    report = deliver(engine=app.checked_engine(), settings=app.settings)
+    logger = get_run_logger()
+    logger.info("delivered %s, deferred %s, failed %s (%s)", report.sent, report.deferred, report.failed, report.where)
+    for e in report.errors:
+        logger.warning(e)
+    return report.as_dict()

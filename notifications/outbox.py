@@ -1,0 +1,49 @@
+"""Reading the outbox: what was queued, sent or failed, and for which obligations."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from anquan.errors import AnquanError
+from models.outbox import MailStatus, Notice, OutboxMessage
+
+
+def list_messages(*, session: Session, status: str | None = None, limit: int | None = None, batch: int = 1000) -> Iterator[dict]:
+    """Outbox messages, oldest first, each with the obligations it carries."""
+    if status is not None and status not in MailStatus.__members__:
+        raise AnquanError(f"--status: {status!r} is not one of {', '.join(s.value for s in MailStatus)}")
+    t = OutboxMessage.__table__
+    q = select(t.c.id, t.c.key, t.c.to_addr, t.c.to_name, t.c.subject, t.c.template, t.c.stage, t.c.tick_date,
+               t.c.status, t.c.attempts, t.c.last_error, t.c.next_attempt_at, t.c.sent_at).order_by(t.c.id)
+    if status:
+        q = q.where(t.c.status == status)
+    if limit:
+        q = q.limit(limit)
+    rows = session.execute(q.execution_options(yield_per=batch))
+    for part in rows.partitions(batch):
+        keys = [r.key for r in part]
+        ids: dict[str, list[int]] = {k: [] for k in keys}
+        for key, oid in session.execute(
+            select(Notice.outbox_key, Notice.obligation_id).where(Notice.outbox_key.in_(keys)).order_by(Notice.obligation_id)
+        ).all():
+            ids[key].append(oid)
+        for r in part:
+            yield {
+                "id": r.id,
+                "key": r.key,
+                "to": r.to_addr,
+                "to_name": r.to_name,
+                "subject": r.subject,
+                "template": r.template,
+                "status": r.status,
+                "obligation_ids": ids[r.key],
+                "stage": r.stage,
+                "tick_date": r.tick_date.isoformat(),
+                "attempts": r.attempts,
+                "last_error": r.last_error,
+                "next_attempt_at": r.next_attempt_at.isoformat() if r.status == MailStatus.pending.value else None,
+                "sent_at": r.sent_at.isoformat() if r.sent_at else None,
+            }

@@ -1,0 +1,219 @@
+"""Mail on the wire: a real SMTP server on loopback, the .eml folder, PostgreSQL claims."""
+
+import threading
+from datetime import date, timedelta
+from email.header import decode_header, make_header
+
+import pytest
+from sqlalchemy import select
+
+from anquan.context import App
+from anquan.directory import import_directory
+from anquan.planning import plan_year
+from anquan.tick import tick
+from models.db import session_scope
+from models.outbox import MailStatus, OutboxMessage
+from models.settings import load_settings
+from models.types import utcnow
+from notifications.delivery import claim, deliver
+from notifications.outbox import list_messages
+from tests.conftest import write_csvs, SMALL_ORGS, SMALL_CONTACTS
+from tests.smtp_sink import SmtpSink
+
+
+@pytest.fixture
+def sink():
+    s = SmtpSink().start()
+    yield s
+    s.stop()
+
+
+def _with_smtp(app: App, sink: SmtpSink, **extra) -> App:
+    settings = app.settings.model_copy(update={
+        "smtp_host": "127.0.0.1", "smtp_port": sink.port, "smtp_security": "none",
+        "mail_from": "青岚县安委办 <anquan@qinglan.example>", **extra,
+    })
+    a = App(settings=settings)
+    a.__dict__["engine"] = app.engine
+    return a
+
+
+@pytest.fixture
+def queued(app, small_dir):
+    """The small county planned and ticked on 20 Feb 2026 (reminders and escalations queued)."""
+    with session_scope(app.engine) as s:
+        import_directory(session=s, path=small_dir)
+        plan_year(session=s, rules=app.rules, calendar=app.calendar, year=2026)
+        report = tick(session=s, rules=app.rules, as_of=date(2026, 2, 20), mail_from="青岚县安委办 <anquan@qinglan.example>",
+                      tz=app.settings.tz)
+    assert report.messages > 3
+    return app
+
+
+def _pending(app):
+    with session_scope(app.engine) as s:
+        return s.execute(select(OutboxMessage).where(OutboxMessage.status == "pending")).scalars().all()
+
+
+def _all(app):
+    with session_scope(app.engine) as s:
+        return s.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars().all()
+
+
+def test_smtp_delivery_headers_and_recipients(queued, sink):
+    a = _with_smtp(queued, sink)
+    expected = {m.to_addr: m for m in _all(queued)}
+    report = deliver(engine=a.engine, settings=a.settings)
+    assert report.sent == len(expected) and report.failed == 0 and report.deferred == 0
+    assert sorted(r.rcpt_tos[0] for r in sink.received) == sorted(expected)
+    for r in sink.received:
+        msg = r.message
+        stored = expected[r.rcpt_tos[0]]
+        assert r.mail_from == "anquan@qinglan.example"
+        assert str(msg["Subject"]) == stored.subject and stored.subject.startswith("【")
+        assert msg["From"].addresses[0].display_name == "青岚县安委办"
+        assert msg["To"].addresses[0].addr_spec == stored.to_addr
+        assert msg["To"].addresses[0].display_name == stored.to_name
+        assert msg["X-Anquan-Key"] == stored.key and msg["Message-ID"] == stored.message_id
+        text = msg.get_body(("plain",)).get_content()
+        html = msg.get_body(("html",)).get_content()
+        assert "事项编号" in text and "<table" in html
+        # The raw headers are 7-bit: Chinese travels as RFC 2047 encoded words.
+        head = r.data.split(b"\r\n\r\n", 1)[0]
+        assert head.isascii() and b"=?utf-8?b?" in head
+    assert all(m.status == "sent" and m.attempts == 1 for m in _all(queued))
+    # Delivering again sends nothing more.
+    assert deliver(engine=a.engine, settings=a.settings).sent == 0
+    assert len(sink.received) == len(expected)
+
+
+def test_refusing_server_then_recovery_delivers_each_exactly_once(queued, sink):
+    a = _with_smtp(queued, sink, smtp_connections=2)
+    total = len(_all(queued))
+    sink.behaviour.transient_failures = 3
+    first = deliver(engine=a.engine, settings=a.settings)
+    assert first.deferred == 3 and first.sent == total - 3 and first.failed == 0
+    deferred = [m for m in _all(queued) if m.status == "pending"]
+    assert len(deferred) == 3 and all(m.attempts == 1 and "451" in m.last_error for m in deferred)
+    # Not yet due again: a rerun right away leaves them for later.
+    assert deliver(engine=a.engine, settings=a.settings).sent == 0
+    later = deliver(engine=a.engine, settings=a.settings, now=lambda: utcnow() + timedelta(hours=2))
+    assert later.sent == 3
+    keys = [r.message["X-Anquan-Key"] for r in sink.received]
+    assert len(keys) == total and len(set(keys)) == total
+
+
+def test_server_down_keeps_mail_pending(queued, tmp_path):
+    from tests.smtp_sink import free_port
+
+    port = free_port()  # nothing listens here
+    settings = queued.settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_security": "none", "smtp_timeout": 5})
+    report = deliver(engine=queued.engine, settings=settings)
+    assert report.sent == 0 and report.deferred >= 1
+    pending = _pending(queued)
+    assert len(pending) == len(_all(queued))  # nothing lost, nothing failed
+    assert any(m.attempts == 1 and m.last_error for m in pending)
+
+
+def test_permanent_refusal_is_marked_failed_with_the_answer(queued, sink):
+    a = _with_smtp(queued, sink)
+    sink.behaviour.refuse_recipients = {"office@county.example"}
+    report = deliver(engine=a.engine, settings=a.settings)
+    assert report.failed == 1
+    failed = [m for m in _all(queued) if m.status == "failed"]
+    assert [m.to_addr for m in failed] == ["office@county.example"]
+    assert "550" in failed[0].last_error and "mailbox unavailable" in failed[0].last_error
+    with session_scope(queued.engine) as s:
+        listed = list(list_messages(session=s, status="failed"))
+    assert listed[0]["to"] == "office@county.example" and listed[0]["obligation_ids"]
+    assert {"id", "key", "to", "subject", "status", "obligation_ids", "stage", "attempts", "last_error"} <= set(listed[0])
+
+
+def test_crashed_deliverer_loses_nothing(queued, sink):
+    a = _with_smtp(queued, sink)
+    total = len(_all(queued))
+    # A deliverer claims everything and dies before sending.
+    claimed = claim(queued.engine, worker="dead-worker", now=utcnow(), limit=1000)
+    assert len(claimed) == total
+    assert deliver(engine=a.engine, settings=a.settings).sent == 0  # still leased to the dead one
+    after_lease = deliver(engine=a.engine, settings=a.settings, now=lambda: utcnow() + timedelta(minutes=11))
+    assert after_lease.sent == total and len(sink.received) == total
+
+
+def test_folder_backend_writes_eml_files(queued):
+    report = deliver(engine=queued.engine, settings=queued.settings)
+    folder = queued.settings.effective_mail_dir
+    files = sorted(folder.glob("*.eml"))
+    assert report.backend == "folder" and report.where == str(folder)
+    assert len(files) == report.sent == len(_all(queued))
+    from email import message_from_bytes, policy
+
+    msg = message_from_bytes(files[0].read_bytes(), policy=policy.default)
+    assert msg["X-Anquan-Key"] and str(msg["Subject"]).startswith("【")
+    assert deliver(engine=queued.engine, settings=queued.settings).sent == 0
+    assert len(list(folder.glob("*.eml"))) == len(files)
+
+
+def test_header_injection_is_impossible(app, tmp_path, sink):
+    contacts = [list(c) for c in SMALL_CONTACTS]
+    # A name with an attempted header (CSV allows a line break inside quotes; the import refuses it).
+    contacts[6][1] = "孙经理\r\nBcc: victim@evil.example"
+    from anquan.errors import InputRejected
+
+    with pytest.raises(InputRejected, match="spans lines"):
+        with session_scope(app.engine) as s:
+            import_directory(session=s, path=write_csvs(tmp_path / "inj", SMALL_ORGS, contacts))
+    # Even if such a name reached the renderer, it stays inside one header.
+    from notifications.render import Rendered, build_message
+
+    raw = build_message(rendered=Rendered("reminder", "主题\r\nBcc: victim@evil.example", "正文", "<p>正文</p>"),
+                        to_name="孙经理\r\nBcc: victim@evil.example", to_addr="boss@e1.example",
+                        mail_from="县安委办 <anquan@qinglan.example>", message_id="<x@qinglan.example>", key="x",
+                        when=utcnow())
+    from email import message_from_bytes, policy
+
+    msg = message_from_bytes(raw, policy=policy.default)
+    assert msg["Bcc"] is None
+    assert [a.addr_spec for a in msg["To"].addresses] == ["boss@e1.example"]
+
+
+def test_html_is_autoescaped():
+    from notifications.render import MailContext, MailItem, render
+
+    item = MailItem(obligation_id=1, kind="k", title="<script>alert(1)</script>", action="a & b", org_code="E1",
+                    org_name="<b>坏</b>", owner_name="<b>坏</b>", period="2026-03", due_on=date(2026, 3, 31),
+                    stage="reminder-5", stage_kind="reminder", days=5, recipient_role="enterprise_principal")
+    r = render(MailContext(to_name="<i>张</i>", to_addr="x@e.example", tick_date=date(2026, 3, 26), items=[item]))
+    assert "<script>" not in r.html and "&lt;script&gt;" in r.html and "&lt;b&gt;坏" in r.html
+    assert "<script>alert(1)</script>" in r.text  # plain text is not HTML
+
+
+def test_two_deliverers_on_postgresql_never_send_twice(request, backend, queued, sink):
+    if backend != "postgresql":
+        pytest.skip("row locks with SKIP LOCKED are the PostgreSQL path; SQLite serialises writers anyway")
+    # Many messages, so that both deliverers are busy at the same time.
+    with session_scope(queued.engine) as s:
+        template = s.execute(select(OutboxMessage)).scalars().first()
+        rows = [dict(key=f"bulk-{i:05d}", message_id=f"<bulk-{i}@qinglan.example>", to_addr=f"user{i}@e.example",
+                     to_name="用户", subject=template.subject, template="reminder", stage="reminder-5",
+                     tick_date=template.tick_date, raw=template.raw, status="pending", attempts=0,
+                     next_attempt_at=utcnow(), created_at=utcnow()) for i in range(1500)]
+        from sqlalchemy import insert
+
+        s.execute(insert(OutboxMessage), rows)
+    total = len(_all(queued))
+    a = _with_smtp(queued, sink, smtp_connections=4)
+    reports = []
+
+    def run(name):
+        reports.append(deliver(engine=a.engine, settings=a.settings, worker=name, batch_size=100))
+
+    threads = [threading.Thread(target=run, args=(f"w{i}",)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(r.sent for r in reports) == total
+    assert all(r.sent > 0 for r in reports)  # the work was split
+    rcpts = [r.rcpt_tos[0] for r in sink.received]
+    assert len(rcpts) == total == len(set(rcpts))
