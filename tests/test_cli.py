@@ -191,3 +191,15 @@ def test_progress_shows_on_a_terminal(env, tmp_path):
     # The bar: its label, then a done/total counter of planning steps.
     assert re.search(r"plan\s.*?\d+/\d+", text), text
     assert "Planned 2026" in text
+
+
+def test_readme_main_command_once(tmp_path):
+    """`bash scripts/run` as the README gives it, stopping before it serves."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANQUAN_")}
+    env.update({"ANQUAN_DATA_DIR": str(tmp_path / "data"), "ANQUAN_YEAR": "2026"})
+    proc = subprocess.run(["bash", "scripts/run", "--once"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert "organisations 437 new" in proc.stdout
+    assert "Planned 2026" in proc.stdout
+    assert "Tick " in proc.stdout and "Delivered" in proc.stdout
+    assert (tmp_path / "data" / "anquan.db").is_file()

@@ -1,0 +1,423 @@
+#!/usr/bin/env python3
+"""Benchmark: delivering the outbox over SMTP, against two yardsticks.
+
+One run:
+
+* starts an aiosmtpd sink in a separate process on a free loopback port; it
+  accepts every message, counts it (a shared counter) and throws it away;
+* fills a fresh Anquan database with --count pending outbox rows of real
+  rendered mail (notifications.render: reminders, escalations and digests in
+  Chinese, to distinct recipients), bulk inserted;
+* times ``notifications.delivery.deliver`` end to end (claims, leases, SMTP over
+  --connections reused connections, recording the outcome of every row), then
+  checks that every row is ``sent`` and that the sink counted exactly --count;
+* (a) raw ceiling: the same message bytes pushed with aiosmtplib over the same
+  number of reused connections, concurrently, no database (best of --raw-runs);
+* (b) prefect-email: ``email_send_message.fn(...)`` once per message with an
+  EmailServerCredentials block built in code (smtp_type INSECURE), one message
+  after another, on --prefect-count messages (it opens a connection per message).
+
+Prints messages/second for each and the ratios anquan/(b) (target >= 10) and
+anquan/(a) (target >= 0.5).
+
+    .venv/bin/python benchmarks/deliver_mail.py [--backend sqlite|postgresql|both]
+        [--count 20000] [--prefect-count 2000] [--connections 8] [--json OUT]
+
+PostgreSQL: the admin URL comes from ANQUAN_TEST_POSTGRES_URL (default
+postgresql://postgres@127.0.0.1:5432/postgres); a database anquan_bench_<hex> is
+created for the run and dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import multiprocessing as mp
+import random
+import socket
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import func, insert, select  # noqa: E402
+
+from anquan.rules import load_rules  # noqa: E402
+from sqlalchemy import event  # noqa: E402
+
+from benchmarks.plan_province import analyze, fresh_database  # noqa: E402
+from models.outbox import MailStatus, OutboxMessage  # noqa: E402
+from models.settings import load_settings  # noqa: E402
+from notifications.delivery import deliver  # noqa: E402
+from notifications.render import MailContext, MailItem, build_message, message_id_for, render  # noqa: E402
+
+MAIL_FROM = "青岚县安委办 <anquan@qinglan.example>"
+TICK_DATE = date(2026, 1, 26)
+SEED = 2026
+INSERT_CHUNK = 2000
+TARGET_VS_PREFECT = 10.0
+TARGET_VS_RAW = 0.5
+
+
+# ---------------------------------------------------------------------------
+# The sink: aiosmtpd in its own process, counting and discarding
+# ---------------------------------------------------------------------------
+
+def free_port() -> int:
+    # aiosmtpd's Controller(port=0) does not work: find a free port first.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _sink_main(port: int, counter, ready, stop) -> None:
+    import logging
+
+    from aiosmtpd.controller import Controller
+
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
+
+    class CountingHandler:
+        async def handle_DATA(self, server, session, envelope):
+            counter.value += 1  # only this process's event loop thread writes it
+            return "250 OK"
+
+    controller = Controller(CountingHandler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    ready.set()
+    stop.wait()
+    controller.stop()
+
+
+class Sink:
+    def __init__(self):
+        self.ctx = mp.get_context("spawn")
+        self.port = free_port()
+        self.counter = self.ctx.RawValue("q", 0)
+        self.ready = self.ctx.Event()
+        self.stop_event = self.ctx.Event()
+        self.process = self.ctx.Process(target=_sink_main, args=(self.port, self.counter, self.ready, self.stop_event),
+                                        daemon=True, name="smtp-sink")
+
+    @property
+    def count(self) -> int:
+        return self.counter.value
+
+    def __enter__(self) -> "Sink":
+        self.process.start()
+        if not self.ready.wait(30):
+            self.process.kill()
+            raise RuntimeError("the SMTP sink did not start")
+        return self
+
+    def __exit__(self, *exc):
+        self.stop_event.set()
+        self.process.join(10)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+
+
+# ---------------------------------------------------------------------------
+# Realistic messages, rendered by Anquan's own templates
+# ---------------------------------------------------------------------------
+
+@dataclass
+class Mail:
+    key: str
+    message_id: str
+    to_addr: str
+    to_name: str
+    subject: str
+    template: str
+    stage: str
+    text: str
+    html: str
+    raw: bytes
+
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文"
+
+
+def _person(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+
+
+def make_mail(n: int, rules, *, seed: int = SEED) -> list[Mail]:
+    """n messages as the tick writes them: mostly one-item reminders to enterprises,
+    some escalations, and township digests of several items."""
+    rng = random.Random(seed)
+    risk = rules.kinds["monthly_risk_analysis"]
+    inspection = rules.kinds["quarterly_inspection"]
+    when = datetime(2026, 1, 26, 8, 0, tzinfo=timezone(timedelta(hours=8)))
+    out = []
+    for i in range(n):
+        township = f"乡镇{rng.randrange(1200):05d}"
+        roll = rng.random()
+        if roll < 0.80:  # reminder, five days before the monthly risk analysis is due
+            ent = rng.randrange(200_000)
+            items = [MailItem(
+                obligation_id=1_000_000 + i, kind="monthly_risk_analysis", title=risk.title, action=risk.action,
+                org_code=f"P{ent % 120:03d}T{ent % 1200:05d}E{ent:07d}", org_name=f"{township}第{ent:06d}号企业有限公司",
+                owner_name=f"{township}第{ent:06d}号企业有限公司", period="2026-01", due_on=date(2026, 1, 31),
+                stage="reminder-5", stage_kind="reminder", days=5,
+                recipient_role=rng.choice(("enterprise_principal", "enterprise_safety_manager")),
+                also_told=f"{_person(rng)}（企业安全管理人员）",
+            )]
+        elif roll < 0.92:  # first escalation of last quarter's inspection
+            items = [MailItem(
+                obligation_id=1_000_000 + i, kind="quarterly_inspection", title=inspection.title,
+                action=inspection.action, org_code=f"P{i % 120:03d}T{i % 1200:05d}", org_name=township,
+                owner_name=township, period="2025-Q4", due_on=date(2026, 1, 5), stage="escalation-1",
+                stage_kind="escalation", days=21, recipient_role="safety_office",
+                also_told=f"{_person(rng)}（分管安全副乡(镇)长）",
+            )]
+        else:  # a township safety office's digest: escalations for several enterprises
+            k = rng.randint(2, 30)
+            items = []
+            for j in range(k):
+                ent = rng.randrange(200_000)
+                items.append(MailItem(
+                    obligation_id=2_000_000 + i * 40 + j, kind="monthly_risk_analysis", title=risk.title,
+                    action=risk.action, org_code=f"P{ent % 120:03d}T{ent % 1200:05d}E{ent:07d}",
+                    org_name=f"{township}第{ent:06d}号企业有限公司", owner_name=f"{township}第{ent:06d}号企业有限公司",
+                    period="2025-12", due_on=date(2025, 12, 31), stage="escalation-2", stage_kind="escalation",
+                    days=26, recipient_role="safety_office", fallback_from=rng.choice((None, "enterprise_principal")),
+                ))
+        to_name = _person(rng)
+        to_addr = f"u{i:06d}@t{rng.randrange(1200):04d}.example.cn"
+        events = ",".join(f"{it.obligation_id}:{it.stage}" for it in items)
+        key = hashlib.sha256(f"{TICK_DATE}|{to_addr}|{events}".encode()).hexdigest()[:40]
+        rendered = render(MailContext(to_name=to_name, to_addr=to_addr, tick_date=TICK_DATE, items=items))
+        message_id = message_id_for(key, MAIL_FROM)
+        raw = build_message(rendered=rendered, to_name=to_name, to_addr=to_addr, mail_from=MAIL_FROM,
+                            message_id=message_id, key=key, when=when)
+        out.append(Mail(key, message_id, to_addr, to_name, rendered.subject, rendered.template,
+                        ",".join(sorted({it.stage for it in items})), rendered.text, rendered.html, raw))
+    return out
+
+
+def fill_outbox(engine, mails: list[Mail]) -> float:
+    now = datetime.now(timezone.utc)
+    due = now - timedelta(minutes=1)
+    t0 = time.perf_counter()
+    with engine.begin() as conn:
+        for start in range(0, len(mails), INSERT_CHUNK):
+            conn.execute(insert(OutboxMessage.__table__), [dict(
+                key=m.key, message_id=m.message_id, to_addr=m.to_addr, to_name=m.to_name, subject=m.subject,
+                template=m.template, stage=m.stage, tick_date=TICK_DATE, raw=m.raw, status=MailStatus.pending.value,
+                attempts=0, last_error=None, next_attempt_at=due, claimed_by=None, claimed_until=None,
+                created_at=now, sent_at=None,
+            ) for m in mails[start:start + INSERT_CHUNK]])
+    return time.perf_counter() - t0
+
+
+class StatementTimer:
+    """Times the deliverer's SQL: claims (UPDATE ... RETURNING) and records (executemany UPDATEs)."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.records: list[tuple[str, float]] = []
+        self._t0 = 0.0
+
+    def _before(self, conn, cursor, statement, parameters, context, executemany):
+        self._t0 = time.perf_counter()
+
+    def _after(self, conn, cursor, statement, parameters, context, executemany):
+        s = statement.lstrip().upper()
+        kind = "claim" if s.startswith("UPDATE") and "RETURNING" in s else "record" if s.startswith("UPDATE") else "other"
+        self.records.append((kind, time.perf_counter() - self._t0))
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._before)
+        event.listen(self.engine, "after_cursor_execute", self._after)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._before)
+        event.remove(self.engine, "after_cursor_execute", self._after)
+
+
+# ---------------------------------------------------------------------------
+# The three ways of sending
+# ---------------------------------------------------------------------------
+
+def run_anquan(backend: str, mails: list[Mail], sink: Sink, connections: int, tmp: Path) -> dict:
+    with fresh_database(backend, tmp) as (settings, engine):
+        fill_seconds = fill_outbox(engine, mails)
+        analyze(engine)
+        smtp_settings = settings.model_copy(update={
+            "smtp_host": "127.0.0.1", "smtp_port": sink.port, "smtp_security": "none",
+            "smtp_connections": connections, "mail_from": MAIL_FROM,
+        })
+        before = sink.count
+        timer = StatementTimer(engine)
+        with timer:
+            t0 = time.perf_counter()
+            report = deliver(engine=engine, settings=smtp_settings)
+            seconds = time.perf_counter() - t0
+        received = sink.count - before
+        t = OutboxMessage.__table__
+        with engine.connect() as conn:
+            by_status = dict(conn.execute(select(t.c.status, func.count()).group_by(t.c.status)).all())
+        claims = [secs for kind, secs in timer.records if kind == "claim"]
+        records = [secs for kind, secs in timer.records if kind == "record"]
+        db_seconds = sum(secs for _, secs in timer.records)
+    n = len(mails)
+    return {
+        "backend": backend,
+        "messages": n,
+        "fill_seconds": round(fill_seconds, 2),
+        "seconds": round(seconds, 3),
+        "per_second": round(n / seconds, 1),
+        "report": {k: v for k, v in report.as_dict().items() if k != "errors"} | {"errors": report.errors[:3]},
+        "statuses": by_status,
+        "sink_received": received,
+        "db_statements": len(timer.records),
+        "db_seconds": round(db_seconds, 3),
+        "claims": len(claims),
+        "claim_seconds": round(sum(claims), 3),
+        "claim_seconds_max": round(max(claims, default=0.0), 4),
+        "record_seconds": round(sum(records), 3),
+        "checks": {
+            "all_rows_sent": by_status.get(MailStatus.sent.value, 0) == n and len(by_status) == 1,
+            "sink_counted_exactly": received == n,
+            "report_sent": report.sent == n and report.failed == 0 and report.deferred == 0,
+        },
+    }
+
+
+def run_raw(mails: list[Mail], sink: Sink, connections: int) -> dict:
+    import aiosmtplib
+
+    sender = "anquan@qinglan.example"
+
+    async def push() -> None:
+        it = iter(mails)
+
+        async def worker():
+            client = aiosmtplib.SMTP(hostname="127.0.0.1", port=sink.port, use_tls=False, start_tls=False)
+            await client.connect()
+            for m in it:  # one shared iterator: each message is taken by exactly one connection
+                await client.sendmail(sender, [m.to_addr], m.raw)
+            await client.quit()
+
+        await asyncio.gather(*(worker() for _ in range(connections)))
+
+    before = sink.count
+    t0 = time.perf_counter()
+    asyncio.run(push())
+    seconds = time.perf_counter() - t0
+    received = sink.count - before
+    return {"messages": len(mails), "seconds": round(seconds, 3), "per_second": round(len(mails) / seconds, 1),
+            "sink_received": received, "checks": {"sink_counted_exactly": received == len(mails)}}
+
+
+def run_prefect(mails: list[Mail], sink: Sink) -> dict:
+    t0 = time.perf_counter()
+    from prefect_email import EmailServerCredentials, email_send_message
+
+    import_seconds = time.perf_counter() - t0
+    credentials = EmailServerCredentials(smtp_server="127.0.0.1", smtp_port=sink.port, smtp_type="INSECURE")
+
+    async def send_all() -> None:
+        for m in mails:
+            await email_send_message.fn(
+                subject=m.subject, msg=m.html, msg_plain=m.text, email_server_credentials=credentials,
+                email_from=MAIL_FROM, email_to=m.to_addr,
+            )
+
+    before = sink.count
+    t0 = time.perf_counter()
+    asyncio.run(send_all())
+    seconds = time.perf_counter() - t0
+    received = sink.count - before
+    return {"messages": len(mails), "seconds": round(seconds, 3), "per_second": round(len(mails) / seconds, 1),
+            "import_seconds": round(import_seconds, 2), "sink_received": received,
+            "checks": {"sink_counted_exactly": received == len(mails)}}
+
+
+# ---------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    ap.add_argument("--count", type=int, default=20_000, help="outbox rows for anquan and messages for (a)")
+    ap.add_argument("--prefect-count", type=int, default=2_000, help="messages for (b) prefect-email")
+    ap.add_argument("--connections", type=int, default=8)
+    ap.add_argument("--raw-runs", type=int, default=2, help="runs of (a); the best counts")
+    ap.add_argument("--json", type=Path, help="write the results as JSON here")
+    args = ap.parse_args(argv)
+    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+
+    settings = load_settings()
+    rules = load_rules(settings.cycle_file)
+    t0 = time.perf_counter()
+    mails = make_mail(args.count, rules)
+    render_seconds = time.perf_counter() - t0
+    sizes = sorted(len(m.raw) for m in mails)
+    results: dict = {
+        "count": args.count, "connections": args.connections, "render_seconds": round(render_seconds, 2),
+        "message_bytes": {"mean": round(sum(sizes) / len(sizes)), "median": sizes[len(sizes) // 2], "max": sizes[-1]},
+        "templates": {t: sum(1 for m in mails if m.template == t) for t in ("reminder", "escalation", "digest")},
+        "anquan": [],
+    }
+    print(f"rendered {args.count} messages in {render_seconds:.1f} s (mean {results['message_bytes']['mean']} bytes, "
+          f"{results['templates']})", flush=True)
+
+    with Sink() as sink, tempfile.TemporaryDirectory(prefix="anquan-bench-") as tmp:
+        print(f"sink on 127.0.0.1:{sink.port} (pid {sink.process.pid})", flush=True)
+        raws = []
+        for i in range(args.raw_runs):
+            raws.append(run_raw(mails, sink, args.connections))
+            print(f"(a) raw aiosmtplib run {i + 1}: {raws[-1]['per_second']:.0f} msg/s", flush=True)
+        results["raw_runs"] = raws
+        results["raw"] = max(raws, key=lambda r: r["per_second"])
+        for backend in backends:
+            r = run_anquan(backend, mails, sink, args.connections, Path(tmp) / backend)
+            results["anquan"].append(r)
+            print(f"anquan deliver [{backend}]: {r['per_second']:.0f} msg/s ({r['seconds']:.1f} s, "
+                  f"{r['db_seconds']:.1f} s in SQL)", flush=True)
+        results["prefect"] = run_prefect(mails[:args.prefect_count], sink)
+        print(f"(b) prefect-email: {results['prefect']['per_second']:.0f} msg/s", flush=True)
+
+    raw, pf = results["raw"], results["prefect"]
+    print()
+    hdr = f"{'mode':<34}{'messages':>9}{'seconds':>9}{'msg/s':>9}{'/(b)':>8}{'/(a)':>7}  checks"
+    print(hdr)
+    print("-" * (len(hdr) + 20))
+    for r in results["anquan"]:
+        r["vs_prefect"] = round(r["per_second"] / pf["per_second"], 2)
+        r["vs_raw"] = round(r["per_second"] / raw["per_second"], 3)
+        ok = all(r["checks"].values())
+        print(f"{'anquan deliver, ' + r['backend']:<34}{r['messages']:>9}{r['seconds']:>9.2f}{r['per_second']:>9.0f}"
+              f"{r['vs_prefect']:>8.1f}{r['vs_raw']:>7.2f}  {'ok' if ok else 'FAILED ' + str(r['checks'])}")
+    for name, r in (("(a) raw aiosmtplib, no database", raw), ("(b) prefect-email .fn per message", pf)):
+        ok = all(r["checks"].values())
+        print(f"{name:<34}{r['messages']:>9}{r['seconds']:>9.2f}{r['per_second']:>9.0f}{'':>8}{'':>7}  "
+              f"{'ok' if ok else 'FAILED ' + str(r['checks'])}")
+    print()
+    for r in results["anquan"]:
+        print(f"{r['backend']}: anquan/(b) = {r['vs_prefect']:.1f} (target >= {TARGET_VS_PREFECT:.0f}: "
+              f"{'ok' if r['vs_prefect'] >= TARGET_VS_PREFECT else 'MISSED'}); anquan/(a) = {r['vs_raw']:.2f} "
+              f"(target >= {TARGET_VS_RAW}: {'ok' if r['vs_raw'] >= TARGET_VS_RAW else 'MISSED'}); "
+              f"{r['db_statements']} SQL statements, {r['db_seconds']:.2f} s in SQL "
+              f"({r['claims']} claims {r['claim_seconds']:.2f} s, slowest {r['claim_seconds_max'] * 1000:.0f} ms; "
+              f"records {r['record_seconds']:.2f} s)")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, default=str))
+    failed = [r for r in results["anquan"] + [raw, pf] if not all(r["checks"].values())]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

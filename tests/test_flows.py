@@ -1,0 +1,118 @@
+"""The Prefect flows, run for real under Prefect's test harness (a temporary API server)."""
+
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from anquan.directory import import_directory
+from flows.schedule import superseded
+from models.db import session_scope
+from models.outbox import OutboxMessage
+from tests.conftest import SAMPLE
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def flow_app(app, prefect_harness, monkeypatch):
+    """The flows build their own App from the environment: point it at the test database."""
+    monkeypatch.setenv("ANQUAN_DATA_DIR", str(app.settings.data_dir))
+    if app.settings.database_url:
+        monkeypatch.setenv("ANQUAN_DATABASE_URL", app.settings.database_url)
+    with session_scope(app.engine) as s:
+        import_directory(session=s, path=SAMPLE)
+    return app
+
+
+def test_plan_tick_and_deliver_flows(flow_app):
+    from prefect.artifacts import Artifact
+
+    from flows.cycle import daily_tick, deliver_mail, plan_year
+
+    planned = plan_year(year=2026)
+    assert planned["total_created"] > 4000
+    ticked = daily_tick(day="2026-01-26")
+    assert ticked["messages"] > 300 and ticked["date"] == "2026-01-26"
+    with session_scope(flow_app.engine) as s:
+        queued = s.execute(select(func.count()).select_from(OutboxMessage)).scalar_one()
+    assert queued == ticked["messages"]
+    delivered = deliver_mail()
+    assert delivered["backend"] == "folder" and delivered["sent"] == queued
+    assert len(list(flow_app.settings.effective_mail_dir.glob("*.eml"))) == queued
+    table = Artifact.get("daily-tick")
+    assert table is not None and table.type == "table" and "QL01" in str(table.data)
+    summary = Artifact.get("daily-tick-summary")
+    assert summary is not None and "messages queued" in str(summary.data)
+    # The same day again: the flow runs, nothing new is queued.
+    assert daily_tick(day="2026-01-26")["messages"] == 0
+
+
+def _run_scheduled(flow, when: datetime):
+    """Run a flow as Prefect runs a scheduled one: a flow run in the Scheduled state for `when`."""
+    from prefect.client.orchestration import get_client
+    from prefect.flow_engine import run_flow
+    from prefect.states import Scheduled
+
+    with get_client(sync_client=True) as client:
+        flow_run = client.create_flow_run(flow, parameters={}, state=Scheduled(scheduled_time=when))
+    return run_flow(flow, flow_run=flow_run, parameters={}, return_type="result")
+
+
+def test_late_scheduled_run_uses_its_scheduled_date(flow_app, monkeypatch):
+    from flows.cycle import daily_tick, plan_year
+
+    plan_year(year=2026)
+    # Scheduled for 08:00 on 26 Jan 2026 and started long after (now); the schedule fires
+    # only on 26 Jan, so no newer run exists and this one acts for its own date.
+    monkeypatch.setenv("ANQUAN_TICK_CRON", "0 8 26 1 *")
+    result = _run_scheduled(daily_tick, datetime(2026, 1, 26, 8, 0, tzinfo=SHANGHAI))
+    assert result.get("date") == "2026-01-26", result
+    assert result["messages"] > 300
+
+
+def test_missed_old_run_stands_aside(flow_app, monkeypatch):
+    from flows.cycle import daily_tick
+
+    monkeypatch.setenv("ANQUAN_TICK_CRON", "0 8 * * *")
+    result = _run_scheduled(daily_tick, datetime.now(SHANGHAI) - timedelta(days=3))
+    assert result["superseded"] is True
+    with session_scope(flow_app.engine) as s:
+        assert s.execute(select(func.count()).select_from(OutboxMessage)).scalar_one() == 0
+
+
+@pytest.mark.parametrize(
+    "scheduled,now,cron,expected",
+    [
+        (datetime(2026, 6, 30, 8, 0, tzinfo=SHANGHAI), datetime(2026, 6, 30, 8, 5, tzinfo=SHANGHAI), "0 8 * * *", False),
+        (datetime(2026, 6, 29, 8, 0, tzinfo=SHANGHAI), datetime(2026, 6, 30, 8, 5, tzinfo=SHANGHAI), "0 8 * * *", True),
+        # Starting after midnight does not make a 23:59 run stale.
+        (datetime(2026, 6, 30, 23, 59, tzinfo=SHANGHAI), datetime(2026, 7, 1, 0, 1, tzinfo=SHANGHAI), "59 23 * * *", False),
+        # Prefect reports UTC; the cron is in county time.
+        (datetime(2026, 6, 30, 0, 0, tzinfo=timezone.utc), datetime(2026, 6, 30, 0, 5, tzinfo=timezone.utc), "0 8 * * *", False),
+        (datetime(2026, 6, 29, 0, 0, tzinfo=timezone.utc), datetime(2026, 6, 30, 0, 5, tzinfo=timezone.utc), "0 8 * * *", True),
+        # Before today's run is due, yesterday's is still the newest.
+        (datetime(2026, 6, 29, 8, 0, tzinfo=SHANGHAI), datetime(2026, 6, 30, 7, 0, tzinfo=SHANGHAI), "0 8 * * *", False),
+    ],
+)
+def test_superseded(scheduled, now, cron, expected):
+    assert superseded(scheduled, now=now, cron=cron, tz=SHANGHAI) is expected
+
+
+def test_deployments_are_on_county_time_crons(app):
+    from flows.serve import deployments
+
+    deps = {d.name: d for d in deployments(app.settings)}
+    assert set(deps) == {"anquan-daily-tick", "anquan-deliver-mail", "anquan-plan-year"}
+    tick_schedule = deps["anquan-daily-tick"].schedules[0].schedule
+    assert tick_schedule.cron == "0 8 * * *" and tick_schedule.timezone == "Asia/Shanghai"
+    assert deps["anquan-deliver-mail"].schedules[0].schedule.cron == "*/5 * * * *"
