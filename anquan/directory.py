@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Callable
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlmodel import Session
 
 from anquan.errors import AnquanError, InputRejected, Problem
 from anquan.rules import CycleRules
 from anquan.tabular import Sheet, parse_bool, read_csv, read_workbook
+from models.obligations import PlanStamp
 from models.directory import ALLOWED_PARENTS, ROLE_ORG_KIND, Contact, Organisation, OrgKind, Role, Sector
 from models.types import utcnow
 
@@ -341,6 +342,11 @@ def import_directory(*, session: Session, path: Path, dry_run: bool = False, pro
         for start in range(0, len(new_rows), 2000):
             session.execute(insert(Organisation), new_rows[start:start + 2000])
         _update_by_id(session, Organisation, changed_rows)
+        if changed_rows:
+            # A changed organisation (kind, sector, parent…) is planned afresh next time.
+            ids_changed = [r["id"] for r in changed_rows]
+            for start in range(0, len(ids_changed), 1000):
+                session.execute(delete(PlanStamp).where(PlanStamp.org_id.in_(ids_changed[start:start + 1000])))
         ids = dict(session.execute(select(Organisation.code, Organisation.id)).all())
         links = []
         for o in orgs:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Callable, Iterable
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -220,6 +220,13 @@ def tick(
     last_id = 0
     by_ts: dict[str, Counter] = defaultdict(Counter)
     gap_keys: set[tuple] = set()
+    due_total = 0
+    if progress:
+        due_total = session.execute(
+            select(func.count()).select_from(Obligation)
+            .where(Obligation.next_action_on <= as_of, Obligation.status == ObligationStatus.open.value)
+        ).scalar_one()
+    done = 0
     while True:
         batch = session.execute(
             select(Obligation.id, Obligation.kind, Obligation.org_id, Obligation.subject_org_id, Obligation.due_on,
@@ -278,8 +285,9 @@ def tick(
             update(Obligation).where(Obligation.id == bindparam("b_id")).values(next_action_on=bindparam("b_next")),
             moves,
         )
+        done += len(batch)
         if progress:
-            progress("tick", report.obligations_actioned, 0)
+            progress("tick", done, due_total)
     report.by_township_stage = {t: dict(c) for t, c in sorted(by_ts.items())}
     report.messages = _compose(session, rules=rules, as_of=as_of, mail_from=mail_from, tz=tz, now=now)
     return report

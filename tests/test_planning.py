@@ -173,3 +173,17 @@ def test_sample_county_2026(sample_app):
     assert report.created["monthly_risk_analysis"] == enterprises * 12
     assert report.created["holiday_inspection"] == 8 * 3
     assert _plan(sample_app, 2026).total_created == 0
+
+
+def test_changed_organisation_is_planned_afresh(app, small_dir, tmp_path):
+    with session_scope(app.engine) as s:
+        import_directory(session=s, path=small_dir)
+    _plan(app, 2026)
+    # Village V1 turns out to be an enterprise in the fireworks trade.
+    with session_scope(app.engine) as s:
+        import_directory(session=s, path=write_csvs(
+            tmp_path / "changed", [["V1", "上村烟花厂", "enterprise", "T1", "fireworks", "20", "true"]],
+            [["V1", "厂长", "enterprise_principal", "boss@v1.example", ""]]))
+    report = _plan(app, 2026)
+    assert report.organisations_planned == 1
+    assert report.created["monthly_risk_analysis"] == 12
