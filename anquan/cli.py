@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Iterable, Optional
 
 import typer
+from typer.core import TyperGroup
 from rich.console import Console
 from rich.table import Table
 
@@ -36,8 +37,26 @@ app.add_typer(db_app, name="db")
 app.add_typer(directory_app, name="directory")
 app.add_typer(obligations_app, name="obligations")
 mail_app = typer.Typer(help="The mail outbox: delivery and what was sent.", no_args_is_help=True)
+accident_app = typer.Typer(help="Accidents of the year (事故).", no_args_is_help=True)
+indicators_app = typer.Typer(help="The county-issued control indicators (控制考核指标).", no_args_is_help=True)
+class _DefaultToRun(TyperGroup):
+    """`anquan assess 2026 ...` runs the assessment; `anquan assess adjust ...` a subcommand."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+assess_app = typer.Typer(
+    help="The annual assessment (履职考核): `anquan assess YEAR` scores every township; see `anquan assess run --help`.",
+    cls=_DefaultToRun, no_args_is_help=True,
+)
 app.add_typer(rules_app, name="rules")
 app.add_typer(mail_app, name="mail")
+app.add_typer(accident_app, name="accident")
+app.add_typer(indicators_app, name="indicators")
+app.add_typer(assess_app, name="assess")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
@@ -532,6 +551,255 @@ def serve_cmd() -> None:
     a = _app()
     a.checked_engine()
     serve_forever(a.settings)
+
+
+# -- accidents, indicators, the assessment -----------------------------------------
+
+def _accident_out(data: dict, queued: int, as_json: bool, verb: str) -> None:
+    if as_json:
+        _print_json({**data, "mails_queued": queued})
+        return
+    out.print(f"{verb} accident {data['id']}: {data['org_code']} {data['date']} {data['kind']}, "
+              f"{data['deaths']} dead, {data['injuries']} injured" + (f"; {queued} mail(s) queued" if queued else "") + ".")
+
+
+@accident_app.command("add")
+def accident_add(
+    org: Annotated[str, typer.Option("--org", metavar="CODE", help="The township it is charged to.")],
+    on: Annotated[str, typer.Option("--date", metavar="DATE", help="When it happened (YYYY-MM-DD).")],
+    kind: Annotated[str, typer.Option("--kind", help="road_traffic or other.")],
+    deaths: Annotated[int, typer.Option("--deaths", help="Number of deaths.")],
+    injuries: Annotated[int, typer.Option("--injuries", help="Number injured.")] = 0,
+    not_liability: Annotated[bool, typer.Option("--not-liability", help="Not a safety liability accident (责任事故).")] = False,
+    egregious: Annotated[bool, typer.Option("--egregious", help="Flagged by the county: especially bad social impact.")] = False,
+    description: Annotated[Optional[str], typer.Option("--description", help="What happened.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record an accident. With deaths, the county office and the township head are told at once.
+
+    Example: anquan accident add --org QL01 --date 2026-05-03 --kind road_traffic --deaths 2 --injuries 3
+    """
+    from anquan.records import add_accident
+    from models.db import session_scope
+
+    a = _app()
+    with session_scope(a.checked_engine()) as session:
+        data, queued = add_accident(session=session, org_code=org, occurred_on=_parse_date(on, "--date"), kind=kind,
+                                    deaths=deaths, injuries=injuries, liability=not not_liability, egregious=egregious,
+                                    description=description, mail=a.mail(), rubric=a.rubric, today=a.today())
+    _accident_out(data, queued, as_json, "Recorded")
+
+
+@accident_app.command("update")
+def accident_update(
+    accident_id: Annotated[int, typer.Argument(metavar="ID")],
+    org: Annotated[Optional[str], typer.Option("--org", metavar="CODE")] = None,
+    on: Annotated[Optional[str], typer.Option("--date", metavar="DATE")] = None,
+    kind: Annotated[Optional[str], typer.Option("--kind")] = None,
+    deaths: Annotated[Optional[int], typer.Option("--deaths")] = None,
+    injuries: Annotated[Optional[int], typer.Option("--injuries")] = None,
+    liability: Annotated[Optional[bool], typer.Option("--liability/--not-liability")] = None,
+    egregious: Annotated[Optional[bool], typer.Option("--egregious/--not-egregious")] = None,
+    description: Annotated[Optional[str], typer.Option("--description")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Correct an accident (e.g. a later death toll). Only the options given change.
+
+    Example: anquan accident update 7 --deaths 4
+    """
+    from anquan.records import update_accident
+    from models.db import session_scope
+
+    a = _app()
+    with session_scope(a.checked_engine()) as session:
+        data, queued = update_accident(
+            session=session, accident_id=accident_id, mail=a.mail(), rubric=a.rubric, today=a.today(), org_code=org,
+            occurred_on=_parse_date(on, "--date"), kind=kind, deaths=deaths, injuries=injuries, liability=liability,
+            egregious=egregious, description=description)
+    _accident_out(data, queued, as_json, "Updated")
+
+
+@accident_app.command("list")
+def accident_list(
+    year: Annotated[Optional[int], typer.Option("--year")] = None,
+    org: Annotated[Optional[str], typer.Option("--org", metavar="CODE")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List accidents.
+
+    Example: anquan accident list --year 2026
+    """
+    from anquan.records import list_accidents
+    from models.db import session_scope
+
+    a = _app()
+    with session_scope(a.checked_engine()) as session:
+        rows = list_accidents(session=session, year=year, org_code=org)
+    if as_json:
+        _print_json(rows)
+        return
+    out.print(_table(["id", "township", "date", "kind", "deaths", "injured", "liability", "egregious", "description"],
+                     ([r["id"], f"{r['org_name']} ({r['org_code']})", r["date"], r["kind"], r["deaths"], r["injuries"],
+                       "yes" if r["liability"] else "no", "YES" if r["egregious"] else "", r["description"]] for r in rows)))
+
+
+@accident_app.command("show")
+def accident_show(accident_id: Annotated[int, typer.Argument(metavar="ID")], as_json: JsonOpt = False) -> None:
+    """Show one accident.
+
+    Example: anquan accident show 7
+    """
+    from anquan.records import get_accident
+    from models.db import session_scope
+
+    a = _app()
+    with session_scope(a.checked_engine()) as session:
+        data = get_accident(session=session, accident_id=accident_id)
+    if as_json:
+        _print_json(data)
+        return
+    for k, v in data.items():
+        out.print(f"{k:>12}: {'' if v is None else v}")
+
+
+@accident_app.command("import")
+def accident_import(file: Annotated[Path, typer.Argument(metavar="FILE", help=".xlsx or .csv")], as_json: JsonOpt = False) -> None:
+    """Import accidents (columns org_code, date, kind, deaths, injuries, liability, egregious, description). All or nothing.
+
+    Example: anquan accident import accidents.xlsx
+    """
+    from anquan.records import import_accidents
+    from models.db import session_scope
+
+    a = _app()
+    with session_scope(a.checked_engine()) as session:
+        rows = import_accidents(session=session, path=file, mail=a.mail(), rubric=a.rubric, today=a.today())
+    if as_json:
+        _print_json(rows)
+        return
+    out.print(f"Imported {len(rows)} accident(s).")
+
+
+@indicators_app.command("import")
+def indicators_import(file: Annotated[Path, typer.Argument(metavar="FILE", help=".xlsx or .csv")], as_json: JsonOpt = False) -> None:
+    """Import the control indicators per township and year (columns org_code, year, max_accidents, max_deaths[, max_injuries]).
+
+    Re-importing replaces a township's indicators for that year. All or nothing.
+    Townships already at 80 % of an indicator, or past it, are warned.
+
+    Example: anquan indicators import indicators-2026.xlsx
+    """
+    from anquan.records import import_indicators
+    from models.db import session_scope
+
+    a = _app()
+    with session_scope(a.checked_engine()) as session:
+        result = import_indicators(session=session, path=file, rubric=a.rubric, mail=a.mail(), today=a.today())
+    if as_json:
+        _print_json(result)
+        return
+    out.print(f"Indicators: {result['created']} new, {result['updated']} replaced; {result['warnings_queued']} warning mail(s) queued.")
+
+
+@assess_app.command("run")
+def assess_cmd(
+    year: Annotated[int, typer.Argument(help="The year assessed.")],
+    org: Annotated[Optional[str], typer.Option("--org", metavar="CODE", help="One township: its provisional score.")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", metavar="DATE", help="Assess as of this day (default today).")] = None,
+    xlsx: Annotated[Optional[Path], typer.Option("--xlsx", metavar="OUT", help="Write the workbook here.")] = None,
+    docx: Annotated[Optional[Path], typer.Option("--docx", metavar="OUT", help="Write the notice here.")] = None,
+    notify: Annotated[bool, typer.Option("--notify", help="Mail each township head and the county office.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Score every township for a year: deductions, the one-vote veto, grades. (`anquan assess YEAR` is short for this.)
+
+    Examples:
+      anquan assess 2026 --xlsx 2026.xlsx --docx 2026.docx
+      anquan assess 2026 --org QL01            (a township's provisional score)
+      anquan assess adjust --org QL01 --year 2026 --points -2 --item 督查发现问题 --reason "Q3 督查台账不全"
+    """
+    from anquan.assessment import assess, county_name, notify_results
+    from anquan.reports import assessment_notice, assessment_workbook
+    from models.db import session_scope
+
+    a = _app()
+    day = _parse_date(as_of, "--as-of") or a.today()
+    with session_scope(a.checked_engine()) as session:
+        result = assess(session=session, rules=a.rules, rubric=a.rubric, year=year, as_of=day, org_code=org)
+        name = county_name(session)
+        queued = notify_results(session=session, assessment=result, mail_from=a.settings.mail_from, tz=a.settings.tz,
+                                today=a.today()) if notify else 0
+    if xlsx:
+        xlsx.write_bytes(assessment_workbook(result, county_name=name))
+    if docx:
+        docx.write_bytes(assessment_notice(result, county_name=name, issued_on=a.today()))
+    if as_json:
+        _print_json(result.as_list())
+        return
+    if result.provisional:
+        out.print(f"Provisional: as of {day.isoformat()}, not every duty of {year} has fallen due.")
+    out.print(_table(["rank", "code", "township", "score", "grade", "veto"],
+                     ([i, r.org_code, r.org_name, f"{float(r.score):g}", r.grade, "；".join(r.veto_reasons)]
+                      for i, r in enumerate(result.ranked(), start=1))))
+    if org:
+        for d in result.results[0].deductions:
+            out.print(f"  {float(d.points):+g}  {d.item}: {d.evidence}")
+    for t in result.county_targets:
+        out.print(f"County target: {t}")
+    for path in (xlsx, docx):
+        if path:
+            out.print(f"Wrote {path}")
+    if notify:
+        out.print(f"{queued} mail(s) queued; deliver with `anquan mail deliver`.")
+
+
+@assess_app.command("adjust")
+def assess_adjust(
+    org: Annotated[Optional[str], typer.Option("--org", metavar="CODE", help="The township.")] = None,
+    year: Annotated[Optional[int], typer.Option("--year", help="The year assessed.")] = None,
+    points: Annotated[Optional[str], typer.Option("--points", help="Points, negative to deduct (e.g. -2 or 1.5).")] = None,
+    item: Annotated[Optional[str], typer.Option("--item", help="The rubric item.")] = None,
+    reason: Annotated[Optional[str], typer.Option("--reason", help="Why; the township sees it.")] = None,
+    import_file: Annotated[Optional[Path], typer.Option("--import", metavar="FILE", help=".xlsx/.csv: org_code, year, points, item, reason.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Enter a manual score item, e.g. from a quarterly supervision visit.
+
+    Examples:
+      anquan assess adjust --org QL01 --year 2026 --points -2 --item 督查发现问题 --reason "三季度督查台账不全"
+      anquan assess adjust --import adjustments.xlsx
+    """
+    from anquan.records import add_adjustment, import_adjustments
+    from models.db import session_scope
+
+    a = _app()
+    if import_file is None:
+        missing = [n for n, v in (("--org", org), ("--year", year), ("--points", points), ("--item", item), ("--reason", reason)) if v is None]
+        if missing:
+            raise AnquanError(f"missing {', '.join(missing)} (or give --import FILE)")
+    with session_scope(a.checked_engine()) as session:
+        if import_file is not None:
+            rows = import_adjustments(session=session, path=import_file)
+        else:
+            rows = [add_adjustment(session=session, org_code=org, year=year, points=points, item=item, reason=reason)]
+    if as_json:
+        _print_json(rows)
+        return
+    for r in rows:
+        out.print(f"Adjustment {r['id']}: {r['org_code']} {r['year']} {r['points']:+g} {r['item']}")
+
+
+@assess_app.command("check-rubric")
+def assess_check_rubric(file: Annotated[Optional[Path], typer.Argument(help="Default: ANQUAN_RUBRIC_FILE.")] = None) -> None:
+    """Validate a rubric file.
+
+    Example: anquan assess check-rubric config/rubric.yaml
+    """
+    from anquan.rubric import load_rubric
+
+    path = file or _app().settings.rubric_file
+    r = load_rubric(path)
+    out.print(f"{path}: valid; base {r.base}, {len(r.obligations)} obligation items, risk analysis, staffing, indicators.")
 
 
 # -- entry point -----------------------------------------------------------------

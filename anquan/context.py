@@ -35,6 +35,17 @@ class App:
         return load_rules(self.settings.cycle_file)
 
     @cached_property
+    def rubric(self):
+        from anquan.rubric import load_rubric
+
+        return load_rubric(self.settings.rubric_file)
+
+    def mail(self):
+        from anquan.records import MailSettings
+
+        return MailSettings(mail_from=self.settings.mail_from, tz=self.settings.tz)
+
+    @cached_property
     def calendar(self) -> WorkCalendar:
         return WorkCalendar(self.settings.holidays_dir)
 

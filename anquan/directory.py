@@ -485,17 +485,19 @@ def staffing_gaps(*, session: Session, rules: CycleRules) -> list[dict]:
     for code, name, n_office, n_head in townships:
         if n_office < 2:
             gaps.append({"org_code": code, "org_name": name, "kind": "township", "gap": "safety_office_staff",
-                         "detail": f"{n_office} safety office staff; the book requires at least 2"})
+                         "detail": f"{n_office} safety office staff; the book requires at least 2",
+                         "detail_zh": f"安监办专（兼）职人员{n_office}人，责任书要求2人以上"})
         if n_head < 1:
             gaps.append({"org_code": code, "org_name": name, "kind": "township", "gap": "no_township_head",
-                         "detail": "no township head to answer for the book"})
+                         "detail": "no township head to answer for the book", "detail_zh": "通讯录中无乡(镇)长"})
     for code, name in session.execute(
         select(Organisation.code, Organisation.name)
         .where(Organisation.kind == OrgKind.village.value, role_count(Role.village_safety_officer) < 1)
         .order_by(Organisation.code)
     ).all():
         gaps.append({"org_code": code, "org_name": name, "kind": "village", "gap": "no_village_safety_officer",
-                     "detail": "no part-time safety officer; the book requires 1 per village"})
+                     "detail": "no part-time safety officer; the book requires 1 per village",
+                     "detail_zh": "未配备村兼职安全员，责任书要求每村1名"})
     high_risk = [s.value for s in rules.high_risk_sectors]
     for code, name, sector, dg, emp in session.execute(
         select(Organisation.code, Organisation.name, Organisation.sector, Organisation.dangerous_goods, Organisation.employees)
@@ -507,15 +509,19 @@ def staffing_gaps(*, session: Session, rules: CycleRules) -> list[dict]:
         )
         .order_by(Organisation.code)
     ).all():
-        reasons = []
+        reasons, reasons_zh = [], []
         if sector in high_risk:
             reasons.append(f"high-risk sector {sector}")
+            reasons_zh.append("高危行业")
         if dg:
             reasons.append("dangerous goods")
+            reasons_zh.append("涉及危险物品")
         if (emp or 0) > rules.dedicated_safety_staff_over:
             reasons.append(f"{emp} employees")
+            reasons_zh.append(f"从业人员{emp}人")
         gaps.append({"org_code": code, "org_name": name, "kind": "enterprise", "gap": "no_safety_manager",
-                     "detail": "needs a dedicated safety manager (" + ", ".join(reasons) + ") and has none"})
+                     "detail": "needs a dedicated safety manager (" + ", ".join(reasons) + ") and has none",
+                     "detail_zh": "应配备专职安全生产管理人员（" + "、".join(reasons_zh) + "）而未配备"})
     return gaps
 
 

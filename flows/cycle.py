@@ -106,3 +106,33 @@ def deliver_mail() -> dict:
     for e in report.errors:
         logger.warning(e)
     return report.as_dict()
+
+
+@flow(name="annual_assessment", log_prints=False)
+def annual_assessment(year: int | None = None) -> list[dict]:
+    """Assess the past year (default: the year before the scheduled day), publish it and mail the results."""
+    from anquan.assessment import assess, county_name, notify_results
+    from anquan.reports import assessment_notice, assessment_workbook
+
+    app = App()
+    day = scheduled_day(app)
+    year = year or day.year - 1
+    with session_scope(app.checked_engine()) as session:
+        result = assess(session=session, rules=app.rules, rubric=app.rubric, year=year, as_of=day)
+        name = county_name(session)
+        queued = notify_results(session=session, assessment=result, mail_from=app.settings.mail_from,
+                                tz=app.settings.tz, today=day)
+    folder = app.settings.data_dir / "reports" / str(year)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"assessment-{year}.xlsx").write_bytes(assessment_workbook(result, county_name=name))
+    (folder / f"assessment-{year}.docx").write_bytes(assessment_notice(result, county_name=name, issued_on=day))
+    rows = result.as_list()
+    create_table_artifact(
+        key="annual-assessment",
+        table=[{"rank": r["rank"], "township": f"{r['org_name']} ({r['org_code']})", "score": r["score"],
+                "grade": r["grade"], "veto": "；".join(r["veto_reasons"])} for r in rows]
+        or [{"rank": "-", "township": "-", "score": "-", "grade": "-", "veto": "-"}],
+        description=f"{name} {year} assessment as of {day.isoformat()}" + (" (provisional)" if result.provisional else ""),
+    )
+    get_run_logger().info("assessed %s townships for %s; %s mails queued; documents in %s", len(rows), year, queued, folder)
+    return rows

@@ -75,7 +75,7 @@ def deployments(settings: Settings) -> list:
     """The three scheduled deployments, on cron schedules in the county's time zone."""
     from prefect.schedules import Cron
 
-    from flows.cycle import daily_tick, deliver_mail, plan_year
+    from flows.cycle import annual_assessment, daily_tick, deliver_mail, plan_year
 
     tz = settings.timezone
     return [
@@ -85,6 +85,9 @@ def deployments(settings: Settings) -> list:
                                    description="Send pending mail."),
         plan_year.to_deployment(name="anquan-plan-year", schedules=[Cron(settings.plan_cron, timezone=tz)],
                                 description="Plan the new year's obligations."),
+        annual_assessment.to_deployment(name="anquan-annual-assessment",
+                                        schedules=[Cron(settings.assess_cron, timezone=tz)],
+                                        description="Assess the past year, mail the results."),
     ]
 
 
@@ -107,7 +110,7 @@ def serve_forever(settings: Settings) -> None:
         os.environ["PREFECT_API_URL"] = api_url
         from prefect import serve
 
-        print(f"Prefect UI: {api_url.removesuffix('/api')}  (deployments: anquan-daily-tick, anquan-deliver-mail, anquan-plan-year)",
+        print(f"Prefect UI: {api_url.removesuffix('/api')}  (deployments: anquan-daily-tick, anquan-deliver-mail, anquan-plan-year, anquan-annual-assessment)",
               flush=True)
         try:
             serve(*deployments(settings), print_starting_message=False, pause_on_shutdown=False)

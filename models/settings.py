@@ -22,6 +22,7 @@ from sqlalchemy.exc import ArgumentError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CYCLE_FILE = PROJECT_ROOT / "config" / "cycle.yaml"
 DEFAULT_HOLIDAYS_DIR = PROJECT_ROOT / "config" / "holidays"
+DEFAULT_RUBRIC_FILE = PROJECT_ROOT / "config" / "rubric.yaml"
 ENV_PREFIX = "ANQUAN_"
 
 
@@ -47,6 +48,7 @@ class Settings(BaseSettings):
     )
     timezone: str = Field(default="Asia/Shanghai", description="The county's time zone.")
     cycle_file: Path = Field(default=DEFAULT_CYCLE_FILE, description="The rules of the cycle (YAML).")
+    rubric_file: Path = Field(default=DEFAULT_RUBRIC_FILE, description="The assessment rubric (YAML).")
     holidays_dir: Path = Field(
         default=DEFAULT_HOLIDAYS_DIR,
         description="Folder of official holiday arrangements for years chinese-calendar does not know.",
@@ -67,9 +69,10 @@ class Settings(BaseSettings):
     tick_cron: str = Field(default="0 8 * * *", description="The daily tick, in the county's time zone.")
     deliver_cron: str = Field(default="*/5 * * * *", description="Mail delivery.")
     plan_cron: str = Field(default="0 6 2 1 *", description="Planning the new year (2 January).")
+    assess_cron: str = Field(default="0 9 15 1 *", description="The annual assessment of the past year (15 January).")
     prefect_port: int = Field(default=4200, ge=1, le=65535, description="Port of the embedded Prefect server and UI.")
 
-    @field_validator("tick_cron", "deliver_cron", "plan_cron")
+    @field_validator("tick_cron", "deliver_cron", "plan_cron", "assess_cron")
     @classmethod
     def _valid_cron(cls, value: str) -> str:
         # Checked here without importing Prefect (slow); Prefect checks again when serving.
@@ -131,7 +134,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unsupported database {url.get_backend_name()!r}: use sqlite or postgresql")
         return value
 
-    @field_validator("cycle_file")
+    @field_validator("cycle_file", "rubric_file")
     @classmethod
     def _cycle_file_exists(cls, value: Path) -> Path:
         if not value.is_file():

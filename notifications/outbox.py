@@ -4,11 +4,43 @@ from __future__ import annotations
 
 from typing import Iterator
 
+import hashlib
+from datetime import date, datetime, time
+
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from anquan.errors import AnquanError
 from models.outbox import MailStatus, Notice, OutboxMessage
+from models.types import utcnow
+from notifications.render import Rendered, build_message, message_id_for
+
+
+def event_key(*parts) -> str:
+    """An idempotency key from the parts that identify an event (never the clock)."""
+    return hashlib.sha256("|".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:40]
+
+
+def enqueue(
+    *, session: Session, key: str, to_name: str, to_addr: str, rendered: Rendered, stage: str, on: date,
+    mail_from: str, tz, attachments: list[tuple[str, str, bytes]] | None = None,
+) -> bool:
+    """Put one message in the outbox in the caller's transaction; False if its key was queued before."""
+    message_id = message_id_for(key, mail_from)
+    raw = build_message(rendered=rendered, to_name=to_name, to_addr=to_addr, mail_from=mail_from,
+                        message_id=message_id, key=key, when=datetime.combine(on, time(8, 0), tzinfo=tz),
+                        attachments=attachments)
+    now = utcnow()
+    dialect = session.get_bind().dialect.name
+    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert_fn(OutboxMessage).values(
+        key=key, message_id=message_id, to_addr=to_addr.lower(), to_name=to_name, subject=rendered.subject,
+        template=rendered.template, stage=stage[:200], tick_date=on, raw=raw, status=MailStatus.pending.value,
+        attempts=0, next_attempt_at=now, created_at=now,
+    ).on_conflict_do_nothing(index_elements=["key"])
+    result = session.connection().execute(stmt.execution_options(preserve_rowcount=True))
+    return (result.rowcount or 0) > 0
 
 
 def list_messages(*, session: Session, status: str | None = None, limit: int | None = None, batch: int = 1000) -> Iterator[dict]:

@@ -116,6 +116,14 @@ def environment() -> Environment:
     return env
 
 
+def render_named(template: str, values: dict) -> Rendered:
+    """Render templates/mail/<template>.{subject,txt,html}.j2 with the given values."""
+    env = environment()
+    subject = one_line(env.get_template(f"{template}.subject.j2").render(values))
+    return Rendered(template, subject, env.get_template(f"{template}.txt.j2").render(values),
+                    env.get_template(f"{template}.html.j2").render(values))
+
+
 def render(ctx: MailContext) -> Rendered:
     """Pick the template (one reminder, one escalation, or a digest of several) and render it."""
     if len(ctx.items) == 1:
@@ -174,6 +182,7 @@ def _base64_body(text: str) -> str:
 
 def build_message(
     *, rendered: Rendered, to_name: str, to_addr: str, mail_from: str, message_id: str, key: str, when: datetime,
+    attachments: list[tuple[str, str, bytes]] | None = None,
 ) -> bytes:
     """The whole message as bytes: RFC 2047 encoded Chinese headers, text and HTML alternatives.
 
@@ -185,6 +194,7 @@ def build_message(
     """
     sender_name, sender_addr = parseaddr(mail_from)
     boundary = f"=_anquan_{key[:32]}"
+    outer = f"=_anquan_mixed_{key[:32]}"
     headers = [
         ("From", _address(sender_name, sender_addr)),
         ("To", _address(to_name, to_addr)),
@@ -194,7 +204,7 @@ def build_message(
         ("X-Anquan-Key", one_line(key)),
         ("Auto-Submitted", "auto-generated"),
         ("MIME-Version", "1.0"),
-        ("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
+        ("Content-Type", f'multipart/mixed; boundary="{outer}"' if attachments else f'multipart/alternative; boundary="{boundary}"'),
     ]
     parts = []
     for subtype, body in (("plain", rendered.text), ("html", rendered.html)):
@@ -203,7 +213,19 @@ def build_message(
             f"Content-Transfer-Encoding: base64\r\n\r\n{_base64_body(body)}\r\n"
         )
     head = "".join(f"{k}: {v}\r\n" for k, v in headers)
-    return (head + "\r\n" + "".join(parts) + f"--{boundary}--\r\n").encode("ascii")
+    body = "".join(parts) + f"--{boundary}--\r\n"
+    if attachments:
+        mixed = [f"--{outer}\r\nContent-Type: multipart/alternative; boundary=\"{boundary}\"\r\n\r\n{body}"]
+        for filename, content_type, data in attachments:
+            name = encode_words(filename)
+            encoded = base64.b64encode(data).decode("ascii")
+            lines = "\r\n".join(encoded[i:i + 76] for i in range(0, len(encoded), 76))
+            mixed.append(
+                f"--{outer}\r\nContent-Type: {content_type}; name=\"{name}\"\r\n"
+                f"Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"{name}\"\r\n\r\n{lines}\r\n"
+            )
+        body = "".join(mixed) + f"--{outer}--\r\n"
+    return (head + "\r\n" + body).encode("ascii")
 
 
 def message_id_for(key: str, mail_from: str) -> str:

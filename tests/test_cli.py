@@ -18,6 +18,10 @@ COMMANDS = [
     [], ["db"], ["db", "upgrade"], ["db", "current"], ["directory"], ["directory", "template"],
     ["directory", "import"], ["directory", "show"], ["rules"], ["rules", "check"], ["holidays"], ["plan"],
     ["obligations"], ["obligations", "list"], ["obligations", "show"], ["obligations", "waive"], ["submit"],
+    ["tick"], ["mail"], ["mail", "deliver"], ["mail", "list"], ["serve"],
+    ["accident"], ["accident", "add"], ["accident", "update"], ["accident", "list"], ["accident", "show"],
+    ["accident", "import"], ["indicators"], ["indicators", "import"],
+    ["assess"], ["assess", "run"], ["assess", "adjust"], ["assess", "check-rubric"],
 ]
 
 
@@ -40,7 +44,7 @@ def env(tmp_path):
 def test_help_everywhere_in_english_with_examples(cmd):
     proc = run(cmd + ["--help"])
     assert "Usage: anquan" in proc.stdout
-    if cmd and cmd[-1] not in {"db", "directory", "rules", "obligations"}:
+    if cmd and cmd[-1] not in {"db", "directory", "rules", "obligations", "mail", "accident", "indicators", "assess"}:
         assert "Example" in proc.stdout, proc.stdout
 
 
@@ -203,3 +207,33 @@ def test_readme_main_command_once(tmp_path):
     assert "Planned 2026" in proc.stdout
     assert "Tick " in proc.stdout and "Delivered" in proc.stdout
     assert (tmp_path / "data" / "anquan.db").is_file()
+
+
+def test_accident_indicators_and_assess_commands(env, tmp_path):
+    run(["db", "upgrade"], env, tmp_path)
+    run(["directory", "import", SAMPLE], env, tmp_path)
+    run(["plan", "2026"], env, tmp_path)
+    added = json.loads(run(["accident", "add", "--org", "QL01", "--date", "2026-05-03", "--kind", "road_traffic",
+                            "--deaths", "2", "--injuries", "3", "--json"], env, tmp_path).stdout)
+    assert added["liability"] is True and added["mails_queued"] >= 2
+    proc = run(["accident", "add", "--org", "QL01E001", "--date", "2026-05-03", "--kind", "other", "--deaths", "1"],
+               env, tmp_path, check=False)
+    assert proc.returncode == 1 and "use --org QL01" in proc.stderr
+    run(["accident", "update", added["id"], "--deaths", "3", "--egregious"], env, tmp_path)
+    shown = json.loads(run(["accident", "show", added["id"], "--json"], env, tmp_path).stdout)
+    assert shown["deaths"] == 3 and shown["egregious"] is True
+    (tmp_path / "ind.csv").write_text("org_code,year,max_accidents,max_deaths\nQL01,2026,1,5\n", encoding="utf-8")
+    assert "1 new" in run(["indicators", "import", tmp_path / "ind.csv"], env, tmp_path).stdout
+    run(["assess", "adjust", "--org", "QL02", "--year", "2026", "--points", "-2", "--item", "督查发现问题",
+         "--reason", "三季度督查台账不全"], env, tmp_path)
+    result = json.loads(run(["assess", "2026", "--as-of", "2027-01-15", "--json", "--xlsx", tmp_path / "a.xlsx",
+                             "--docx", tmp_path / "a.docx"], env, tmp_path).stdout)
+    ql01 = next(r for r in result if r["org_code"] == "QL01")
+    assert ql01["vetoed"] and ql01["grade"] == "不合格" and ql01["veto_reasons"]
+    ql02 = next(r for r in result if r["org_code"] == "QL02")
+    assert {"item": "督查发现问题", "points": -2.0} in [{k: d[k] for k in ("item", "points")} for d in ql02["deductions"]]
+    assert (tmp_path / "a.xlsx").is_file() and (tmp_path / "a.docx").is_file()
+    one = run(["assess", "2026", "--org", "QL02", "--as-of", "2026-11-29"], env, tmp_path).stdout
+    assert "Provisional: as of 2026-11-29" in one
+    assert "督查发现问题" in one
+    assert "valid" in run(["assess", "check-rubric"], env, tmp_path).stdout

@@ -112,7 +112,26 @@ def test_deployments_are_on_county_time_crons(app):
     from flows.serve import deployments
 
     deps = {d.name: d for d in deployments(app.settings)}
-    assert set(deps) == {"anquan-daily-tick", "anquan-deliver-mail", "anquan-plan-year"}
+    assert set(deps) == {"anquan-daily-tick", "anquan-deliver-mail", "anquan-plan-year", "anquan-annual-assessment"}
+    assert deps["anquan-annual-assessment"].schedules[0].schedule.cron == "0 9 15 1 *"
     tick_schedule = deps["anquan-daily-tick"].schedules[0].schedule
     assert tick_schedule.cron == "0 8 * * *" and tick_schedule.timezone == "Asia/Shanghai"
     assert deps["anquan-deliver-mail"].schedules[0].schedule.cron == "*/5 * * * *"
+
+
+def test_annual_assessment_flow(flow_app):
+    from prefect.artifacts import Artifact
+
+    from flows.cycle import annual_assessment, plan_year
+
+    plan_year(year=2026)
+    rows = annual_assessment(year=2026)
+    assert len(rows) == 8 and [r["rank"] for r in rows] == list(range(1, 9))
+    assert all(r["grade"] in {"优秀", "良好", "合格", "不合格"} for r in rows)
+    table = Artifact.get("annual-assessment")
+    assert table is not None and "QL01" in str(table.data)
+    folder = flow_app.settings.data_dir / "reports" / "2026"
+    assert (folder / "assessment-2026.xlsx").is_file() and (folder / "assessment-2026.docx").is_file()
+    with session_scope(flow_app.engine) as s:
+        subjects = s.execute(select(OutboxMessage.subject)).scalars().all()
+    assert sum(x.startswith("【履职考核】") for x in subjects) == 8 + 3  # 8 township heads, 3 county office staff

@@ -1,0 +1,342 @@
+"""The annual assessment (履职考核): scores, the one-vote veto and grades, exactly as the book says.
+
+Base 100 points; automatic deductions from the year's records, each with
+points per instance and a cap (the rubric file); manual items the county
+enters; grades ≥ 90 优秀, 80 to under 90 良好, 70 to under 80 合格, under 70
+不合格; and the one-vote veto (一票否决) that makes the grade 不合格 whatever the
+score. The points of the items add up to the score minus the base.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from anquan.directory import staffing_gaps
+from anquan.errors import AnquanError
+from anquan.rubric import Rubric
+from anquan.rules import CycleRules
+from models.directory import Organisation, OrgKind
+from models.obligations import Obligation, ObligationStatus
+from models.records import Accident, AccidentKind, Adjustment, ControlIndicator
+
+EXCELLENT, GOOD, PASS, FAIL = "优秀", "良好", "合格", "不合格"
+
+
+def grade_for(score: Decimal, vetoed: bool) -> str:
+    if vetoed:
+        return FAIL
+    if score >= 90:
+        return EXCELLENT
+    if score >= 80:
+        return GOOD
+    if score >= 70:
+        return PASS
+    return FAIL
+
+
+@dataclass(frozen=True)
+class AccidentFacts:
+    id: int
+    occurred_on: date
+    kind: str
+    deaths: int
+    injuries: int
+    liability: bool
+    egregious: bool
+
+
+def veto_reasons(accidents: list[AccidentFacts]) -> list[str]:
+    """The one-vote veto rules of the book, applied to one township's accidents of one year."""
+    reasons = []
+    road = [a for a in accidents if a.liability and a.kind == AccidentKind.road_traffic.value]
+    other = [a for a in accidents if a.liability and a.kind != AccidentKind.road_traffic.value]
+    ids = lambda xs: "、".join(f"#{a.id}" for a in xs)  # noqa: E731
+    if big := [a for a in road if a.deaths >= 10]:
+        reasons.append(f"发生一次死亡10人以上重特大道路交通安全责任事故（事故{ids(big)}）")
+    if len(five := [a for a in road if a.deaths >= 5]) >= 2:
+        reasons.append(f"发生两起以上一次死亡5人以上道路交通安全责任事故（事故{ids(five)}）")
+    if big := [a for a in other if a.deaths >= 5]:
+        reasons.append(f"发生一次死亡5人以上道路交通以外行业安全生产责任事故（事故{ids(big)}）")
+    if len(three := [a for a in other if a.deaths >= 3]) >= 2:
+        reasons.append(f"发生两起以上一次死亡3人以上道路交通以外行业安全生产责任事故（事故{ids(three)}）")
+    if bad := [a for a in accidents if a.egregious]:
+        reasons.append(f"发生社会影响特别恶劣的事故（事故{ids(bad)}）")
+    return reasons
+
+
+@dataclass
+class Deduction:
+    item: str
+    points: Decimal  # negative for a deduction
+    evidence: str
+
+    def as_dict(self) -> dict:
+        return {"item": self.item, "points": float(self.points), "evidence": self.evidence}
+
+
+@dataclass
+class TownshipResult:
+    org_id: int
+    org_code: str
+    org_name: str
+    base: Decimal
+    deductions: list[Deduction] = field(default_factory=list)
+    veto_reasons: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> Decimal:
+        return self.base + sum((d.points for d in self.deductions), Decimal(0))
+
+    @property
+    def vetoed(self) -> bool:
+        return bool(self.veto_reasons)
+
+    @property
+    def grade(self) -> str:
+        return grade_for(self.score, self.vetoed)
+
+    def as_dict(self) -> dict:
+        return {
+            "org_code": self.org_code,
+            "org_name": self.org_name,
+            "score": float(self.score),
+            "grade": self.grade,
+            "vetoed": self.vetoed,
+            "veto_reasons": self.veto_reasons,
+            "deductions": [d.as_dict() for d in self.deductions],
+        }
+
+
+@dataclass
+class Assessment:
+    year: int
+    as_of: date
+    provisional: bool
+    results: list[TownshipResult]
+    county_targets: list[str]
+
+    def ranked(self) -> list[TownshipResult]:
+        return sorted(self.results, key=lambda r: (-r.score, r.org_code))
+
+    def as_list(self) -> list[dict]:
+        return [{**r.as_dict(), "rank": i, "year": self.year, "as_of": self.as_of.isoformat(), "provisional": self.provisional}
+                for i, r in enumerate(self.ranked(), start=1)]
+
+
+def is_provisional(year: int, as_of: date) -> bool:
+    """Before the year-end duty report's deadline (5 January) some of the year's duties have not fallen due."""
+    return as_of <= date(year + 1, 1, 5)
+
+
+def _capped(result: TownshipResult, item: str, cap: Decimal, entries: list[tuple[Decimal, str]]) -> None:
+    """Add an item's instances, each as a deduction, until the cap is used up."""
+    left = cap
+    dropped = []
+    for points, evidence in entries:
+        take = min(points, left)
+        if take > 0:
+            result.deductions.append(Deduction(item, -take, evidence + ("" if take == points else f"（达到本项上限{cap}分）")))
+            left -= take
+        else:
+            dropped.append(evidence)
+    if dropped and result.deductions and result.deductions[-1].item == item:
+        last = result.deductions[-1]
+        last.evidence += f"；另有{len(dropped)}项因本项扣分上限{cap}分未再扣分"
+
+
+def _status_text(status: str, submitted_on) -> str:
+    return f"逾期提交（{submitted_on.isoformat()}）" if status == ObligationStatus.late.value else "截至考核日未提交"
+
+
+def assess(
+    *, session: Session, rules: CycleRules, rubric: Rubric, year: int, as_of: date, org_code: str | None = None,
+) -> Assessment:
+    """Score every township (or one) for a year, as of a date. Reproducible: same records, same result."""
+    q = select(Organisation.id, Organisation.code, Organisation.name).where(Organisation.kind == OrgKind.township.value)
+    if org_code:
+        q = q.where(Organisation.code == org_code)
+    townships = session.execute(q.order_by(Organisation.code)).all()
+    if org_code and not townships:
+        raise AnquanError(f"--org: {org_code!r} is not a township in the directory")
+    results = {t.id: TownshipResult(t.id, t.code, t.name, rubric.base) for t in townships}
+    ids = list(results)
+    if not ids:
+        return Assessment(year, as_of, is_provisional(year, as_of), [], [])
+
+    # 1. Obligations handed in late or not at all.
+    subject = aliased(Organisation)
+    for entry in rubric.obligations:
+        rows = session.execute(
+            select(Obligation.id, Obligation.kind, Obligation.period, Obligation.due_on, Obligation.status,
+                   Obligation.submitted_on, subject.township_id, subject.code, subject.name, Obligation.org_id,
+                   Obligation.subject_org_id)
+            .join(subject, subject.id == Obligation.subject_org_id)
+            .where(Obligation.year == year, Obligation.kind.in_(entry.kinds), subject.township_id.in_(ids),
+                   (Obligation.status == ObligationStatus.late.value)
+                   | and_(Obligation.status == ObligationStatus.open.value, Obligation.due_on < as_of))
+            .order_by(Obligation.due_on, Obligation.id)
+        ).all()
+        per: dict[int, list[tuple[Decimal, str]]] = defaultdict(list)
+        for r in rows:
+            if entry.scope == "own" and not (r.org_id == r.subject_org_id == r.township_id):
+                continue
+            points = entry.late if r.status == ObligationStatus.late.value else entry.missed
+            title = rules.kinds[r.kind].title if r.kind in rules.kinds else r.kind
+            who = "" if r.subject_org_id == r.township_id else f"{r.name}（{r.code}）"
+            per[r.township_id].append((points, f"事项#{r.id} {who}{title} {r.period}，截止{r.due_on.isoformat()}，"
+                                               f"{_status_text(r.status, r.submitted_on)}"))
+        for tid, entries in per.items():
+            _capped(results[tid], entry.item, entry.cap, entries)
+
+    # 2. The enterprises' monthly risk analysis.
+    ra = rubric.risk_analysis
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for tid, status in session.execute(
+        select(subject.township_id, Obligation.status)
+        .join(subject, subject.id == Obligation.subject_org_id)
+        .where(Obligation.year == year, Obligation.kind == "monthly_risk_analysis", subject.township_id.in_(ids),
+               Obligation.due_on < as_of, Obligation.status != ObligationStatus.waived.value)
+    ).all():
+        counts[tid][1] += 1
+        if status in (ObligationStatus.submitted.value, ObligationStatus.late.value):
+            counts[tid][0] += 1
+    for tid, (done, total) in counts.items():
+        rate = Decimal(done) / Decimal(total)
+        if rate < ra.threshold:
+            steps = math.ceil((ra.threshold - rate) / ra.step)
+            points = min(ra.points * steps, ra.cap)
+            results[tid].deductions.append(Deduction(
+                ra.item, -points,
+                f"辖区企业每月风险分析应报{total}次，已报{done}次，完成率{float(rate) * 100:.1f}%，低于{float(ra.threshold) * 100:.0f}%",
+            ))
+
+    # 3. Staffing, as the directory stands on the assessment day.
+    st = rubric.staffing
+    township_of = dict(session.execute(
+        select(Organisation.code, Organisation.township_id).where(Organisation.township_id.in_(ids))
+    ).all())
+    staffing: dict[int, list[tuple[Decimal, str]]] = defaultdict(list)
+    for gap in staffing_gaps(session=session, rules=rules):
+        tid = township_of.get(gap["org_code"])
+        if tid not in results:
+            continue
+        points = {"safety_office_staff": st.township_safety_office_short,
+                  "no_village_safety_officer": st.village_without_officer,
+                  "no_safety_manager": st.enterprise_without_manager}.get(gap["gap"])
+        if points:
+            staffing[tid].append((points, f"{gap['org_name']}（{gap['org_code']}）：{gap['detail_zh']}"))
+    for tid, entries in staffing.items():
+        _capped(results[tid], st.item, st.cap, entries)
+
+    # 4. Accidents: control indicators and the veto.
+    accidents: dict[int, list[AccidentFacts]] = defaultdict(list)
+    for a in session.execute(
+        select(Accident).where(Accident.org_id.in_(ids), Accident.occurred_on >= date(year, 1, 1),
+                               Accident.occurred_on <= date(year, 12, 31)).order_by(Accident.occurred_on, Accident.id)
+    ).scalars():
+        accidents[a.org_id].append(AccidentFacts(a.id, a.occurred_on, a.kind, a.deaths, a.injuries, a.liability, a.egregious))
+    ind = rubric.indicators
+    for c in session.execute(
+        select(ControlIndicator).where(ControlIndicator.org_id.in_(ids), ControlIndicator.year == year)
+    ).scalars():
+        acc = accidents.get(c.org_id, [])
+        entries = []
+        n, deaths, injuries = len(acc), sum(a.deaths for a in acc), sum(a.injuries for a in acc)
+        if n > c.max_accidents:
+            entries.append((ind.accidents_exceeded, f"事故{n}起，超过控制指标{c.max_accidents}起"))
+        if deaths > c.max_deaths:
+            entries.append((ind.deaths_exceeded, f"死亡{deaths}人，超过控制指标{c.max_deaths}人"))
+        if c.max_injuries is not None and injuries > c.max_injuries:
+            entries.append((ind.injuries_exceeded, f"受伤{injuries}人，超过控制指标{c.max_injuries}人"))
+        _capped(results[c.org_id], ind.item, ind.cap, entries)
+    for tid, acc in accidents.items():
+        results[tid].veto_reasons = veto_reasons(acc)
+
+    # 5. Manual items from the county's supervision.
+    for adj in session.execute(
+        select(Adjustment).where(Adjustment.org_id.in_(ids), Adjustment.year == year).order_by(Adjustment.id)
+    ).scalars():
+        results[adj.org_id].deductions.append(
+            Deduction(adj.item, Decimal(str(adj.points)), f"人工调整#{adj.id}：{adj.reason}")
+        )
+
+    county_targets = []
+    all_acc = [a for acc in accidents.values() for a in acc]
+    if big := [a for a in all_acc if a.deaths >= 10]:
+        county_targets.append(f"未实现杜绝一次死亡10人以上重特大事故的目标（事故{'、'.join(f'#{a.id}' for a in big)}）")
+    if larger := [a for a in all_acc if 3 <= a.deaths < 10]:
+        county_targets.append(f"发生一次死亡3人以上较大事故{len(larger)}起（事故{'、'.join(f'#{a.id}' for a in larger)}）")
+    return Assessment(year, as_of, is_provisional(year, as_of), list(results.values()), county_targets)
+
+
+def county_name(session: Session) -> str:
+    names = session.execute(select(Organisation.name).where(Organisation.kind == OrgKind.county.value).order_by(Organisation.code)).scalars().all()
+    return names[0] if len(names) == 1 else "本县"
+
+
+def notify_results(*, session: Session, assessment: Assessment, mail_from: str, tz, today: date) -> int:
+    """Mail each township head its own result with every deduction, and each county office the whole with the documents.
+
+    Keys carry a digest of the result, so running the assessment again sends
+    nothing unless a result changed.
+    """
+    import hashlib
+    import json
+
+    from anquan.reports import assessment_notice, assessment_workbook
+    from models.directory import Contact, Role
+    from notifications.outbox import enqueue, event_key
+    from notifications.render import ROLE_LABELS, render_named
+
+    def people(org_ids, role: Role):
+        return session.execute(
+            select(Contact.org_id, Contact.name, Contact.email).where(Contact.org_id.in_(org_ids), Contact.role == role.value, Contact.active)
+            .order_by(Contact.id)
+        ).all()
+
+    queued = 0
+    ranked = assessment.ranked()
+    rank_of = {r.org_id: i for i, r in enumerate(ranked, start=1)}
+    digest = lambda data: hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]  # noqa: E731
+    for org_id, name, email in people([r.org_id for r in ranked], Role.township_head):
+        r = next(x for x in ranked if x.org_id == org_id)
+        rendered = render_named("assessment_result", {
+            "to_name": name, "role_label": ROLE_LABELS[Role.township_head.value], "r": r, "a": assessment,
+            "rank": rank_of[org_id], "total": len(ranked),
+        })
+        key = event_key("assessment", assessment.year, org_id, digest(r.as_dict()), email.lower())
+        queued += enqueue(session=session, key=key, to_name=name, to_addr=email, rendered=rendered,
+                          stage="assessment", on=today, mail_from=mail_from, tz=tz)
+    counties = defaultdict(list)
+    parent = dict(session.execute(select(Organisation.id, Organisation.parent_id).where(Organisation.id.in_([r.org_id for r in ranked]))).all())
+    for r in ranked:
+        counties[parent[r.org_id]].append(r)
+    for county_id, members in counties.items():
+        county = session.get(Organisation, county_id)
+        part = Assessment(assessment.year, assessment.as_of, assessment.provisional, members, assessment.county_targets)
+        attachments = [
+            (f"{county.name}{assessment.year}年度乡镇安全生产履职考核汇总表.xlsx",
+             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             assessment_workbook(part, county_name=county.name)),
+            (f"{county.name}{assessment.year}年度乡镇安全生产履职考核结果通报.docx",
+             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             assessment_notice(part, county_name=county.name, issued_on=today)),
+        ]
+        for _org, name, email in people([county_id], Role.county_office):
+            rendered = render_named("assessment_summary", {
+                "to_name": name, "role_label": ROLE_LABELS[Role.county_office.value], "a": part, "ranked": part.ranked(),
+                "county": county,
+            })
+            key = event_key("assessment-summary", assessment.year, county_id,
+                            digest([r.as_dict() for r in part.ranked()]), email.lower())
+            queued += enqueue(session=session, key=key, to_name=name, to_addr=email, rendered=rendered, stage="assessment",
+                              on=today, mail_from=mail_from, tz=tz, attachments=attachments)
+    return queued

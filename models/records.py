@@ -1,0 +1,67 @@
+"""The year's records the assessment reads: accidents, the county-issued control indicators, manual adjustments."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.types import UTCDateTime, utcnow
+
+
+class AccidentKind(StrEnum):
+    road_traffic = "road_traffic"
+    other = "other"
+
+
+class Accident(SQLModel, table=True):
+    """A work-safety accident in a township (事故). It counts for the year of its date only."""
+
+    __tablename__ = "accident"
+    __table_args__ = (Index("ix_accident_org_date", "org_id", "occurred_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id")  # the township it is charged to
+    occurred_on: date
+    kind: str = Field(max_length=16)
+    deaths: int = 0
+    injuries: int = 0
+    liability: bool = True  # a safety liability accident (责任事故)
+    egregious: bool = False  # flagged by the county: especially bad social impact (社会影响特别恶劣)
+    description: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class ControlIndicator(SQLModel, table=True):
+    """The county's control indicators for one township and year (控制考核指标)."""
+
+    __tablename__ = "control_indicator"
+    __table_args__ = (UniqueConstraint("org_id", "year", name="uq_indicator_org_year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id")
+    year: int
+    max_accidents: int
+    max_deaths: int
+    max_injuries: int | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Adjustment(SQLModel, table=True):
+    """A manual score item the county enters, e.g. from its quarterly supervision visits."""
+
+    __tablename__ = "adjustment"
+    __table_args__ = (Index("ix_adjustment_org_year", "org_id", "year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id")
+    year: int
+    points: float  # positive adds, negative deducts
+    item: str = Field(max_length=200)
+    reason: str
+    source: str = Field(default="cli", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
