@@ -71,6 +71,14 @@ def _print_json(data) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
+def _stream_json(items: Iterable[dict]) -> None:
+    """A JSON array written as it is read, one object a line: long listings never sit in memory."""
+    sys.stdout.write("[")
+    for i, item in enumerate(items):
+        sys.stdout.write(("," if i else "") + "\n  " + json.dumps(item, ensure_ascii=False, default=str))
+    sys.stdout.write("\n]\n")
+
+
 @contextmanager
 def _progress(enabled: bool):
     """A progress bar on a terminal; nothing in a pipe."""
@@ -346,11 +354,7 @@ def obligations_list(
         validate_filters(session=session, kinds=[kind] if kind else [], org_code=org, status=status)
         filters = dict(year=year, org_code=org, kind=kind, status=status)
         if as_json:
-            n = None if limit in (-1, 0) else limit
-            sys.stdout.write("[")
-            for i, item in enumerate(list_obligations(session=session, limit=n, **filters)):
-                sys.stdout.write(("," if i else "") + "\n  " + json.dumps(item, ensure_ascii=False))
-            sys.stdout.write("\n]\n")
+            _stream_json(list_obligations(session=session, limit=None if limit in (-1, 0) else limit, **filters))
             return
         n = 200 if limit == -1 else (limit or None)
         rows = list(list_obligations(session=session, limit=n, **filters))
@@ -523,11 +527,7 @@ def mail_list(
     a = _app()
     with session_scope(a.checked_engine()) as session:
         if as_json:
-            n = None if limit in (-1, 0) else limit
-            sys.stdout.write("[")
-            for i, item in enumerate(list_messages(session=session, status=status, limit=n)):
-                sys.stdout.write(("," if i else "") + "\n  " + json.dumps(item, ensure_ascii=False))
-            sys.stdout.write("\n]\n")
+            _stream_json(list_messages(session=session, status=status, limit=None if limit in (-1, 0) else limit))
             return
         rows = list(list_messages(session=session, status=status, limit=200 if limit == -1 else (limit or None)))
     out.print(_table(["id", "to", "subject", "stage", "status", "attempts", "last error"],

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from anquan.errors import AnquanError
-from anquan.rules import _yaml_path
+from anquan.yamlconfig import load_config, parse_config
 
 
 class RubricError(AnquanError):
@@ -81,29 +79,8 @@ class Rubric(_Strict):
 
 
 def parse_rubric(text: str, *, source: str = "<rubric>") -> Rubric:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise RubricError(f"{source}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
-    if not isinstance(data, dict):
-        raise RubricError(f"{source}: expected a mapping at the top level")
-    data.pop("digest", None)
-    try:
-        rubric = Rubric.model_validate(data)
-    except ValidationError as exc:
-        seen: dict[str, str] = {}
-        for err in exc.errors():
-            seen.setdefault(_yaml_path(err["loc"]) or "(top level)", err["msg"].removeprefix("Value error, "))
-        listing = "\n".join(f"  {path}: {msg}" for path, msg in seen.items())
-        raise RubricError(f"{source}: the rubric has {len(seen)} error(s):\n{listing}") from None
-    return rubric.model_copy(update={"digest": hashlib.sha256(text.encode()).hexdigest()})
+    return parse_config(text, Rubric, source=source, error=RubricError, noun="rubric")
 
 
 def load_rubric(path: Path) -> Rubric:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RubricError(f"cannot read the rubric {path}: {exc.strerror}") from None
-    return parse_rubric(text, source=str(path))
+    return load_config(path, Rubric, error=RubricError, noun="rubric")

@@ -7,15 +7,14 @@ them. A file with an error is rejected with the YAML path of every error.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from anquan.errors import AnquanError
+from anquan.yamlconfig import load_config, parse_config
 from models.directory import ROLE_ORG_KIND, OrgKind, Role, Sector
 
 OWNER = "owner"  # in an escalation stage: the roles that owe the obligation
@@ -210,47 +209,9 @@ class CycleRules(_Strict):
             raise RulesError(f"unknown obligation kind {kind!r}; the rules define: {', '.join(self.kinds)}") from None
 
 
-def _yaml_path(loc: tuple) -> str:
-    """kinds.book_signing.yearly.due.month -> kinds.book_signing.due.month (drop union tags)."""
-    parts: list[str] = []
-    for i, part in enumerate(loc):
-        if isinstance(part, int):
-            parts.append(f"[{part}]")
-            continue
-        if i >= 2 and loc[0] == "kinds" and i == 2 and part in {"yearly", "quarterly", "monthly", "holiday"}:
-            continue
-        if str(part).startswith(("function-after[", "literal[", "str-enum[", "enum[")):
-            continue
-        parts.append(("." if parts else "") + str(part))
-    return "".join(parts)
-
-
 def parse_rules(text: str, *, source: str = "<rules>") -> CycleRules:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise RulesError(f"{source}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
-    if not isinstance(data, dict):
-        raise RulesError(f"{source}: expected a mapping at the top level")
-    data.pop("digest", None)
-    try:
-        rules = CycleRules.model_validate(data)
-    except ValidationError as exc:
-        seen: dict[str, str] = {}
-        for err in exc.errors():
-            path = _yaml_path(err["loc"]) or "(top level)"
-            seen.setdefault(path, err["msg"].removeprefix("Value error, "))
-        listing = "\n".join(f"  {path}: {msg}" for path, msg in seen.items())
-        raise RulesError(f"{source}: the rules file has {len(seen)} error(s):\n{listing}") from None
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return rules.model_copy(update={"digest": digest})
+    return parse_config(text, CycleRules, source=source, error=RulesError, noun="rules file")
 
 
 def load_rules(path: Path) -> CycleRules:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RulesError(f"cannot read the rules file {path}: {exc.strerror}") from None
-    return parse_rules(text, source=str(path))
+    return load_config(path, CycleRules, error=RulesError, noun="rules file")
