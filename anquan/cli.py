@@ -57,6 +57,10 @@ app.add_typer(mail_app, name="mail")
 app.add_typer(accident_app, name="accident")
 app.add_typer(indicators_app, name="indicators")
 app.add_typer(assess_app, name="assess")
+hazard_app = typer.Typer(help="Listed-supervision hazards (挂牌督办隐患).", no_args_is_help=True)
+campaign_app = typer.Typer(help="Special rectification campaigns (专项整治).", no_args_is_help=True)
+app.add_typer(hazard_app, name="hazard")
+app.add_typer(campaign_app, name="campaign")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
@@ -800,6 +804,194 @@ def assess_check_rubric(file: Annotated[Optional[Path], typer.Argument(help="Def
     path = file or _app().settings.rubric_file
     r = load_rubric(path)
     out.print(f"{path}: valid; base {r.base}, {len(r.obligations)} obligation items, risk analysis, staffing, indicators.")
+
+
+# -- hazards and campaigns ---------------------------------------------------------
+
+def _hazard_out(data: dict, as_json: bool, verb: str) -> None:
+    if as_json:
+        _print_json(data)
+        return
+    where = data["enterprise_name"] or data["place"]
+    out.print(f"{verb} hazard {data['id']} ({data['org_code']}, {where}): deadline {data['deadline']}, {data['status']}"
+              + (", OVERDUE" if data.get("overdue") else "") + ".")
+
+
+@hazard_app.command("add")
+def hazard_add(
+    org: Annotated[str, typer.Option("--org", metavar="CODE", help="The township that lists it.")],
+    year: Annotated[int, typer.Option("--year")],
+    description: Annotated[str, typer.Option("--description", help="The hazard.")],
+    responsible: Annotated[str, typer.Option("--responsible", help="The person responsible for rectification.")],
+    measures: Annotated[str, typer.Option("--measures", help="Rectification measures.")],
+    deadline: Annotated[str, typer.Option("--deadline", metavar="DATE")],
+    emergency_plan: Annotated[str, typer.Option("--emergency-plan", help="The emergency plan meanwhile.")],
+    funds: Annotated[Optional[str], typer.Option("--funds", help="Funds, as stated (e.g. 12万元).")] = None,
+    enterprise: Annotated[Optional[str], typer.Option("--enterprise", metavar="CODE", help="The enterprise, if any.")] = None,
+    place: Annotated[Optional[str], typer.Option("--place", help="Where, if not an enterprise.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List a hazard for the year; its rectification gets reminders and escalation up to the deadline.
+
+    Example: anquan hazard add --org QL01 --year 2026 --enterprise QL01E001 --description "脚手架基础不稳"
+             --responsible 张伟 --measures "加固基础" --funds 5万元 --deadline 2026-09-30 --emergency-plan "停止作业"
+    """
+    from anquan.hazards import add_hazard
+    from models.db import session_scope
+
+    a = _app()
+    with session_scope(a.checked_engine()) as session:
+        data = add_hazard(session=session, rules=a.rules, org_code=org, year=year, description=description,
+                          responsible_person=responsible, measures=measures, deadline=_parse_date(deadline, "--deadline"),
+                          emergency_plan=emergency_plan, funds=funds, enterprise_code=enterprise, place=place)
+    _hazard_out(data, as_json, "Listed")
+
+
+@hazard_app.command("list")
+def hazard_list(
+    year: Annotated[Optional[int], typer.Option("--year")] = None,
+    org: Annotated[Optional[str], typer.Option("--org", metavar="CODE")] = None,
+    status: Annotated[Optional[str], typer.Option("--status", help="open or closed.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List hazards, by deadline.
+
+    Example: anquan hazard list --year 2026 --status open
+    """
+    from anquan.hazards import list_hazards
+    from models.db import session_scope
+
+    a = _app()
+    with session_scope(a.checked_engine()) as session:
+        rows = list_hazards(session=session, year=year, org_code=org, status=status, today=a.today())
+    if as_json:
+        _print_json(rows)
+        return
+    out.print(_table(["id", "township", "where", "description", "deadline", "status", "responsible"],
+                     ([r["id"], r["org_code"], r["enterprise_name"] or r["place"], r["description"], r["deadline"],
+                       r["status"] + (" OVERDUE" if r["overdue"] else ""), r["responsible_person"]] for r in rows)))
+
+
+@hazard_app.command("show")
+def hazard_show(hazard_id: Annotated[int, typer.Argument(metavar="ID")], as_json: JsonOpt = False) -> None:
+    """Show one hazard.
+
+    Example: anquan hazard show 3
+    """
+    from anquan.hazards import get_hazard
+    from models.db import session_scope
+
+    a = _app()
+    with session_scope(a.checked_engine()) as session:
+        data = get_hazard(session=session, hazard_id=hazard_id, today=a.today())
+    if as_json:
+        _print_json(data)
+        return
+    for k, v in data.items():
+        out.print(f"{k:>18}: {'' if v is None else v}")
+
+
+@hazard_app.command("update")
+def hazard_update(
+    hazard_id: Annotated[int, typer.Argument(metavar="ID")],
+    description: Annotated[Optional[str], typer.Option("--description")] = None,
+    responsible: Annotated[Optional[str], typer.Option("--responsible")] = None,
+    measures: Annotated[Optional[str], typer.Option("--measures")] = None,
+    deadline: Annotated[Optional[str], typer.Option("--deadline", metavar="DATE")] = None,
+    emergency_plan: Annotated[Optional[str], typer.Option("--emergency-plan")] = None,
+    funds: Annotated[Optional[str], typer.Option("--funds")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Change an open hazard; a new deadline moves its rectification obligation.
+
+    Example: anquan hazard update 3 --deadline 2026-10-31
+    """
+    from anquan.hazards import update_hazard
+    from models.db import session_scope
+
+    a = _app()
+    with session_scope(a.checked_engine()) as session:
+        data = update_hazard(session=session, rules=a.rules, hazard_id=hazard_id, description=description,
+                             responsible_person=responsible, measures=measures,
+                             deadline=_parse_date(deadline, "--deadline"), emergency_plan=emergency_plan, funds=funds)
+    _hazard_out(data, as_json, "Updated")
+
+
+@hazard_app.command("close")
+def hazard_close(
+    hazard_id: Annotated[int, typer.Argument(metavar="ID")],
+    on: Annotated[Optional[str], typer.Option("--on", metavar="DATE", help="Day the rectification was completed (default today).")] = None,
+    note: Annotated[Optional[str], typer.Option("--note")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Close a hazard: its rectification is met and the effect evaluation (整改效果评价) opens.
+
+    Example: anquan hazard close 3 --on 2026-09-20 --note "基础已加固，验收合格"
+    """
+    from anquan.hazards import close_hazard
+    from models.db import session_scope
+
+    a = _app()
+    today = a.today()
+    with session_scope(a.checked_engine()) as session:
+        data = close_hazard(session=session, rules=a.rules, hazard_id=hazard_id, closed_on=_parse_date(on, "--on") or today,
+                            today=today, note=note)
+    _hazard_out(data, as_json, "Closed")
+    if not as_json:
+        out.print(f"Effect evaluation: obligation {data['evaluation_id']}.")
+
+
+@hazard_app.command("import")
+def hazard_import(file: Annotated[Path, typer.Argument(metavar="FILE", help=".xlsx or .csv")], as_json: JsonOpt = False) -> None:
+    """Import hazards (columns org_code, year, description, enterprise_code, place, responsible_person, measures,
+    funds, deadline, emergency_plan). All or nothing.
+
+    Example: anquan hazard import hazards-2026.xlsx
+    """
+    from anquan.hazards import import_hazards
+    from models.db import session_scope
+
+    a = _app()
+    with session_scope(a.checked_engine()) as session:
+        rows = import_hazards(session=session, rules=a.rules, path=file)
+    if as_json:
+        _print_json(rows)
+        return
+    out.print(f"Listed {len(rows)} hazard(s).")
+
+
+@campaign_app.command("start")
+def campaign_start(
+    name: Annotated[str, typer.Option("--name", help="The campaign's name.")],
+    sectors: Annotated[str, typer.Option("--sectors", metavar="S1,S2", help="Sectors in scope, e.g. fireworks,hazardous_chemicals.")],
+    start: Annotated[str, typer.Option("--from", metavar="DATE")],
+    end: Annotated[str, typer.Option("--to", metavar="DATE")],
+    summary_due: Annotated[str, typer.Option("--summary-due", metavar="DATE")],
+    townships: Annotated[str, typer.Option("--townships", metavar="all|T1,T2")] = "all",
+    as_json: JsonOpt = False,
+) -> None:
+    """Start a special rectification campaign: a summary obligation per township, notices to the enterprises.
+
+    The same parameters can be given to the Prefect deployment `special_campaign`.
+
+    Example: anquan campaign start --name 烟花爆竹安全专项整治 --sectors fireworks,hazardous_chemicals
+             --from 2026-12-01 --to 2027-01-31 --summary-due 2027-02-10
+    """
+    from anquan.campaigns import start_campaign, validate_params
+    from models.db import session_scope
+
+    a = _app()
+    params = validate_params({"name": name, "sectors": sectors, "townships": townships, "from_date": start,
+                              "to_date": end, "summary_due": summary_due})
+    with session_scope(a.checked_engine()) as session:
+        result = start_campaign(session=session, rules=a.rules, params=params, mail_from=a.settings.mail_from,
+                                tz=a.settings.tz, today=a.today())
+    if as_json:
+        _print_json(result)
+        return
+    verb = "Started" if result["created"] else "Already started:"
+    out.print(f"{verb} campaign {result['id']} {result['name']}: {len(result['townships'])} township(s), "
+              f"summaries due {result['summary_due']}; {result['mails_queued']} mail(s) queued.")
 
 
 # -- entry point -----------------------------------------------------------------

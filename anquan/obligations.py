@@ -259,3 +259,23 @@ def waive(*, session: Session, obligation_id: int, reason: str) -> dict:
     session.add(ob)
     session.flush()
     return {"id": ob.id, "status": ob.status, "waived_reason": ob.waived_reason}
+
+
+def open_event_obligation(
+    *, session: Session, rules, kind: str, org_id: int, subject_org_id: int, year: int, period: str, due_on: date,
+) -> Obligation:
+    """An obligation an event creates (a hazard listed or closed, a campaign started); the same event gives the same one."""
+    from anquan.planning import first_action_on
+
+    rule = rules.kind(kind)
+    existing = session.execute(
+        select(Obligation).where(Obligation.kind == kind, Obligation.org_id == org_id,
+                                 Obligation.subject_org_id == subject_org_id, Obligation.period == period)
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    ob = Obligation(kind=kind, org_id=org_id, subject_org_id=subject_org_id, year=year, period=period, due_on=due_on,
+                    nominal_due_on=due_on, next_action_on=first_action_on(rule, due_on))
+    session.add(ob)
+    session.flush()
+    return ob

@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from anquan.errors import AnquanError
-from anquan.rules import CycleRules, HolidayKind, MonthlyKind, OwnerSpec, QuarterlyKind, YearlyKind
+from anquan.rules import CycleRules, EventKind, HolidayKind, MonthlyKind, OwnerSpec, QuarterlyKind, YearlyKind
 from anquan.workcalendar import WorkCalendar
 from models.directory import Organisation, OrgKind
 from models.obligations import Obligation, ObligationStatus, PlanStamp
@@ -106,6 +106,8 @@ def periods_for(kind: str, *, rules: CycleRules, calendar: WorkCalendar, year: i
         for month in range(1, 13):
             y, m = _add_months(year, month, rule.due.months_after_period)
             nominal.append((f"{year}-{month:02d}", _day_of(y, m, rule.due.day), False))
+    elif isinstance(rule, EventKind):
+        return [], []  # created by events (hazards, campaigns), never planned
     elif isinstance(rule, HolidayKind):
         blocks, warnings = calendar.long_holidays(year, [str(h) for h in rules.long_holidays])
         for block in blocks:

@@ -144,7 +144,22 @@ class HolidayKind(_KindBase):
     due: HolidayDue
 
 
-KindRule = Annotated[Union[YearlyKind, QuarterlyKind, MonthlyKind, HolidayKind], Field(discriminator="recurrence")]
+class EventDue(_Strict):
+    # Due this many days after the event that creates it (e.g. a hazard's closing);
+    # none: the event gives the date (a hazard's deadline, a campaign's summary date).
+    days_after_event: int | None = Field(default=None, ge=1, le=366)
+
+
+class EventKind(_KindBase):
+    """Created by an event (a listed hazard, a campaign started by hand), not planned for the year."""
+
+    recurrence: Literal["event"]
+    due: EventDue = EventDue()
+
+
+KindRule = Annotated[
+    Union[YearlyKind, QuarterlyKind, MonthlyKind, HolidayKind, EventKind], Field(discriminator="recurrence")
+]
 
 KIND_ID = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 HOLIDAY_NAMES = (

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from anquan.errors import AnquanError
 
 M = TypeVar("M", bound=BaseModel)
-_UNION_TAGS = {"yearly", "quarterly", "monthly", "holiday"}
+_UNION_TAGS = {"yearly", "quarterly", "monthly", "holiday", "event"}
 
 
 def yaml_path(loc: tuple) -> str:

@@ -136,3 +136,50 @@ def annual_assessment(year: int | None = None) -> list[dict]:
     )
     get_run_logger().info("assessed %s townships for %s; %s mails queued; documents in %s", len(rows), year, queued, folder)
     return rows
+
+
+@flow(name="special_campaign", log_prints=False, validate_parameters=True)
+def special_campaign(
+    name: str, sectors: list[str], from_date: str, to_date: str, summary_due: str, townships: list[str] | str = "all",
+) -> dict:
+    """Start a special rectification campaign by hand (Prefect UI or `prefect deployment run`).
+
+    Parameters are validated as `anquan campaign start` validates them; a bad one fails the run with the field named.
+    """
+    from anquan.campaigns import start_campaign, validate_params
+
+    app = App()
+    params = validate_params({"name": name, "sectors": sectors, "townships": townships, "from_date": from_date,
+                              "to_date": to_date, "summary_due": summary_due})
+    with session_scope(app.checked_engine()) as session:
+        result = start_campaign(session=session, rules=app.rules, params=params, mail_from=app.settings.mail_from,
+                                tz=app.settings.tz, today=app.today())
+    get_run_logger().info("campaign %s: %s townships, %s mails queued", result["name"], len(result["townships"]),
+                          result["mails_queued"])
+    return result
+
+
+@flow(name="monthly_report", log_prints=False)
+def monthly_report(year: int | None = None, month: int | None = None) -> dict:
+    """After each month: the risk-analysis completion per township (artifact and mail), and the hazards' progress."""
+    from anquan.monthly import send_monthly_reports
+
+    app = App()
+    day = scheduled_day(app)
+    if year is None or month is None:
+        first = day.replace(day=1)
+        last_month = date.fromordinal(first.toordinal() - 1)
+        year, month = last_month.year, last_month.month
+    with session_scope(app.checked_engine()) as session:
+        result = send_monthly_reports(session=session, year=year, month=month, today=day,
+                                      mail_from=app.settings.mail_from, tz=app.settings.tz)
+    create_table_artifact(
+        key="monthly-risk-analysis",
+        table=[{"township": f"{t['org_name']} ({t['org_code']})", "due": t["due"], "done": t["done"],
+                "rate": f"{t['rate'] * 100:.1f}%", "not reported": "、".join(e["name"] for e in t["missing"][:20])
+                + (f" 等{len(t['missing'])}家" if len(t["missing"]) > 20 else "")} for t in result["townships"]]
+        or [{"township": "-", "due": 0, "done": 0, "rate": "-", "not reported": "-"}],
+        description=f"Monthly risk analysis {year}-{month:02d}",
+    )
+    get_run_logger().info("monthly report %s-%02d: %s mails queued", year, month, result["mails_queued"])
+    return result

@@ -65,3 +65,51 @@ class Adjustment(SQLModel, table=True):
     reason: str
     source: str = Field(default="cli", max_length=16)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class HazardStatus(StrEnum):
+    open = "open"
+    closed = "closed"
+
+
+class Hazard(SQLModel, table=True):
+    """A listed-supervision hazard (挂牌督办隐患) a township decides on for the year."""
+
+    __tablename__ = "hazard"
+    __table_args__ = (Index("ix_hazard_org_year", "org_id", "year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id")  # the township that lists it
+    enterprise_id: int | None = Field(default=None, foreign_key="organisation.id")
+    place: str | None = Field(default=None, max_length=200)  # where, when it is not an enterprise
+    year: int
+    description: str
+    responsible_person: str = Field(max_length=100)
+    measures: str
+    funds: str | None = Field(default=None, max_length=100)  # as the township states them, e.g. "12万元"
+    deadline: date
+    emergency_plan: str
+    status: str = Field(default=HazardStatus.open, max_length=16)
+    closed_on: date | None = None
+    close_note: str | None = None
+    rectification_id: int | None = Field(default=None, foreign_key="obligation.id")
+    evaluation_id: int | None = Field(default=None, foreign_key="obligation.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Campaign(SQLModel, table=True):
+    """A special rectification campaign (专项整治), started by hand."""
+
+    __tablename__ = "campaign"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Derived from the parameters: starting the same campaign twice starts it once.
+    key: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=200)
+    sectors: str = Field(max_length=300)  # comma-separated sector identifiers
+    townships: str  # comma-separated township codes
+    starts_on: date
+    ends_on: date
+    summary_due: date
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -21,7 +21,7 @@ from models.settings import PROJECT_ROOT, load_settings
 
 PG_ENV = "ANQUAN_TEST_POSTGRES_URL"
 SAMPLE = PROJECT_ROOT / "samples" / "qinglan-county"
-TABLES = ["accident", "control_indicator", "adjustment", "notice", "outbox", "submission", "plan_stamp", "obligation", "contact", "organisation"]
+TABLES = ["hazard", "campaign", "accident", "control_indicator", "adjustment", "notice", "outbox", "submission", "plan_stamp", "obligation", "contact", "organisation"]
 
 
 @pytest.fixture(autouse=True)

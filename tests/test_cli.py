@@ -22,6 +22,8 @@ COMMANDS = [
     ["accident"], ["accident", "add"], ["accident", "update"], ["accident", "list"], ["accident", "show"],
     ["accident", "import"], ["indicators"], ["indicators", "import"],
     ["assess"], ["assess", "run"], ["assess", "adjust"], ["assess", "check-rubric"],
+    ["hazard"], ["hazard", "add"], ["hazard", "list"], ["hazard", "show"], ["hazard", "update"], ["hazard", "close"],
+    ["hazard", "import"], ["campaign"], ["campaign", "start"],
 ]
 
 
@@ -44,7 +46,7 @@ def env(tmp_path):
 def test_help_everywhere_in_english_with_examples(cmd):
     proc = run(cmd + ["--help"])
     assert "Usage: anquan" in proc.stdout
-    if cmd and cmd[-1] not in {"db", "directory", "rules", "obligations", "mail", "accident", "indicators", "assess"}:
+    if cmd and cmd[-1] not in {"db", "directory", "rules", "obligations", "mail", "accident", "indicators", "assess", "hazard", "campaign"}:
         assert "Example" in proc.stdout, proc.stdout
 
 
@@ -142,7 +144,7 @@ def test_rejected_import_lists_rows(env, tmp_path):
 def test_template_and_rules_check(env, tmp_path):
     out = run(["directory", "template", tmp_path / "county.xlsx"], env, tmp_path).stdout
     assert (tmp_path / "county.xlsx").is_file() and "Wrote" in out
-    assert "valid, 9 obligation kinds" in run(["rules", "check"], env, tmp_path).stdout
+    assert "valid, 12 obligation kinds" in run(["rules", "check"], env, tmp_path).stdout
     bad = tmp_path / "bad.yaml"
     bad.write_text((PROJECT_ROOT / "config" / "cycle.yaml").read_text(encoding="utf-8").replace("day: last}", "day: 0}", 1), encoding="utf-8")
     proc = run(["rules", "check", bad], env, tmp_path, check=False)

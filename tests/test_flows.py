@@ -112,7 +112,10 @@ def test_deployments_are_on_county_time_crons(app):
     from flows.serve import deployments
 
     deps = {d.name: d for d in deployments(app.settings)}
-    assert set(deps) == {"anquan-daily-tick", "anquan-deliver-mail", "anquan-plan-year", "anquan-annual-assessment"}
+    assert set(deps) == {"anquan-daily-tick", "anquan-deliver-mail", "anquan-plan-year", "anquan-annual-assessment",
+                         "anquan-special-campaign", "anquan-monthly-report"}
+    assert deps["anquan-monthly-report"].schedules[0].schedule.cron == "0 7 1 * *"
+    assert not deps["anquan-special-campaign"].schedules
     assert deps["anquan-annual-assessment"].schedules[0].schedule.cron == "0 9 15 1 *"
     tick_schedule = deps["anquan-daily-tick"].schedules[0].schedule
     assert tick_schedule.cron == "0 8 * * *" and tick_schedule.timezone == "Asia/Shanghai"
@@ -135,3 +138,49 @@ def test_annual_assessment_flow(flow_app):
     with session_scope(flow_app.engine) as s:
         subjects = s.execute(select(OutboxMessage.subject)).scalars().all()
     assert sum(x.startswith("【履职考核】") for x in subjects) == 8 + 3  # 8 township heads, 3 county office staff
+
+
+def test_special_campaign_flow_mails_arrive(flow_app, monkeypatch):
+    """Started as the Prefect deployment would start it; delivered to a real SMTP server."""
+    from flows.cycle import deliver_mail, special_campaign
+    from tests.smtp_sink import SmtpSink
+
+    sink = SmtpSink().start()
+    try:
+        monkeypatch.setenv("ANQUAN_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("ANQUAN_SMTP_PORT", str(sink.port))
+        monkeypatch.setenv("ANQUAN_SMTP_SECURITY", "none")
+        result = special_campaign(name="烟花爆竹安全专项整治", sectors=["fireworks"], from_date="2026-12-01",
+                                  to_date="2027-01-31", summary_due="2027-02-10", townships=["QL01", "QL02"])
+        assert result["townships"] == ["QL01", "QL02"] and result["mails_queued"] > 0
+        delivered = deliver_mail()
+        assert delivered["backend"] == "smtp" and delivered["sent"] == result["mails_queued"]
+        subjects = {str(r.message["Subject"]) for r in sink.received}
+        assert any(s.startswith("【专项整治】烟花爆竹安全专项整治：请组织石门镇") for s in subjects)
+        rcpts = {r.rcpt_tos[0] for r in sink.received}
+        assert any(x.endswith("@qinglan.example") for x in rcpts)  # the township safety offices
+        assert any("ql01e" in x or "ql02e" in x for x in rcpts)     # the fireworks enterprises
+    finally:
+        sink.stop()
+
+
+def test_special_campaign_flow_refuses_bad_parameters(flow_app):
+    from anquan.errors import AnquanError
+    from flows.cycle import special_campaign
+
+    with pytest.raises(AnquanError, match=r"summary_due is before to_date"):
+        special_campaign(name="整治", sectors=["fireworks"], from_date="2026-12-01", to_date="2027-01-31",
+                         summary_due="2027-01-01")
+
+
+def test_monthly_report_flow(flow_app):
+    from prefect.artifacts import Artifact
+
+    from flows.cycle import monthly_report, plan_year
+
+    plan_year(year=2026)
+    result = monthly_report(year=2026, month=3)
+    assert len(result["townships"]) == 8 and all(t["done"] == 0 for t in result["townships"])
+    assert result["mails_queued"] == 19  # every township safety office
+    assert "QL01" in str(Artifact.get("monthly-risk-analysis").data)
+    assert monthly_report(year=2026, month=3)["mails_queued"] == 0

@@ -1,0 +1,145 @@
+"""Special rectification campaigns (专项整治), started by hand from the command line or the Prefect UI.
+
+The parameters are validated by pydantic whichever way they come in, and a bad
+one is refused with the field named. Starting a campaign creates a
+`campaign_task` obligation per township in scope (the summary, followed by the
+usual reminders and escalation) and notifies the enterprises of the sectors in
+scope. Several campaigns can run at once; starting the same one twice starts it once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from sqlalchemy import select
+from sqlmodel import Session
+
+from anquan.errors import AnquanError
+from anquan.obligations import open_event_obligation
+from models.directory import Contact, Organisation, OrgKind, Role, Sector
+from models.records import Campaign
+from notifications.outbox import enqueue, event_key
+from notifications.render import ROLE_LABELS, render_named
+
+SECTOR_LABELS = {
+    "non_coal_mining": "非煤矿山", "water_transport": "水上交通", "road_transport": "道路交通",
+    "crowded_places": "人员密集场所消防", "construction": "建筑施工", "fireworks": "烟花爆竹",
+    "hazardous_chemicals": "危险化学品", "other": "其他行业",
+}
+
+
+class CampaignParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=2, max_length=200)
+    sectors: list[Sector] = Field(min_length=1)
+    townships: list[str] | str = "all"
+    from_date: date
+    to_date: date
+    summary_due: date
+
+    @field_validator("name")
+    @classmethod
+    def _one_line(cls, v: str) -> str:
+        v = v.strip()
+        if "\n" in v or "\r" in v:
+            raise ValueError("must be one line")
+        return v
+
+    @field_validator("sectors", mode="before")
+    @classmethod
+    def _split_sectors(cls, v):
+        return [s.strip() for s in v.split(",") if s.strip()] if isinstance(v, str) else v
+
+    @field_validator("townships", mode="before")
+    @classmethod
+    def _split_townships(cls, v):
+        if isinstance(v, str) and v.strip().lower() != "all":
+            return [t.strip() for t in v.split(",") if t.strip()]
+        return "all" if isinstance(v, str) else v
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> "CampaignParams":
+        if self.to_date < self.from_date:
+            raise ValueError("to_date is before from_date")
+        if self.summary_due < self.to_date:
+            raise ValueError("summary_due is before to_date (the summary comes after the campaign)")
+        return self
+
+
+OPTION = {"name": "--name", "sectors": "--sectors", "townships": "--townships", "from_date": "--from",
+          "to_date": "--to", "summary_due": "--summary-due"}
+
+
+def validate_params(raw: dict) -> CampaignParams:
+    """CampaignParams from raw input; errors name the field (and the command-line option)."""
+    try:
+        return CampaignParams.model_validate(raw)
+    except ValidationError as exc:
+        msgs = []
+        for e in exc.errors():
+            field = str(e["loc"][0]) if e["loc"] else "parameters"
+            label = f"{field} ({OPTION[field]})" if field in OPTION else field
+            msgs.append(f"{label}: {e['msg'].removeprefix('Value error, ')}")
+        raise AnquanError("campaign parameters refused: " + "; ".join(msgs)) from None
+
+
+def start_campaign(*, session: Session, rules, params: CampaignParams, mail_from: str, tz, today: date) -> dict:
+    """Create the campaign, a summary obligation per township in scope, and the notices to enterprises and townships."""
+    q = select(Organisation).where(Organisation.kind == OrgKind.township.value)
+    if params.townships != "all":
+        q = q.where(Organisation.code.in_(params.townships))
+    townships = session.execute(q.order_by(Organisation.code)).scalars().all()
+    if params.townships != "all":
+        unknown = sorted(set(params.townships) - {t.code for t in townships})
+        if unknown:
+            raise AnquanError(f"campaign parameters refused: townships (--townships): not townships in the directory: {', '.join(unknown)}")
+    if not townships:
+        raise AnquanError("campaign parameters refused: townships (--townships): the directory has no township")
+    sectors = sorted(s.value for s in params.sectors)
+    codes = [t.code for t in townships]
+    key = event_key("campaign", params.name, ",".join(sectors), ",".join(codes), params.from_date, params.to_date, params.summary_due)
+    campaign = session.execute(select(Campaign).where(Campaign.key == key)).scalar_one_or_none()
+    created = campaign is None
+    if created:
+        campaign = Campaign(key=key, name=params.name, sectors=",".join(sectors), townships=",".join(codes),
+                            starts_on=params.from_date, ends_on=params.to_date, summary_due=params.summary_due)
+        session.add(campaign)
+        session.flush()
+    values = {"c": campaign, "sector_labels": "、".join(SECTOR_LABELS[s] for s in sectors)}
+    tasks, mails = [], 0
+    for t in townships:
+        ob = open_event_obligation(session=session, rules=rules, kind="campaign_task", org_id=t.id, subject_org_id=t.id,
+                                   year=params.summary_due.year, period=f"campaign-{campaign.id}", due_on=params.summary_due)
+        tasks.append(ob.id)
+        enterprises = session.execute(
+            select(Organisation.id, Organisation.name).where(Organisation.township_id == t.id,
+                                                             Organisation.kind == OrgKind.enterprise.value,
+                                                             Organisation.sector.in_(sectors))
+        ).all()
+        for name, email, role in session.execute(
+            select(Contact.name, Contact.email, Contact.role).where(
+                Contact.org_id == t.id, Contact.active,
+                Contact.role.in_([Role.safety_office.value, Role.deputy_head_safety.value]))
+        ).all():
+            mails += enqueue(session=session, key=event_key("campaign", campaign.id, "township", email.lower()), to_name=name,
+                             to_addr=email, rendered=render_named("campaign_township", {
+                                 **values, "to_name": name, "role_label": ROLE_LABELS[role], "township": t,
+                                 "enterprise_count": len(enterprises), "obligation_id": ob.id}),
+                             stage="campaign", on=today, mail_from=mail_from, tz=tz)
+        names = dict(enterprises)
+        if names:
+            for org_id, name, email, role in session.execute(
+                select(Contact.org_id, Contact.name, Contact.email, Contact.role).where(
+                    Contact.org_id.in_(list(names)), Contact.active,
+                    Contact.role.in_([Role.enterprise_principal.value, Role.enterprise_safety_manager.value]))
+            ).all():
+                mails += enqueue(session=session, key=event_key("campaign", campaign.id, "enterprise", org_id, email.lower()),
+                                 to_name=name, to_addr=email, rendered=render_named("campaign_enterprise", {
+                                     **values, "to_name": name, "role_label": ROLE_LABELS[role], "township": t,
+                                     "enterprise_name": names[org_id]}),
+                                 stage="campaign", on=today, mail_from=mail_from, tz=tz)
+    return {"id": campaign.id, "name": campaign.name, "created": created, "sectors": sectors, "townships": codes,
+            "from": params.from_date.isoformat(), "to": params.to_date.isoformat(),
+            "summary_due": params.summary_due.isoformat(), "obligation_ids": tasks, "mails_queued": mails}
