@@ -61,6 +61,8 @@ hazard_app = typer.Typer(help="Listed-supervision hazards (挂牌督办隐患)."
 campaign_app = typer.Typer(help="Special rectification campaigns (专项整治).", no_args_is_help=True)
 app.add_typer(hazard_app, name="hazard")
 app.add_typer(campaign_app, name="campaign")
+book_app = typer.Typer(help="The responsibility books (安全生产目标责任书).", no_args_is_help=True)
+app.add_typer(book_app, name="book")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
@@ -479,7 +481,7 @@ def tick_cmd(
     day = _parse_date(on, "--date") or a.today()
     with _progress(not as_json) as progress, session_scope(a.checked_engine()) as session:
         report = tick(session=session, rules=a.rules, as_of=day, mail_from=a.settings.mail_from, tz=a.settings.tz,
-                      progress=progress)
+                      progress=progress, rubric=a.rubric)
     if as_json:
         _print_json(report.as_dict())
         return
@@ -992,6 +994,49 @@ def campaign_start(
     verb = "Started" if result["created"] else "Already started:"
     out.print(f"{verb} campaign {result['id']} {result['name']}: {len(result['townships'])} township(s), "
               f"summaries due {result['summary_due']}; {result['mails_queued']} mail(s) queued.")
+
+
+# -- books ---------------------------------------------------------------------------
+
+@book_app.command("render")
+def book_render(
+    year: Annotated[int, typer.Argument(help="The year of the books.")],
+    out_dir: Annotated[Path, typer.Option("--out", metavar="DIR", help="Folder to write the .docx files to.")],
+    org: Annotated[Optional[str], typer.Option("--org", metavar="CODE", help="Only this township, village or unit.")] = None,
+) -> None:
+    """Write the year's responsibility books (county↔township, township↔village/unit) as .docx files.
+
+    The wording is in templates/documents/*.docx: edit them in Word. A broken field is refused by name.
+
+    Example: anquan book render 2027 --out books/
+    """
+    from anquan.documents import render_books
+    from models.db import session_scope
+
+    a = _app()
+    with session_scope(a.checked_engine()) as session:
+        paths = render_books(session=session, year=year, out=out_dir, org_code=org)
+    out.print(f"Wrote {len(paths)} book(s) to {out_dir}.")
+
+
+@book_app.command("send")
+def book_send(year: Annotated[int, typer.Argument(help="The year of the books.")], as_json: JsonOpt = False) -> None:
+    """Mail each unsigned book to its signatory with the book attached (the February flow does this too).
+
+    Example: anquan book send 2027
+    """
+    from anquan.documents import send_books
+    from models.db import session_scope
+
+    a = _app()
+    with session_scope(a.checked_engine()) as session:
+        result = send_books(session=session, rules=a.rules, year=year, today=a.today(), mail_from=a.settings.mail_from,
+                            tz=a.settings.tz)
+    if as_json:
+        _print_json(result)
+        return
+    out.print(f"{result['books']} book(s) rendered, {result['mails_queued']} mail(s) queued; the signed scans come back with "
+              "`anquan submit ID --file scan.pdf`.")
 
 
 # -- entry point -----------------------------------------------------------------

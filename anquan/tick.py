@@ -211,7 +211,7 @@ def _insert_notices(session: Session, rows: list[dict]) -> None:
 
 def tick(
     *, session: Session, rules: CycleRules, as_of: date, mail_from: str, tz, batch_size: int = 2000,
-    progress: Progress | None = None,
+    progress: Progress | None = None, rubric=None,
 ) -> TickReport:
     """Do what is due on `as_of`. Idempotent: a second run for the same day does nothing."""
     report = TickReport(date=as_of)
@@ -289,12 +289,31 @@ def tick(
         if progress:
             progress("tick", done, due_total)
     report.by_township_stage = {t: dict(c) for t, c in sorted(by_ts.items())}
-    report.messages = _compose(session, rules=rules, as_of=as_of, mail_from=mail_from, tz=tz, now=now)
+    report.messages = _compose(session, rules=rules, as_of=as_of, mail_from=mail_from, tz=tz, now=now, rubric=rubric)
     return report
 
 
+REPORT_KINDS = ("midyear_report", "annual_report")
+
+
+def _report_forms(session: Session, items: list, rules, rubric, as_of: date) -> list[tuple[str, str, bytes]]:
+    """The duty report form (履职报告书), pre-filled, for each report reminder a township head receives."""
+    from anquan.documents import render_duty_report
+
+    forms = []
+    for i in items:
+        if i.kind in REPORT_KINDS and i.stage_kind == "reminder" and i.recipient_role == Role.township_head.value:
+            township = session.execute(select(Organisation).where(Organisation.code == i.org_code)).scalar_one()
+            year = int(i.period)
+            data = render_duty_report(session, rules=rules, rubric=rubric, township=township, year=year, kind=i.kind, as_of=as_of)
+            label = "半年" if i.kind == "midyear_report" else "全年"
+            forms.append((f"{year}年{township.name}{label}安全生产工作履职报告书.docx",
+                          "application/vnd.openxmlformats-officedocument.wordprocessingml.document", data))
+    return forms
+
+
 def _compose(session: Session, *, rules: CycleRules, as_of: date, mail_from: str, tz, now: datetime,
-             batch: int = 500) -> int:
+             batch: int = 500, rubric=None) -> int:
     """Turn the day's new notices into one outbox message per recipient."""
     owner = Organisation.__table__.alias("owner")
     subject = Organisation.__table__.alias("subject")
@@ -343,8 +362,9 @@ def _compose(session: Session, *, rules: CycleRules, as_of: date, mail_from: str
         name = group[0].recipient_name or email
         rendered = render(MailContext(to_name=name, to_addr=email, tick_date=as_of, items=items))
         message_id = message_id_for(key, mail_from)
+        attachments = _report_forms(session, items, rules, rubric, as_of) if rubric is not None else None
         raw = build_message(rendered=rendered, to_name=name, to_addr=email, mail_from=mail_from,
-                            message_id=message_id, key=key, when=sent_at_local)
+                            message_id=message_id, key=key, when=sent_at_local, attachments=attachments)
         stages = sorted({r.stage for r in group})
         outbox_rows.append(dict(
             key=key, message_id=message_id, to_addr=email, to_name=name, subject=rendered.subject,

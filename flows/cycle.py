@@ -64,7 +64,8 @@ def daily_tick(day: str | None = None) -> dict:
             return {"superseded": True, "scheduled": when.isoformat()}
     as_of = date.fromisoformat(day) if day else scheduled_day(app)
     with session_scope(app.checked_engine()) as session:
-        report = tick(session=session, rules=app.rules, as_of=as_of, mail_from=app.settings.mail_from, tz=app.settings.tz)
+        report = tick(session=session, rules=app.rules, as_of=as_of, mail_from=app.settings.mail_from, tz=app.settings.tz,
+                      rubric=app.rubric)
     rows = [
         {"township": township, "stage": stage, "notices": n}
         for township, stages in report.by_township_stage.items()
@@ -182,4 +183,19 @@ def monthly_report(year: int | None = None, month: int | None = None) -> dict:
         description=f"Monthly risk analysis {year}-{month:02d}",
     )
     get_run_logger().info("monthly report %s-%02d: %s mails queued", year, month, result["mails_queued"])
+    return result
+
+
+@flow(name="sign_books", log_prints=False)
+def sign_books(year: int | None = None) -> dict:
+    """Early February: every township, village and unit gets its book to sign, attached to the mail."""
+    from anquan.documents import send_books
+
+    app = App()
+    day = scheduled_day(app)
+    year = year or day.year
+    with session_scope(app.checked_engine()) as session:
+        result = send_books(session=session, rules=app.rules, year=year, today=day, mail_from=app.settings.mail_from,
+                            tz=app.settings.tz)
+    get_run_logger().info("books %s: %s rendered, %s mails queued", year, result["books"], result["mails_queued"])
     return result

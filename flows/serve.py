@@ -75,7 +75,8 @@ def deployments(settings: Settings) -> list:
     """The three scheduled deployments, on cron schedules in the county's time zone."""
     from prefect.schedules import Cron
 
-    from flows.cycle import annual_assessment, daily_tick, deliver_mail, monthly_report, plan_year, special_campaign
+    from flows.cycle import (annual_assessment, daily_tick, deliver_mail, monthly_report, plan_year, sign_books,
+                             special_campaign)
 
     tz = settings.timezone
     return [
@@ -90,6 +91,8 @@ def deployments(settings: Settings) -> list:
                                         description="Assess the past year, mail the results."),
         monthly_report.to_deployment(name="anquan-monthly-report", schedules=[Cron(settings.monthly_cron, timezone=tz)],
                                      description="Risk-analysis completion per township; listed hazards' progress."),
+        sign_books.to_deployment(name="anquan-sign-books", schedules=[Cron(settings.books_cron, timezone=tz)],
+                                 description="Send every township, village and unit its responsibility book to sign."),
         # No schedule: the county safety office starts it by hand with its parameters.
         special_campaign.to_deployment(name="anquan-special-campaign",
                                        description="Start a special rectification campaign (专项整治)."),
@@ -115,7 +118,7 @@ def serve_forever(settings: Settings) -> None:
         os.environ["PREFECT_API_URL"] = api_url
         from prefect import serve
 
-        print(f"Prefect UI: {api_url.removesuffix('/api')}  (deployments: anquan-daily-tick, anquan-deliver-mail, anquan-plan-year, anquan-annual-assessment, anquan-monthly-report, anquan-special-campaign)",
+        print(f"Prefect UI: {api_url.removesuffix('/api')}  (deployments: anquan-daily-tick, anquan-deliver-mail, anquan-plan-year, anquan-annual-assessment, anquan-monthly-report, anquan-sign-books, anquan-special-campaign)",
               flush=True)
         try:
             serve(*deployments(settings), print_starting_message=False, pause_on_shutdown=False)

@@ -71,9 +71,10 @@ class Settings(BaseSettings):
     plan_cron: str = Field(default="0 6 2 1 *", description="Planning the new year (2 January).")
     assess_cron: str = Field(default="0 9 15 1 *", description="The annual assessment of the past year (15 January).")
     monthly_cron: str = Field(default="0 7 1 * *", description="The monthly report on the month before (the 1st).")
+    books_cron: str = Field(default="0 9 1 2 *", description="Sending the year's books to sign (1 February).")
     prefect_port: int = Field(default=4200, ge=1, le=65535, description="Port of the embedded Prefect server and UI.")
 
-    @field_validator("tick_cron", "deliver_cron", "plan_cron", "assess_cron", "monthly_cron")
+    @field_validator("tick_cron", "deliver_cron", "plan_cron", "assess_cron", "monthly_cron", "books_cron")
     @classmethod
     def _valid_cron(cls, value: str) -> str:
         # Checked here without importing Prefect (slow); Prefect checks again when serving.

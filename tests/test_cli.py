@@ -23,7 +23,7 @@ COMMANDS = [
     ["accident", "import"], ["indicators"], ["indicators", "import"],
     ["assess"], ["assess", "run"], ["assess", "adjust"], ["assess", "check-rubric"],
     ["hazard"], ["hazard", "add"], ["hazard", "list"], ["hazard", "show"], ["hazard", "update"], ["hazard", "close"],
-    ["hazard", "import"], ["campaign"], ["campaign", "start"],
+    ["hazard", "import"], ["campaign"], ["campaign", "start"], ["book"], ["book", "render"], ["book", "send"],
 ]
 
 
@@ -46,7 +46,7 @@ def env(tmp_path):
 def test_help_everywhere_in_english_with_examples(cmd):
     proc = run(cmd + ["--help"])
     assert "Usage: anquan" in proc.stdout
-    if cmd and cmd[-1] not in {"db", "directory", "rules", "obligations", "mail", "accident", "indicators", "assess", "hazard", "campaign"}:
+    if cmd and cmd[-1] not in {"db", "directory", "rules", "obligations", "mail", "accident", "indicators", "assess", "hazard", "campaign", "book"}:
         assert "Example" in proc.stdout, proc.stdout
 
 

@@ -113,7 +113,8 @@ def test_deployments_are_on_county_time_crons(app):
 
     deps = {d.name: d for d in deployments(app.settings)}
     assert set(deps) == {"anquan-daily-tick", "anquan-deliver-mail", "anquan-plan-year", "anquan-annual-assessment",
-                         "anquan-special-campaign", "anquan-monthly-report"}
+                         "anquan-special-campaign", "anquan-monthly-report", "anquan-sign-books"}
+    assert deps["anquan-sign-books"].schedules[0].schedule.cron == "0 9 1 2 *"
     assert deps["anquan-monthly-report"].schedules[0].schedule.cron == "0 7 1 * *"
     assert not deps["anquan-special-campaign"].schedules
     assert deps["anquan-annual-assessment"].schedules[0].schedule.cron == "0 9 15 1 *"
@@ -184,3 +185,35 @@ def test_monthly_report_flow(flow_app):
     assert result["mails_queued"] == 19  # every township safety office
     assert "QL01" in str(Artifact.get("monthly-risk-analysis").data)
     assert monthly_report(year=2026, month=3)["mails_queued"] == 0
+
+
+def test_sign_books_flow_delivers_books_over_smtp(flow_app, monkeypatch):
+    """The February flow for real: books rendered, mailed to a real SMTP server, opening as .docx with the right names."""
+    import io
+
+    from docx import Document
+
+    from flows.cycle import deliver_mail, plan_year, sign_books
+    from tests.smtp_sink import SmtpSink
+
+    plan_year(year=2026)
+    sink = SmtpSink().start()
+    try:
+        monkeypatch.setenv("ANQUAN_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("ANQUAN_SMTP_PORT", str(sink.port))
+        monkeypatch.setenv("ANQUAN_SMTP_SECURITY", "none")
+        result = sign_books(year=2026)
+        assert result["books"] == 116
+        assert deliver_mail()["sent"] == result["mails_queued"]
+    finally:
+        sink.stop()
+    assert len(sink.received) == result["mails_queued"]
+    # A village without a safety officer sends its book to the township safety office instead.
+    messages = [r.message for r in sink.received]
+    township_mails = [m for m in messages if str(m["Subject"]).startswith("【责任书签订】请签订石门镇2026")]
+    assert len(township_mails) == 1
+    attachment = next(township_mails[0].iter_attachments())
+    assert attachment.get_filename() == "2026-QL01-石门镇-安全生产目标责任书.docx"
+    doc = Document(io.BytesIO(attachment.get_content()))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "（2026年度 · 石门镇）" in text and "青岚县人民政府（盖章）" in text
