@@ -224,7 +224,8 @@ def assess(
         select(Organisation.code, Organisation.township_id).where(Organisation.township_id.in_(ids))
     ).all())
     staffing: dict[int, list[tuple[Decimal, str]]] = defaultdict(list)
-    for gap in staffing_gaps(session=session, rules=rules):
+    one = ids[0] if len(ids) == 1 else None
+    for gap in staffing_gaps(session=session, rules=rules, township_id=one):
         tid = township_of.get(gap["org_code"])
         if tid not in results:
             continue

@@ -461,27 +461,29 @@ def needs_dedicated_safety_manager(*, sector: str | None, dangerous_goods: bool,
     )
 
 
-def staffing_gaps(*, session: Session, rules: CycleRules) -> list[dict]:
-    """Every staffing gap the responsibility book names, as dicts (org_code, org_name, kind, gap, detail)."""
+def staffing_gaps(*, session: Session, rules: CycleRules, township_id: int | None = None) -> list[dict]:
+    """Every staffing gap the responsibility book names, as dicts (org_code, org_name, kind, gap, detail, detail_zh).
+
+    Each role is counted once per organisation in one grouped subquery joined
+    to the organisations (not a subquery per row). `township_id` limits it to one township.
+    """
     gaps: list[dict] = []
-    counts = (
-        select(Contact.org_id, Contact.role, func.count().label("n"))
-        .where(Contact.active)
-        .group_by(Contact.org_id, Contact.role)
-        .subquery()
-    )
 
-    def role_count(role: Role):
-        return (
-            select(func.coalesce(func.max(counts.c.n), 0))
-            .where(counts.c.org_id == Organisation.id, counts.c.role == role.value)
-            .scalar_subquery()
-        )
+    def counted(role: Role):
+        sub = (select(Contact.org_id.label("org_id"), func.count().label("n"))
+               .where(Contact.active, Contact.role == role.value).group_by(Contact.org_id).subquery())
+        return sub, func.coalesce(sub.c.n, 0)
 
-    townships = session.execute(
-        select(Organisation.code, Organisation.name, role_count(Role.safety_office), role_count(Role.township_head))
+    def scoped(q):
+        return q.where(Organisation.township_id == township_id) if township_id is not None else q
+
+    office, n_office_col = counted(Role.safety_office)
+    head, n_head_col = counted(Role.township_head)
+    townships = session.execute(scoped(
+        select(Organisation.code, Organisation.name, n_office_col, n_head_col)
+        .outerjoin(office, office.c.org_id == Organisation.id).outerjoin(head, head.c.org_id == Organisation.id)
         .where(Organisation.kind == OrgKind.township.value).order_by(Organisation.code)
-    ).all()
+    )).all()
     for code, name, n_office, n_head in townships:
         if n_office < 2:
             gaps.append({"org_code": code, "org_name": name, "kind": "township", "gap": "safety_office_staff",
@@ -490,25 +492,28 @@ def staffing_gaps(*, session: Session, rules: CycleRules) -> list[dict]:
         if n_head < 1:
             gaps.append({"org_code": code, "org_name": name, "kind": "township", "gap": "no_township_head",
                          "detail": "no township head to answer for the book", "detail_zh": "通讯录中无乡(镇)长"})
-    for code, name in session.execute(
-        select(Organisation.code, Organisation.name)
-        .where(Organisation.kind == OrgKind.village.value, role_count(Role.village_safety_officer) < 1)
+    officers, n_officers = counted(Role.village_safety_officer)
+    for code, name in session.execute(scoped(
+        select(Organisation.code, Organisation.name).outerjoin(officers, officers.c.org_id == Organisation.id)
+        .where(Organisation.kind == OrgKind.village.value, n_officers < 1)
         .order_by(Organisation.code)
-    ).all():
+    )).all():
         gaps.append({"org_code": code, "org_name": name, "kind": "village", "gap": "no_village_safety_officer",
                      "detail": "no part-time safety officer; the book requires 1 per village",
                      "detail_zh": "未配备村兼职安全员，责任书要求每村1名"})
     high_risk = [s.value for s in rules.high_risk_sectors]
-    for code, name, sector, dg, emp in session.execute(
+    managers, n_managers = counted(Role.enterprise_safety_manager)
+    for code, name, sector, dg, emp in session.execute(scoped(
         select(Organisation.code, Organisation.name, Organisation.sector, Organisation.dangerous_goods, Organisation.employees)
+        .outerjoin(managers, managers.c.org_id == Organisation.id)
         .where(
             Organisation.kind == OrgKind.enterprise.value,
             (Organisation.sector.in_(high_risk)) | Organisation.dangerous_goods
             | (func.coalesce(Organisation.employees, 0) > rules.dedicated_safety_staff_over),
-            role_count(Role.enterprise_safety_manager) < 1,
+            n_managers < 1,
         )
         .order_by(Organisation.code)
-    ).all():
+    )).all():
         reasons, reasons_zh = [], []
         if sector in high_risk:
             reasons.append(f"high-risk sector {sector}")

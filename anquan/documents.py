@@ -47,10 +47,12 @@ def check_template(path: Path, provided: set[str]) -> None:
         raise TemplateError(f"{path.name}: unknown field(s) {', '.join(unknown)}; the fields are: {', '.join(sorted(provided))}")
 
 
-def render_docx(path: Path, context: dict) -> bytes:
+def render_docx(path: Path, context: dict, *, check: bool = True) -> bytes:
+    """Render a template; `check=False` when the caller checked it once for a whole batch."""
     from docxtpl import DocxTemplate
 
-    check_template(path, set(context))
+    if check:
+        check_template(path, set(context))
     tpl = DocxTemplate(str(path))
     try:
         tpl.render(context, _env())
@@ -97,9 +99,9 @@ def book_context(session: Session, org: Organisation, year: int) -> tuple[str, d
     raise AnquanError(f"{org.code} is {org.kind}: books are signed by townships, villages and units")
 
 
-def render_book(session: Session, org: Organisation, year: int, templates_dir: Path = DOCUMENTS_DIR) -> bytes:
+def render_book(session: Session, org: Organisation, year: int, *, check: bool = True) -> bytes:
     name, context = book_context(session, org, year)
-    return render_docx(templates_dir / name, context)
+    return render_docx(DOCUMENTS_DIR / name, context, check=check)
 
 
 def book_filename(org: Organisation, year: int) -> str:
@@ -120,7 +122,7 @@ def render_books(*, session: Session, year: int, out: Path, org_code: str | None
     paths = []
     for org in orgs:
         path = out / book_filename(org, year)
-        path.write_bytes(render_book(session, org, year))
+        path.write_bytes(render_book(session, org, year, check=False))
         paths.append(path)
     return paths
 
@@ -169,8 +171,7 @@ def duty_report_context(session: Session, *, rules, rubric, township: Organisati
         select(func.count(Accident.id), func.coalesce(func.sum(Accident.deaths), 0), func.coalesce(func.sum(Accident.injuries), 0))
         .where(Accident.org_id == township.id, Accident.occurred_on >= date(year, 1, 1), Accident.occurred_on <= period_to)
     ).one()
-    codes = set(session.execute(select(Organisation.code).where(Organisation.township_id == township.id)).scalars())
-    gaps = [f"{g['org_name']}{g['detail_zh']}" for g in staffing_gaps(session=session, rules=rules) if g["org_code"] in codes]
+    gaps = [f"{g['org_name']}{g['detail_zh']}" for g in staffing_gaps(session=session, rules=rules, township_id=township.id)]
     result = assess(session=session, rules=rules, rubric=rubric, year=year, as_of=as_of, org_code=township.code).results[0]
     return {
         "year": year, "county_name": county.name if county else "", "township_name": township.name,
@@ -222,7 +223,7 @@ def send_books(*, session: Session, rules, year: int, today: date, mail_from: st
             role = Role.safety_office
         if not people:
             continue
-        data = render_book(session, org, year)
+        data = render_book(session, org, year, check=False)
         books += 1
         attachment = [(book_filename(org, year), "application/vnd.openxmlformats-officedocument.wordprocessingml.document", data)]
         for name, email in people:

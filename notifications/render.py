@@ -111,6 +111,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # templates change with a deployment, not while running: no stat() per render
     )
     env.filters["cn_date"] = lambda d: f"{d.year}年{d.month}月{d.day}日"
     return env
@@ -192,7 +193,7 @@ def build_message(
     so no field can start a new header. tests/notifications check that the
     standard parser reads back every header and part.
     """
-    sender_name, sender_addr = parseaddr(mail_from)
+    sender_name, sender_addr = _parsed_sender(mail_from)
     boundary = f"=_anquan_{key[:32]}"
     outer = f"=_anquan_mixed_{key[:32]}"
     headers = [
@@ -228,7 +229,12 @@ def build_message(
     return (head + "\r\n" + body).encode("ascii")
 
 
+@lru_cache(maxsize=16)
+def _parsed_sender(mail_from: str) -> tuple[str, str]:
+    return parseaddr(mail_from)
+
+
 def message_id_for(key: str, mail_from: str) -> str:
     """A Message-ID derived from the event's key, so a resend carries the same id."""
-    domain = parseaddr(mail_from)[1].partition("@")[2] or "anquan.invalid"
+    domain = _parsed_sender(mail_from)[1].partition("@")[2] or "anquan.invalid"
     return f"<{key}@{domain}>"

@@ -1,0 +1,202 @@
+"""`anquan simulate YEAR`: the sample county (or any directory) through a whole year, day by day, on a database of its own.
+
+Each day: the submissions the seeded random plan puts on that day, the events
+of the year (books in February, hazards, accidents, a campaign, the monthly
+reports), the daily tick, and delivery to the mail folder. The year ends with
+the assessment in January. Everything is left in the output folder: the
+database, the mail as .eml files, the documents, and a summary.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import func, select
+
+from anquan.context import App
+from models.db import session_scope, upgrade
+from models.directory import Organisation, OrgKind
+from models.obligations import Obligation, ObligationStatus
+from models.outbox import OutboxMessage
+from models.settings import PROJECT_ROOT, Settings
+
+SAMPLE = PROJECT_ROOT / "samples" / "qinglan-county"
+
+
+@dataclass
+class Mix:
+    on_time: float = 0.70
+    late: float = 0.20  # the rest is never handed in
+
+
+def simulate(*, year: int, out: Path, seed: int = 2026, directory: Path = SAMPLE, base: Settings,
+             progress: Callable[[str, int, int], None] | None = None, mix: Mix = Mix()) -> dict:
+    """Play a year; returns the summary (also written to out/summary.json)."""
+    from anquan.assessment import assess, county_name, notify_results
+    from anquan.campaigns import start_campaign, validate_params
+    from anquan.directory import import_directory
+    from anquan.documents import send_books
+    from anquan.hazards import add_hazard, close_hazard
+    from anquan.monthly import send_monthly_reports
+    from anquan.obligations import submit
+    from anquan.planning import plan_year
+    from anquan.records import MailSettings, add_accident
+    from anquan.reports import assessment_notice, assessment_workbook
+    from anquan.tick import tick
+    from notifications.delivery import deliver
+
+    started = time.perf_counter()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    db = out / "simulation.db"
+    for stale in (db, out / "simulation.db-wal", out / "simulation.db-shm"):
+        stale.unlink(missing_ok=True)
+    mail_dir = out / "mail"
+    if mail_dir.exists():
+        for f in mail_dir.glob("*.eml"):
+            f.unlink()
+    settings = base.model_copy(update={"data_dir": out, "database_url": f"sqlite:///{db}", "smtp_host": "",
+                                       "mail_dir": mail_dir})
+    app = App(settings=settings)
+    upgrade(app.engine)
+    rng = random.Random(seed)
+    tz, mail_from = settings.tz, settings.mail_from
+    mail = MailSettings(mail_from=mail_from, tz=tz)
+    with session_scope(app.engine) as s:
+        import_directory(session=s, path=directory)
+        plan_year(session=s, rules=app.rules, calendar=app.calendar, year=year)
+        townships = s.execute(select(Organisation.code).where(Organisation.kind == OrgKind.township.value)
+                              .order_by(Organisation.code)).scalars().all()
+        enterprises = s.execute(select(Organisation.code, Organisation.township_id).where(
+            Organisation.kind == OrgKind.enterprise.value).order_by(Organisation.code)).all()
+        plan = defaultdict(list)  # day -> obligation ids handed in that day
+        for oid, due, org_kind in s.execute(
+            select(Obligation.id, Obligation.due_on, Organisation.kind).join(Organisation, Organisation.id == Obligation.org_id)
+            .where(Obligation.year == year).order_by(Obligation.id)
+        ).all():
+            if org_kind == OrgKind.county.value:
+                r = rng.random() * 0.9  # the county keeps its own duties, mostly on time
+            else:
+                r = rng.random()
+            if r < mix.on_time:
+                plan[due - timedelta(days=rng.randint(0, 6))].append(oid)
+            elif r < mix.on_time + mix.late:
+                plan[due + timedelta(days=rng.randint(1, 25))].append(oid)
+
+    events: dict[date, list[Callable]] = defaultdict(list)
+    events[date(year, 2, 1)].append(lambda s, d: send_books(session=s, rules=app.rules, year=year, today=d,
+                                                            mail_from=mail_from, tz=tz))
+    hazards: list[int] = []
+    for code in rng.sample(townships, k=min(4, len(townships))):
+        deadline = date(year, rng.randint(5, 10), 28)
+        own = [e for e in enterprises]
+        ent = rng.choice(own)[0] if own else None
+
+        def listing(s, d, code=code, deadline=deadline):
+            t = s.execute(select(Organisation).where(Organisation.code == code)).scalar_one()
+            candidates = [e for e, tid in enterprises if tid == t.id]
+            h = add_hazard(session=s, rules=app.rules, org_code=code, year=year, description="模拟隐患：消防通道堵塞",
+                           responsible_person="模拟责任人", measures="清理通道，加装监控", deadline=deadline,
+                           emergency_plan="专人值守", funds="3万元", enterprise_code=candidates[0] if candidates else None,
+                           place=None if candidates else "集镇市场")
+            hazards.append(h["id"])
+        events[date(year, 3, 15)].append(listing)
+        del ent
+    for i in range(len(hazards) or 4):
+        pass
+
+    def close_some(s, d):
+        for hid in hazards[: max(1, len(hazards) // 2)]:
+            close_hazard(session=s, rules=app.rules, hazard_id=hid, closed_on=d - timedelta(days=rng.randint(0, 20)), today=d,
+                         note="模拟：整改完成")
+    events[date(year, 9, 10)].append(close_some)
+    for _ in range(rng.randint(2, 5)):
+        day = date(year, rng.randint(1, 12), rng.randint(1, 28))
+        code = rng.choice(townships)
+        kind = rng.choice(["road_traffic", "other"])
+        deaths = rng.choice([0, 0, 0, 1, 1, 2, 3])
+        events[day].append(lambda s, d, code=code, kind=kind, deaths=deaths: add_accident(
+            session=s, org_code=code, occurred_on=d, kind=kind, deaths=deaths, injuries=rng.randint(0, 4), mail=mail,
+            rubric=app.rubric, today=d, description="模拟事故"))
+    events[date(year, 11, 1)].append(lambda s, d: start_campaign(
+        session=s, rules=app.rules, params=validate_params({
+            "name": "冬春火灾防控和烟花爆竹安全专项整治", "sectors": "fireworks,crowded_places", "townships": "all",
+            "from_date": date(year, 11, 1), "to_date": date(year, 12, 31), "summary_due": date(year + 1, 1, 10)}),
+        mail_from=mail_from, tz=tz, today=d))
+    for month in range(2, 13):
+        events[date(year, month, 1)].append(lambda s, d, m=month - 1: send_monthly_reports(
+            session=s, year=year, month=m, today=d, mail_from=mail_from, tz=tz))
+    events[date(year + 1, 1, 1)].append(lambda s, d: send_monthly_reports(session=s, year=year, month=12, today=d,
+                                                                          mail_from=mail_from, tz=tz))
+    assessment_day = date(year + 1, 1, 15)
+    assessed = {}
+
+    def assessment(s, d):
+        result = assess(session=s, rules=app.rules, rubric=app.rubric, year=year, as_of=d)
+        notify_results(session=s, assessment=result, mail_from=mail_from, tz=tz, today=d)
+        name = county_name(s)
+        (out / f"assessment-{year}.xlsx").write_bytes(assessment_workbook(result, county_name=name))
+        (out / f"assessment-{year}.docx").write_bytes(assessment_notice(result, county_name=name, issued_on=d))
+        assessed["result"] = result
+    events[assessment_day].append(assessment)
+
+    day, last = date(year, 1, 1), date(year + 1, 1, 20)
+    total_days = (last - day).days + 1
+    ticks = Counter()
+    n = 0
+    while day <= last:
+        with session_scope(app.engine) as s:
+            for oid in plan.pop(day, []):
+                submit(session=s, obligation_id=oid, today=day, submitted_on=day, note="模拟报送")
+            for event in events.pop(day, []):
+                event(s, day)
+            report = tick(session=s, rules=app.rules, as_of=day, mail_from=mail_from, tz=tz, rubric=app.rubric)
+            ticks["messages"] += report.messages
+            ticks["notices"] += report.notices
+            ticks["skipped"] += report.stages_skipped
+        deliver(engine=app.engine, settings=settings)
+        n += 1
+        if progress:
+            progress("simulate", n, total_days)
+        day += timedelta(days=1)
+
+    with session_scope(app.engine) as s:
+        by_status = dict(s.execute(select(Obligation.status, func.count()).where(Obligation.year == year)
+                                   .group_by(Obligation.status)).all())
+        by_kind_stage: dict[str, dict[str, int]] = defaultdict(dict)
+        for template, stage, count in s.execute(
+            select(OutboxMessage.template, OutboxMessage.stage, func.count()).group_by(OutboxMessage.template, OutboxMessage.stage)
+        ).all():
+            for st in stage.split(","):
+                by_kind_stage[template][st] = by_kind_stage[template].get(st, 0) + count
+        per_township = {}
+        subject = Organisation.__table__.alias("subject")
+        for code, name, status, count in s.execute(
+            select(Organisation.code, Organisation.name, Obligation.status, func.count())
+            .join(subject, subject.c.id == Obligation.subject_org_id)
+            .join(Organisation, Organisation.id == subject.c.township_id)
+            .where(Obligation.year == year).group_by(Organisation.code, Organisation.name, Obligation.status)
+        ).all():
+            per_township.setdefault(code, {"name": name, "obligations": {}})["obligations"][status] = count
+        mail_total = s.execute(select(func.count()).select_from(OutboxMessage)).scalar_one()
+    result = assessed.get("result")
+    if result is not None:
+        for r in result.ranked():
+            per_township.setdefault(r.org_code, {"name": r.org_name, "obligations": {}}).update(
+                {"score": float(r.score), "grade": r.grade, "vetoed": r.vetoed})
+    summary = {
+        "year": year, "seed": seed, "days": total_days, "seconds": round(time.perf_counter() - started, 1),
+        "obligations": {k: by_status.get(k, 0) for k in (s.value for s in ObligationStatus)},
+        "mail": {"total": mail_total, "files": len(list(mail_dir.glob("*.eml"))), "by_template_and_stage": by_kind_stage},
+        "tick": dict(ticks), "townships": per_township, "out": str(out),
+    }
+    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    app.engine.dispose()
+    return summary
