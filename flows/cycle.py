@@ -199,3 +199,19 @@ def sign_books(year: int | None = None) -> dict:
                             tz=app.settings.tz)
     get_run_logger().info("books %s: %s rendered, %s mails queued", year, result["books"], result["mails_queued"])
     return result
+
+
+@flow(name="quarterly_round", log_prints=False)
+def quarterly_round(year: int | None = None, quarter: int | None = None) -> dict:
+    """At the start of each quarter: what each township owes, self-check notices to enterprises, the county's round plan."""
+    from anquan.rounds import open_quarter
+
+    app = App()
+    day = scheduled_day(app)
+    year = year or day.year
+    quarter = quarter or (day.month - 1) // 3 + 1
+    with session_scope(app.checked_engine()) as session:
+        result = open_quarter(session=session, rules=app.rules, year=year, quarter=quarter, today=day,
+                              mail_from=app.settings.mail_from, tz=app.settings.tz)
+    get_run_logger().info("quarter %s opened: %s mails queued", result["period"], result["mails_queued"])
+    return result

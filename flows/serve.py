@@ -75,8 +75,8 @@ def deployments(settings: Settings) -> list:
     """The three scheduled deployments, on cron schedules in the county's time zone."""
     from prefect.schedules import Cron
 
-    from flows.cycle import (annual_assessment, daily_tick, deliver_mail, monthly_report, plan_year, sign_books,
-                             special_campaign)
+    from flows.cycle import (annual_assessment, daily_tick, deliver_mail, monthly_report, plan_year, quarterly_round,
+                             sign_books, special_campaign)
 
     tz = settings.timezone
     return [
@@ -93,6 +93,8 @@ def deployments(settings: Settings) -> list:
                                      description="Risk-analysis completion per township; listed hazards' progress."),
         sign_books.to_deployment(name="anquan-sign-books", schedules=[Cron(settings.books_cron, timezone=tz)],
                                  description="Send every township, village and unit its responsibility book to sign."),
+        quarterly_round.to_deployment(name="anquan-quarterly-round", schedules=[Cron(settings.round_cron, timezone=tz)],
+                                      description="Open the quarter: duties, key-sector enterprises, self-check notices."),
         # No schedule: the county safety office starts it by hand with its parameters.
         special_campaign.to_deployment(name="anquan-special-campaign",
                                        description="Start a special rectification campaign (专项整治)."),
@@ -118,7 +120,7 @@ def serve_forever(settings: Settings) -> None:
         os.environ["PREFECT_API_URL"] = api_url
         from prefect import serve
 
-        print(f"Prefect UI: {api_url.removesuffix('/api')}  (deployments: anquan-daily-tick, anquan-deliver-mail, anquan-plan-year, anquan-annual-assessment, anquan-monthly-report, anquan-sign-books, anquan-special-campaign)",
+        print(f"Prefect UI: {api_url.removesuffix('/api')}  (deployments: anquan-daily-tick, anquan-deliver-mail, anquan-plan-year, anquan-annual-assessment, anquan-monthly-report, anquan-sign-books, anquan-quarterly-round, anquan-special-campaign)",
               flush=True)
         try:
             serve(*deployments(settings), print_starting_message=False, pause_on_shutdown=False)

@@ -72,15 +72,16 @@ class Settings(BaseSettings):
     assess_cron: str = Field(default="0 9 15 1 *", description="The annual assessment of the past year (15 January).")
     monthly_cron: str = Field(default="0 7 1 * *", description="The monthly report on the month before (the 1st).")
     books_cron: str = Field(default="0 9 1 2 *", description="Sending the year's books to sign (1 February).")
+    round_cron: str = Field(default="0 8 1 1,4,7,10 *", description="Opening each quarter's round.")
     prefect_port: int = Field(default=4200, ge=1, le=65535, description="Port of the embedded Prefect server and UI.")
 
-    @field_validator("tick_cron", "deliver_cron", "plan_cron", "assess_cron", "monthly_cron", "books_cron")
+    @field_validator("tick_cron", "deliver_cron", "plan_cron", "assess_cron", "monthly_cron", "books_cron", "round_cron")
     @classmethod
     def _valid_cron(cls, value: str) -> str:
         # Checked here without importing Prefect (slow); Prefect checks again when serving.
         fields = value.split()
         limits = [(0, 59), (0, 23), (1, 31), (1, 12), (0, 7)]
-        item = re.compile(r"^(\*|(\d+)(?:-(\d+))?)(?:/(\d+))?$")
+        item = re.compile(r"^(\*|(\d+)(?:-(\d+))?)(?:/(\d+))?$")  # "*", "5", "1-5", "*/5"; lists with ","
         ok = len(fields) == 5
         for text, (lo, hi) in zip(fields if ok else [], limits):
             for part in text.split(","):

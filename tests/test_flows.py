@@ -113,8 +113,10 @@ def test_deployments_are_on_county_time_crons(app):
 
     deps = {d.name: d for d in deployments(app.settings)}
     assert set(deps) == {"anquan-daily-tick", "anquan-deliver-mail", "anquan-plan-year", "anquan-annual-assessment",
-                         "anquan-special-campaign", "anquan-monthly-report", "anquan-sign-books"}
+                         "anquan-special-campaign", "anquan-monthly-report", "anquan-sign-books",
+                         "anquan-quarterly-round"}
     assert deps["anquan-sign-books"].schedules[0].schedule.cron == "0 9 1 2 *"
+    assert deps["anquan-quarterly-round"].schedules[0].schedule.cron == "0 8 1 1,4,7,10 *"
     assert deps["anquan-monthly-report"].schedules[0].schedule.cron == "0 7 1 * *"
     assert not deps["anquan-special-campaign"].schedules
     assert deps["anquan-annual-assessment"].schedules[0].schedule.cron == "0 9 15 1 *"
@@ -217,3 +219,17 @@ def test_sign_books_flow_delivers_books_over_smtp(flow_app, monkeypatch):
     doc = Document(io.BytesIO(attachment.get_content()))
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "（2026年度 · 石门镇）" in text and "青岚县人民政府（盖章）" in text
+
+
+def test_quarterly_round_flow(flow_app):
+    from flows.cycle import plan_year, quarterly_round
+
+    plan_year(year=2026)
+    result = quarterly_round(year=2026, quarter=2)
+    assert result["period"] == "2026-Q2" and result["townships"] == 8 and result["enterprises_told"] == 320
+    with session_scope(flow_app.engine) as s:
+        subjects = s.execute(select(OutboxMessage.subject)).scalars().all()
+    assert sum(x.startswith("【自查自纠】") for x in subjects) == 320
+    assert sum(x.startswith("【季度检查】石门镇2026年第2季度") for x in subjects) >= 2  # head and safety office
+    assert sum(x.startswith("【督查计划】青岚县2026年第2季度") for x in subjects) == 3
+    assert quarterly_round(year=2026, quarter=2)["mails_queued"] == 0

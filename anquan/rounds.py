@@ -1,0 +1,87 @@
+"""The quarterly round (季度安全生产大检查): opened at the start of each quarter.
+
+Each township hears what the quarter holds (the meeting, the big inspection and
+its summary to the county by the 5th after the quarter) and which enterprises
+of the key sectors it has; every enterprise is asked to run its own self-check
+(自查自纠); the county office gets the round plan for its supervision visits.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from anquan.campaigns import SECTOR_LABELS
+from models.directory import Contact, Organisation, OrgKind, Role
+from models.obligations import Obligation
+from notifications.outbox import enqueue, event_key
+from notifications.render import ROLE_LABELS, render_named
+
+KEY_SECTORS = ["non_coal_mining", "water_transport", "road_transport", "crowded_places", "construction", "fireworks",
+               "hazardous_chemicals"]
+
+
+def open_quarter(*, session: Session, rules, year: int, quarter: int, today: date, mail_from: str, tz) -> dict:
+    if quarter not in (1, 2, 3, 4):
+        raise ValueError("quarter is 1 to 4")
+    period = f"{year}-Q{quarter}"
+    due = defaultdict(list)
+    for ob, org_code in session.execute(
+        select(Obligation, Organisation.code).join(Organisation, Organisation.id == Obligation.subject_org_id)
+        .where(Obligation.period == period, Obligation.kind.in_(["quarterly_meeting", "quarterly_inspection", "county_supervision"]))
+        .order_by(Obligation.due_on)
+    ).all():
+        due[org_code].append({"kind": ob.kind, "title": rules.kinds[ob.kind].title, "due_on": ob.due_on, "id": ob.id})
+    townships = session.execute(select(Organisation).where(Organisation.kind == OrgKind.township.value)
+                                .order_by(Organisation.code)).scalars().all()
+    queued = enterprises_told = 0
+    plan = []
+    for t in townships:
+        ents = session.execute(select(Organisation).where(Organisation.township_id == t.id,
+                                                          Organisation.kind == OrgKind.enterprise.value)
+                               .order_by(Organisation.code)).scalars().all()
+        key_sector = defaultdict(list)
+        for e in ents:
+            if e.sector in KEY_SECTORS:
+                key_sector[SECTOR_LABELS[e.sector]].append(e.name)
+        items = [d for d in due.get(t.code, []) if d["kind"] != "county_supervision"]
+        plan.append({"township": t, "duties": due.get(t.code, []), "enterprises": len(ents),
+                     "key": sum(len(v) for v in key_sector.values())})
+        for name, email, role in session.execute(
+            select(Contact.name, Contact.email, Contact.role).where(
+                Contact.org_id == t.id, Contact.active, Contact.role.in_([Role.township_head.value, Role.safety_office.value]))
+        ).all():
+            queued += enqueue(session=session, key=event_key("round", period, t.id, email.lower()), to_name=name, to_addr=email,
+                              rendered=render_named("round_township", {
+                                  "to_name": name, "role_label": ROLE_LABELS[role], "township": t, "year": year,
+                                  "quarter": quarter, "items": items, "key_sector": dict(key_sector)}),
+                              stage="round", on=today, mail_from=mail_from, tz=tz)
+        ids = {e.id: e for e in ents}
+        if ids:
+            for org_id, name, email, role in session.execute(
+                select(Contact.org_id, Contact.name, Contact.email, Contact.role).where(
+                    Contact.org_id.in_(list(ids)), Contact.active, Contact.role == Role.enterprise_principal.value)
+            ).all():
+                enterprises_told += 1
+                queued += enqueue(session=session, key=event_key("round", period, org_id, email.lower()), to_name=name,
+                                  to_addr=email, rendered=render_named("round_enterprise", {
+                                      "to_name": name, "role_label": ROLE_LABELS[role], "enterprise": ids[org_id],
+                                      "township": t, "year": year, "quarter": quarter}),
+                                  stage="round", on=today, mail_from=mail_from, tz=tz)
+    for county_id, county_name in session.execute(
+        select(Organisation.id, Organisation.name).where(Organisation.kind == OrgKind.county.value)
+    ).all():
+        mine = [p for p in plan if p["township"].parent_id == county_id]
+        for name, email in session.execute(
+            select(Contact.name, Contact.email).where(Contact.org_id == county_id, Contact.active,
+                                                      Contact.role == Role.county_office.value)
+        ).all():
+            queued += enqueue(session=session, key=event_key("round-plan", period, county_id, email.lower()), to_name=name,
+                              to_addr=email, rendered=render_named("round_county", {
+                                  "to_name": name, "role_label": ROLE_LABELS["county_office"], "county_name": county_name,
+                                  "year": year, "quarter": quarter, "plan": mine}),
+                              stage="round", on=today, mail_from=mail_from, tz=tz)
+    return {"period": period, "townships": len(townships), "enterprises_told": enterprises_told, "mails_queued": queued}
