@@ -140,7 +140,7 @@ def _insert_ignoring_conflicts(session: Session, select_stmt, columns: list[str]
     dialect = session.get_bind().dialect.name
     insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert_fn(Obligation).from_select(columns, select_stmt).on_conflict_do_nothing(
-        index_elements=["kind", "org_id", "subject_org_id", "period"]
+        index_elements=["org_id", "subject_org_id", "kind", "period"]
     )
     # rowcount of an INSERT is only kept on request (SQLAlchemy 2.x).
     return session.connection().execute(stmt.execution_options(preserve_rowcount=True))
@@ -252,11 +252,14 @@ def _stamp(session: Session, *, year: int, digest: str) -> None:
     dialect = session.get_bind().dialect.name
     insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
     org = Organisation.__table__
+    # NOT IN over a subquery, not NOT EXISTS: PostgreSQL hashes the stamped ids
+    # once. A correlated anti-join here re-reads plan_stamp for every row while
+    # this very statement fills it, which grew quadratically (863 s for 217,720
+    # organisations, measured by benchmarks/plan_province.py).
+    stamped = select(PlanStamp.org_id).where(PlanStamp.year == year, PlanStamp.digest == digest)
     stmt = insert_fn(PlanStamp).from_select(
         ["org_id", "year", "digest"],
-        select(org.c.id, literal(year, Integer), literal(digest, String)).where(
-            ~exists().where(PlanStamp.org_id == org.c.id, PlanStamp.year == year, PlanStamp.digest == digest)
-        ),
+        select(org.c.id, literal(year, Integer), literal(digest, String)).where(org.c.id.not_in(stamped)),
     )
     stmt = stmt.on_conflict_do_update(index_elements=["org_id", "year"], set_={"digest": stmt.excluded.digest})
     session.execute(stmt)

@@ -23,7 +23,8 @@ class Obligation(SQLModel, table=True):
 
     __tablename__ = "obligation"
     __table_args__ = (
-        UniqueConstraint("kind", "org_id", "subject_org_id", "period", name="uq_obligation_event"),
+        # Led by org_id, so it also serves "what does this organisation owe" (no separate org_id index).
+        UniqueConstraint("org_id", "subject_org_id", "kind", "period", name="uq_obligation_event"),
         Index("ix_obligation_year_kind_period", "year", "kind", "period"),
         Index("ix_obligation_next_action_on", "next_action_on"),
         # Few rows are provisional; re-planning finds them through this partial index.
@@ -38,7 +39,7 @@ class Obligation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=40)
     # Who owes it.
-    org_id: int = Field(foreign_key="organisation.id", index=True)
+    org_id: int = Field(foreign_key="organisation.id")
     # What it is about: the owner itself, except for duties one organisation
     # owes about another (the county's supervision visit to a township).
     subject_org_id: int = Field(foreign_key="organisation.id", index=True)

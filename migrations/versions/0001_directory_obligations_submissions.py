@@ -74,11 +74,10 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['org_id'], ['organisation.id'], ),
     sa.ForeignKeyConstraint(['subject_org_id'], ['organisation.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('kind', 'org_id', 'subject_org_id', 'period', name='uq_obligation_event')
+    sa.UniqueConstraint('org_id', 'subject_org_id', 'kind', 'period', name='uq_obligation_event')
     )
     with op.batch_alter_table('obligation', schema=None) as batch_op:
         batch_op.create_index('ix_obligation_next_action_on', ['next_action_on'], unique=False)
-        batch_op.create_index(batch_op.f('ix_obligation_org_id'), ['org_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_obligation_subject_org_id'), ['subject_org_id'], unique=False)
         batch_op.create_index('ix_obligation_year_kind_period', ['year', 'kind', 'period'], unique=False)
         batch_op.create_index(
@@ -121,7 +120,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_obligation_provisional')
         batch_op.drop_index('ix_obligation_year_kind_period')
         batch_op.drop_index(batch_op.f('ix_obligation_subject_org_id'))
-        batch_op.drop_index(batch_op.f('ix_obligation_org_id'))
         batch_op.drop_index('ix_obligation_next_action_on')
 
     op.drop_table('obligation')
