@@ -15,11 +15,20 @@ At --scale 1.0 the province has 120 counties, 1,200 townships (10 per county),
 multiplies townships, villages, units and enterprises (counties stay 120).
 
     .venv/bin/python benchmarks/plan_province.py [--backend sqlite|postgresql|both]
-        [--scale 1.0] [--json OUT] [--flat-check] [--profile]
+        [--scale 1.0] [--json OUT] [--flat-check] [--profile] [--analyze organisation|all|none]
 
 --flat-check runs every backend at scale 0.1 and at --scale, each in its own
 subprocess (so peak RSS is independent), and prints both memory peaks.
---profile prints the time of every SQL statement plan_year issued.
+--profile prints the slowest SQL statements plan_year issued in each phase
+(every statement, timed and named, is in the JSON).
+--analyze: 'organisation' (default) analyzes the loaded directory, as autovacuum
+would after a large import; 'all' also analyzes the empty plan_stamp table (the
+statistics that once made the stamping statement quadratic); 'none'.
+
+Memory: the tracemalloc peak is the telling number. ru_maxrss is the process's
+lifetime peak, so its growth reads 0 when loading the province peaked higher;
+the sampled RSS peak (every 5 ms) above the RSS at the start of planning covers
+that case, and on SQLite includes the database engine's own page cache.
 
 PostgreSQL: the admin URL comes from ANQUAN_TEST_POSTGRES_URL (default
 postgresql://postgres@127.0.0.1:5432/postgres); the benchmark creates a database
@@ -33,10 +42,12 @@ from __future__ import annotations
 
 import argparse
 import gc
+import hashlib
 import itertools
 import json
 import os
 import random
+import re
 import resource
 import secrets
 import subprocess
@@ -62,7 +73,7 @@ from anquan.planning import periods_for, plan_year  # noqa: E402
 from anquan.rules import load_rules  # noqa: E402
 from anquan.workcalendar import WorkCalendar  # noqa: E402
 from models.db import make_engine, session_scope, upgrade  # noqa: E402
-from models.directory import Organisation, Sector  # noqa: E402
+from models.directory import Organisation, OrgKind, Sector  # noqa: E402
 from models.obligations import Obligation  # noqa: E402
 from models.settings import load_settings  # noqa: E402
 
@@ -111,11 +122,19 @@ class Shape:
     def organisations(self) -> int:
         return self.counties + self.townships + self.villages + self.units + self.enterprises
 
-    def expected_obligations(self) -> int:
-        # Derived from config/cycle.yaml as shipped: 14 per township (book, 4 meetings,
-        # 4 inspections, 3 holidays, midyear, annual), 4 county visits per township,
-        # 1 book per village/unit, 12 monthly analyses per enterprise, 1 assessment per county.
-        return 18 * self.townships + self.villages + self.units + 12 * self.enterprises + self.counties
+    def count(self, kind: str) -> int:
+        return {"county": self.counties, "township": self.townships, "village": self.villages,
+                "unit": self.units, "enterprise": self.enterprises}[kind]
+
+    def expected_obligations(self, rules, calendar) -> int:
+        """What a first plan must create: periods x subjects, for every planned kind of the rules."""
+        total = 0
+        for kind, rule in rules.kinds.items():
+            periods, _ = periods_for(kind, rules=rules, calendar=calendar, year=YEAR)
+            for spec in rule.owners:
+                subjects = self.townships if spec.per == "township" else sum(self.count(k.value) for k in spec.org_kinds)
+                total += len(periods) * subjects
+        return total
 
 
 def _spread(n: int, buckets: int) -> Iterator[int]:
@@ -255,12 +274,18 @@ def fresh_database(backend: str, tmp: Path):
         admin.dispose()
 
 
-def analyze(engine) -> None:
+def analyze(engine, what: str) -> None:
+    """'organisation': what autovacuum does after a large import (the default);
+    'all': also the still-empty plan_stamp/obligation tables, as a DBA's ANALYZE or
+    `vacuumdb --analyze` would; 'none': planner statistics untouched."""
+    if what == "none":
+        return
+    sql = "ANALYZE organisation" if what == "organisation" else "ANALYZE"
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
-            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text(sql))
         else:
-            conn.execute(text("ANALYZE"))
+            conn.execute(text(sql))
             conn.commit()
 
 
@@ -303,11 +328,15 @@ class RssSampler:
 
 
 class StatementTimer:
-    """Times every statement sent through the engine (SQLAlchemy cursor events)."""
+    """Times every statement sent through the engine (SQLAlchemy cursor events).
+
+    Each record keeps the statement's first words and its string parameters,
+    so statements can be named whatever shape plan_year gives them.
+    """
 
     def __init__(self, engine):
         self.engine = engine
-        self.records: list[tuple[str, float, int]] = []
+        self.records: list[tuple[str, list[str], float, int]] = []
         self._t0 = 0.0
 
     def _before(self, conn, cursor, statement, parameters, context, executemany):
@@ -316,7 +345,8 @@ class StatementTimer:
     def _after(self, conn, cursor, statement, parameters, context, executemany):
         elapsed = time.perf_counter() - self._t0
         first = " ".join(statement.split()[:3])
-        self.records.append((first, elapsed, cursor.rowcount))
+        values = [] if executemany else (parameters.values() if isinstance(parameters, dict) else parameters or ())
+        self.records.append((first, [v for v in values if isinstance(v, str)], elapsed, cursor.rowcount))
 
     def __enter__(self):
         self.records.clear()
@@ -329,32 +359,52 @@ class StatementTimer:
         event.remove(self.engine, "after_cursor_execute", self._after)
 
 
-def schedule_labels(rules, calendar) -> list[str]:
-    """The plan's INSERT ... SELECT statements in the order plan_year issues them."""
-    labels = []
-    for kind in rules.kinds:
-        periods, _ = periods_for(kind, rules=rules, calendar=calendar, year=YEAR)
-        for spec in rules.kinds[kind].owners:
-            who = "township-per-county" if spec.per else "+".join(k.value for k in spec.org_kinds)
-            labels.extend(f"{kind} {p.period} [{who}]" for p in periods)
-    return labels
+PERIOD = re.compile(r"^\d{4}(-[A-Za-z0-9_]+)?$")
+ORG_KINDS = {k.value for k in OrgKind}
 
 
-def label_statements(records, labels) -> list[dict]:
-    out, it = [], iter(labels)
-    for first, secs, rows in records:
-        if first.startswith("INSERT INTO obligation"):
-            name = "insert obligation: " + next(it, "?")
-        elif first.startswith("INSERT INTO plan_stamp"):
-            name = "insert plan_stamp"
-        elif first.startswith("UPDATE obligation"):
-            name = "update provisional"
-        elif first.startswith("SELECT count"):
-            name = "count organisations"
-        else:
-            name = first
-        out.append({"statement": name, "seconds": round(secs, 4), "rows": rows})
-    return out
+def _name(first: str, strings: list[str], kinds) -> str:
+    """A readable name for a statement plan_year sent, from its SQL and string parameters."""
+    words = first.split()
+    verb = words[0].lower() if words else "?"
+    # INSERT INTO <table> ... / UPDATE <table> SET ...
+    table = (words[2] if verb == "insert" and len(words) > 2 else words[1] if len(words) > 1 else "").strip('"')
+    if verb == "select" and "count" in first.lower():
+        return "count organisations"
+    if table not in {"obligation", "plan_stamp"} or verb not in {"insert", "update"}:
+        return first
+    if table == "plan_stamp":
+        return "insert plan_stamp"
+    ks = list(dict.fromkeys(v for v in strings if v in kinds))
+    periods = list(dict.fromkeys(v for v in strings if PERIOD.match(v)))
+    owners = list(dict.fromkeys(v for v in strings if v in ORG_KINDS))
+    what = ",".join(ks) or "?"
+    if len(periods) == 1:
+        what += f" {periods[0]}"
+    elif periods:
+        what += f" {periods[0]}..{periods[-1]} ({len(periods)} periods)"
+    if owners:
+        what += f" [{'+'.join(owners)}]"
+    return f"insert {table}: {what}" if verb == "insert" else f"update provisional {table}: {what}"
+
+
+def label_statements(records, kinds) -> list[dict]:
+    return [{"statement": _name(first, strings, kinds), "seconds": round(secs, 4), "rows": rows}
+            for first, strings, secs, rows in records]
+
+
+def code_fingerprint() -> dict:
+    """Which planning code and schema were measured (they change while this benchmark is used)."""
+    h = hashlib.sha256()
+    files = [ROOT / "anquan" / "planning.py", ROOT / "models" / "obligations.py", *sorted((ROOT / "migrations" / "versions").glob("*.py"))]
+    for f in files:
+        h.update(f.read_bytes())
+    try:
+        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, timeout=10).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        head = None
+    return {"git_head": head, "planning_and_schema_sha256": h.hexdigest()[:12]}
 
 
 def timed_plan(engine, settings, *, measure_memory: bool, rules, calendar) -> dict:
@@ -378,7 +428,7 @@ def timed_plan(engine, settings, *, measure_memory: bool, rules, calendar) -> di
         "seconds": round(seconds, 3),
         "commit_seconds": round(seconds - t_statements, 3),
         "rows_per_second": round(report.total_created / seconds) if seconds else None,
-        "statements": label_statements(timer.records, schedule_labels(rules, calendar)),
+        "statements": label_statements(timer.records, set(rules.kinds)),
     }
     if measure_memory:
         _, peak = tracemalloc.get_traced_memory()
@@ -405,24 +455,25 @@ def add_enterprises(engine, n: int, now: datetime) -> None:
     load_rows(engine, rows)
 
 
-def run_one(backend: str, scale: float, *, do_analyze: bool) -> dict:
+def run_one(backend: str, scale: float, *, analyze_what: str = "organisation") -> dict:
     shape = Shape.at(scale)
-    out: dict = {"backend": backend, "scale": scale, "shape": shape.__dict__,
-                 "expected_obligations": shape.expected_obligations()}
+    out: dict = {"backend": backend, "scale": scale, "analyze": analyze_what, "code": code_fingerprint(),
+                 "shape": shape.__dict__,
+                 }
     with tempfile.TemporaryDirectory(prefix="anquan-bench-") as tmp, fresh_database(backend, Path(tmp)) as (settings, engine):
         rules = load_rules(settings.cycle_file)
         calendar = WorkCalendar(settings.holidays_dir)
         calendar.year(YEAR), calendar.year(YEAR + 1)  # warm the calendar cache outside the timings
+        out["expected_obligations"] = shape.expected_obligations(rules, calendar)
         now = datetime.now(timezone.utc)
 
         t0 = time.perf_counter()
         n = load_rows(engine, province_rows(shape, now, random.Random(SEED)))
         out["load_organisations"] = n
         out["load_seconds"] = round(time.perf_counter() - t0, 2)
-        if do_analyze:
-            t0 = time.perf_counter()
-            analyze(engine)
-            out["analyze_seconds"] = round(time.perf_counter() - t0, 2)
+        t0 = time.perf_counter()
+        analyze(engine, analyze_what)
+        out["analyze_seconds"] = round(time.perf_counter() - t0, 2)
 
         out["plan"] = timed_plan(engine, settings, measure_memory=True, rules=rules, calendar=calendar)
         out["replan_nothing"] = timed_plan(engine, settings, measure_memory=False, rules=rules, calendar=calendar)
@@ -467,6 +518,9 @@ def print_table(results: list[dict], *, profile: bool) -> None:
               f"{p['tracemalloc_peak_mib']:>10.2f}Mi{p['rss_peak_growth_mib']:>7.1f}Mi{p['ru_maxrss_growth_mib']:>8.1f}Mi")
     print()
     for r in results:
+        print(f"{r['backend']} x{r['scale']}: code measured: git {r['code']['git_head']}, "
+              f"planning.py+schema sha256 {r['code']['planning_and_schema_sha256']}")
+    for r in results:
         c = r["checks"]
         line = (f"{r['backend']} x{r['scale']}: plan created expected {r['expected_obligations']}: "
                 f"{_ok(c['plan_created_expected'])}; re-plan created 0: {_ok(c['replan_created_zero'])}; "
@@ -506,7 +560,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--flat-check", action="store_true",
                     help="run at scale 0.1 and at --scale, each in its own subprocess, and compare memory")
     ap.add_argument("--profile", action="store_true", help="print the slowest SQL statements of each phase")
-    ap.add_argument("--no-analyze", action="store_true", help="do not ANALYZE after loading the province")
+    ap.add_argument("--analyze", choices=["organisation", "all", "none"], default="organisation",
+                    help="planner statistics before planning: 'organisation' (default) is what autovacuum does "
+                         "after a large import; 'all' also analyzes the still-empty plan_stamp table")
     args = ap.parse_args(argv)
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
 
@@ -517,15 +573,14 @@ def main(argv: list[str] | None = None) -> int:
             for scale in scales:
                 with tempfile.NamedTemporaryFile(suffix=".json") as f:
                     cmd = [sys.executable, __file__, "--backend", backend, "--scale", str(scale), "--json", f.name]
-                    if args.no_analyze:
-                        cmd.append("--no-analyze")
+                    cmd += ["--analyze", args.analyze]
                     print(f"running {backend} at scale {scale} in a subprocess ...", flush=True)
                     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
                     results.extend(json.loads(Path(f.name).read_text()))
     else:
         for backend in backends:
             print(f"running {backend} at scale {args.scale} ...", flush=True)
-            results.append(run_one(backend, args.scale, do_analyze=not args.no_analyze))
+            results.append(run_one(backend, args.scale, analyze_what=args.analyze))
 
     print_table(results, profile=args.profile)
     if args.json:
