@@ -172,6 +172,10 @@ def plan_year(
         raise AnquanError(f"year {year} is out of range ({MIN_YEAR}..{MAX_YEAR})")
     report = PlanReport(year=year)
     digest = plan_digest(rules=rules, calendar=calendar, year=year)
+    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
+        # One snapshot for the whole plan: an organisation imported while it runs is
+        # neither half-planned nor stamped as planned; the next plan takes it up.
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
     schedule: list[tuple[str, OwnerSpec, PeriodDue]] = []
     for kind in rules.kinds:

@@ -187,3 +187,18 @@ def test_changed_organisation_is_planned_afresh(app, small_dir, tmp_path):
     report = _plan(app, 2026)
     assert report.organisations_planned == 1
     assert report.created["monthly_risk_analysis"] == 12
+
+
+def test_plan_runs_on_one_snapshot_on_postgresql(app, backend, small_dir):
+    """On PostgreSQL the whole plan sees one snapshot, so stamps match exactly what was planned."""
+    if backend != "postgresql":
+        pytest.skip("SQLite serialises writers: a plan's transaction already excludes a concurrent import")
+    from sqlalchemy import text
+
+    with session_scope(app.engine) as s:
+        import_directory(session=s, path=small_dir)
+    with session_scope(app.engine) as s:
+        plan_year(session=s, rules=app.rules, calendar=app.calendar, year=2026)
+        assert s.execute(text("SHOW transaction_isolation")).scalar() == "repeatable read"
+    with app.engine.connect() as c:  # the pool's connections go back to the default
+        assert c.execute(text("SHOW transaction_isolation")).scalar() == "read committed"
