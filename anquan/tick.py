@@ -209,6 +209,17 @@ def _insert_notices(session: Session, rows: list[dict]) -> None:
     session.connection().execute(stmt, rows)
 
 
+def due_batch(as_of: date, batch_size: int):
+    """The next `batch_size` open obligations whose next action falls on or before `as_of`, in index order."""
+    return (
+        select(Obligation.id, Obligation.kind, Obligation.org_id, Obligation.subject_org_id, Obligation.due_on,
+               Obligation.next_action_on)
+        .where(Obligation.next_action_on <= as_of, Obligation.status == ObligationStatus.open.value)
+        .order_by(Obligation.next_action_on, Obligation.id)
+        .limit(batch_size)
+    )
+
+
 def tick(
     *, session: Session, rules: CycleRules, as_of: date, mail_from: str, tz, batch_size: int = 2000,
     progress: Progress | None = None, rubric=None,
@@ -217,7 +228,6 @@ def tick(
     report = TickReport(date=as_of)
     now = utcnow()
     directory = _Directory(session)
-    last_id = 0
     by_ts: dict[str, Counter] = defaultdict(Counter)
     gap_keys: set[tuple] = set()
     due_total = 0
@@ -227,18 +237,17 @@ def tick(
             .where(Obligation.next_action_on <= as_of, Obligation.status == ObligationStatus.open.value)
         ).scalar_one()
     done = 0
+    # Every row a batch handles gets a next action after `as_of` (or none), so it
+    # leaves the range: the next batch is again the head of the index, and the
+    # cost of a tick follows the rows due, not the rows stored.
+    previous: set[int] = set()
     while True:
-        batch = session.execute(
-            select(Obligation.id, Obligation.kind, Obligation.org_id, Obligation.subject_org_id, Obligation.due_on,
-                   Obligation.next_action_on)
-            .where(Obligation.next_action_on <= as_of, Obligation.status == ObligationStatus.open.value,
-                   Obligation.id > last_id)
-            .order_by(Obligation.id)
-            .limit(batch_size)
-        ).all()
+        batch = session.execute(due_batch(as_of, batch_size)).all()
         if not batch:
             break
-        last_id = batch[-1].id
+        if batch[0].id in previous:  # a row that did not move would loop for ever
+            raise RuntimeError(f"tick: obligation {batch[0].id} is still due after it was handled")
+        previous = {r.id for r in batch}
         directory.load({r.org_id for r in batch} | {r.subject_org_id for r in batch})
         notices: list[dict] = []
         moves: list[dict] = []

@@ -26,7 +26,8 @@ class Obligation(SQLModel, table=True):
         # Led by org_id, so it also serves "what does this organisation owe" (no separate org_id index).
         UniqueConstraint("org_id", "subject_org_id", "kind", "period", name="uq_obligation_event"),
         Index("ix_obligation_year_kind_period", "year", "kind", "period"),
-        Index("ix_obligation_next_action_on", "next_action_on"),
+        # The tick walks due rows in (next_action_on, id) order.
+        Index("ix_obligation_next_action_on_id", "next_action_on", "id"),
         # Few rows are provisional; re-planning finds them through this partial index.
         Index(
             "ix_obligation_provisional",

@@ -30,7 +30,8 @@ class OutboxMessage(SQLModel, table=True):
     """One rendered mail to one recipient, written in the same transaction as the change it announces."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),)
+    # Claims take pending rows in id order, however much sent mail lies before them.
+    __table_args__ = (Index("ix_outbox_status_id", "status", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     # Derived from the event (tick date, recipient, obligations and stages), never from the clock.

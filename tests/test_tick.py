@@ -144,3 +144,34 @@ def test_nobody_to_notify_is_recorded(app, tmp_path):
     report = _tick(app, date(2027, 1, 6))
     assert any(g["role"] == "county_office" and g["sent_to_role"] is None for g in report.gaps)
     assert any(n.outcome == "no_recipient" for n in _notices(app))
+
+
+def test_due_rows_are_read_from_the_head_of_the_index(planned):
+    """The tick's batch query walks ix_obligation_next_action_on_id: no scan of every obligation, no sort.
+
+    Each handled row moves past the day, so every batch is again the head of that index and a quiet
+    day costs one short index probe however many obligations are stored.
+    """
+    from anquan.tick import due_batch
+
+    stmt = due_batch(date(2026, 3, 26), 2000)
+    with planned.engine.connect() as conn:
+        sql = str(stmt.compile(conn, compile_kwargs={"literal_binds": True}))
+        if conn.dialect.name == "postgresql":
+            # A tiny table would otherwise be read whole: ask whether an ordered index scan is available.
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            conn.exec_driver_sql("SET enable_bitmapscan = off")
+            plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + sql))
+            conn.exec_driver_sql("RESET ALL")
+            assert "ix_obligation_next_action_on_id" in plan, plan
+            assert "Sort" not in plan, plan
+        else:
+            plan = "\n".join(r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+            assert "ix_obligation_next_action_on_id" in plan, plan
+            assert "TEMP B-TREE" not in plan, plan
+    # and the tick still handles every row due that day, batch after batch
+    report = _tick(planned, date(2026, 3, 26))
+    with session_scope(planned.engine) as s:
+        left = s.execute(select(func.count()).select_from(Obligation)
+                         .where(Obligation.next_action_on <= date(2026, 3, 26))).scalar_one()
+    assert report.obligations_actioned > 0 and left == 0
