@@ -61,6 +61,11 @@ hazard_app = typer.Typer(help="Listed-supervision hazards (挂牌督办隐患)."
 campaign_app = typer.Typer(help="Special rectification campaigns (专项整治).", no_args_is_help=True)
 app.add_typer(hazard_app, name="hazard")
 app.add_typer(campaign_app, name="campaign")
+event_app = typer.Typer(help="Major events (重大活动) entered by hand: townships inspect before them.", no_args_is_help=True)
+app.add_typer(event_app, name="event")
+alert_app = typer.Typer(help="Warning signs and major hazard sources enterprises report (mailed at once).",
+                        no_args_is_help=True)
+app.add_typer(alert_app, name="alert")
 book_app = typer.Typer(help="The responsibility books (安全生产目标责任书).", no_args_is_help=True)
 app.add_typer(book_app, name="book")
 
@@ -427,6 +432,9 @@ def submit_cmd(
     note: Annotated[Optional[str], typer.Option("--note", help="A note kept with the submission.")] = None,
     file: Annotated[Optional[Path], typer.Option("--file", help="A scan or document; a copy is kept.")] = None,
     import_file: Annotated[Optional[Path], typer.Option("--import", metavar="FILE", help=".xlsx or .csv with columns id, submitted_on, note.")] = None,
+    warning: Annotated[Optional[str], typer.Option("--warning", metavar="TEXT", help="A monthly risk analysis that found a warning sign (事故征兆): what it is. Mailed at once to the township safety office and the county office.")] = None,
+    major_hazard: Annotated[Optional[str], typer.Option("--major-hazard", metavar="TEXT", help="A monthly risk analysis that identified a major hazard source (重大危险源) to file. Mailed at once, like --warning.")] = None,
+    measures: Annotated[Optional[str], typer.Option("--measures", metavar="TEXT", help="With --warning or --major-hazard: what the enterprise has done or will do.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Record what was submitted: late if after the due date; a resubmission is kept as history.
@@ -434,28 +442,73 @@ def submit_cmd(
     Examples:
       anquan submit 42 --on 2026-07-03 --note "signed by the township head" --file report.pdf
       anquan submit --import submissions.xlsx
+      anquan submit 1234 --warning "3号储罐液位计失灵，罐区可燃气体报警两次" --measures "停用3号罐，已报修"
     """
     from anquan.obligations import import_submissions, submit
     from models.db import session_scope
 
     if (obligation_id is None) == (import_file is None):
         raise AnquanError("give either an obligation ID or --import FILE")
-    if import_file is not None and (on or note or file):
-        raise AnquanError("--on, --note and --file go with an obligation ID, not with --import")
+    if import_file is not None and (on or note or file or warning or major_hazard or measures):
+        raise AnquanError("--on, --note, --file, --warning, --major-hazard and --measures go with an obligation ID, "
+                          "not with --import")
+    if measures and not (warning or major_hazard):
+        raise AnquanError("--measures goes with --warning or --major-hazard")
     a = _app()
     today = a.today()
+    alerts: list[dict] = []
     with session_scope(a.checked_engine()) as session:
         if import_file is not None:
             results = import_submissions(session=session, path=import_file, today=today)
         else:
+            submitted_on = _parse_date(on, "--on")
+            if warning or major_hazard:
+                from anquan.alerts import report_alert
+                from models.directory import Organisation
+                from models.obligations import Obligation
+
+                ob = session.get(Obligation, obligation_id)
+                if ob is not None and ob.kind != "monthly_risk_analysis":
+                    raise AnquanError(f"--warning and --major-hazard go with an enterprise's monthly risk analysis; "
+                                      f"obligation {obligation_id} is a {ob.kind}")
             results = [submit(session=session, obligation_id=obligation_id, today=today,
-                              submitted_on=_parse_date(on, "--on"), note=note, file=file, files_dir=a.settings.files_dir)]
+                              submitted_on=submitted_on, note=note, file=file, files_dir=a.settings.files_dir)]
+            for kind, text in (("warning_sign", warning), ("major_hazard_source", major_hazard)):
+                if text:
+                    alerts.append(report_alert(
+                        session=session, rules=a.rules, org_code=session.get(Organisation, ob.org_id).code, kind=kind,
+                        description=text, measures=measures, reported_on=submitted_on or today, today=today,
+                        obligation_id=ob.id, mail_from=a.settings.mail_from, tz=a.settings.tz))
+    delivery = _deliver_at_once(a) if any(x["mails_queued"] for x in alerts) else None
     if as_json:
-        _print_json([r.as_dict() for r in results])
+        payload = [r.as_dict() for r in results]
+        if alerts:
+            payload = {"submissions": payload, "alerts": alerts, "delivery": delivery}
+        _print_json(payload)
         return
     for r in results:
         extra = "" if r.first else " (added to its history; status unchanged)"
         out.print(f"Obligation {r.obligation_id}: submitted on {r.submitted_on.isoformat()}, {r.status}{extra}.")
+    for x in alerts:
+        _print_alert(x, delivery)
+
+
+def _deliver_at_once(a) -> dict:
+    """Alerts do not wait for the next scheduled delivery; what cannot go now stays pending for it."""
+    from notifications.delivery import deliver
+
+    return deliver(engine=a.checked_engine(), settings=a.settings).as_dict()
+
+
+def _print_alert(x: dict, delivery: dict | None) -> None:
+    label = {"warning_sign": "Warning sign", "major_hazard_source": "Major hazard source"}[x["kind"]]
+    verb = "recorded" if x["created"] else "already recorded"
+    out.print(f"{label} #{x['id']} from {x['org_code']} {x['org_name']} {verb}; {x['mails_queued']} mail(s) queued "
+              f"to {', '.join(x['recipients']) or 'nobody (no safety office or county office in the directory)'}.")
+    if delivery is not None:
+        where = f"as .eml files in {delivery['where']}" if delivery["backend"] == "folder" else f"via {delivery['where']}"
+        out.print(f"Delivered {delivery['sent']} message(s) {where} at once; {delivery['deferred']} deferred for retry "
+                  f"(the scheduled delivery retries them), {delivery['failed']} failed.")
 
 
 # -- the daily tick and mail -----------------------------------------------------
@@ -994,6 +1047,124 @@ def campaign_start(
     verb = "Started" if result["created"] else "Already started:"
     out.print(f"{verb} campaign {result['id']} {result['name']}: {len(result['townships'])} township(s), "
               f"summaries due {result['summary_due']}; {result['mails_queued']} mail(s) queued.")
+
+
+# -- major events and risk alerts ---------------------------------------------------
+
+@event_app.command("add")
+def event_add(
+    name: Annotated[str, typer.Option("--name", help="The event's name, e.g. 全国两会.")],
+    start: Annotated[str, typer.Option("--from", metavar="DATE", help="First day of the event.")],
+    end: Annotated[str, typer.Option("--to", metavar="DATE", help="Last day of the event.")],
+    townships: Annotated[str, typer.Option("--townships", metavar="all|T1,T2")] = "all",
+    as_json: JsonOpt = False,
+) -> None:
+    """Enter a major event: each township in scope owes a special inspection before it, like before a long holiday.
+
+    The inspection is due the working day before the event starts (rules file, kind event_inspection), with
+    the same reminders and escalation; the townships' safety offices and deputy heads are told at once.
+
+    Example: anquan event add --name 全国两会 --from 2027-03-03 --to 2027-03-12
+    """
+    from anquan.events import add_major_event, validate_event
+    from models.db import session_scope
+
+    a = _app()
+    params = validate_event({"name": name, "townships": townships, "from_date": start, "to_date": end})
+    with session_scope(a.checked_engine()) as session:
+        result = add_major_event(session=session, rules=a.rules, calendar=a.calendar, params=params,
+                                 mail_from=a.settings.mail_from, tz=a.settings.tz, today=a.today())
+    if as_json:
+        _print_json(result)
+        return
+    verb = "Entered" if result["created"] else "Already entered:"
+    out.print(f"{verb} major event {result['id']} {result['name']} ({result['from']} to {result['to']}): "
+              f"{len(result['townships'])} township(s) inspect by {result['inspection_due']}; "
+              f"{result['mails_queued']} mail(s) queued.")
+
+
+@event_app.command("list")
+def event_list(
+    year: Annotated[Optional[int], typer.Option("--year", help="Only events starting in this year.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the major events entered, with how many townships have reported their inspection.
+
+    Example: anquan event list --year 2027
+    """
+    from anquan.events import list_major_events
+    from models.db import session_scope
+
+    a = _app()
+    with session_scope(a.checked_engine()) as session:
+        rows = list_major_events(session=session, year=year)
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("id", "name", "from", "to", "townships", "inspections done")
+    for r in rows:
+        table.add_row(str(r["id"]), r["name"], r["from"], r["to"], str(len(r["townships"])),
+                      f"{r['inspections_done']}/{r['inspections']}")
+    out.print(table)
+
+
+@alert_app.command("report")
+def alert_report(
+    org: Annotated[str, typer.Option("--org", metavar="CODE", help="The enterprise's code.")],
+    kind: Annotated[str, typer.Option("--kind", help="warning_sign (事故征兆) or major_hazard_source (重大危险源).")],
+    text: Annotated[str, typer.Option("--text", help="What was found.")],
+    measures: Annotated[Optional[str], typer.Option("--measures", help="What the enterprise has done or will do.")] = None,
+    on: Annotated[Optional[str], typer.Option("--date", metavar="DATE", help="When it was found (default today).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record a warning sign or a major hazard source and mail it at once to the township and the county.
+
+    Mail goes to the township's safety office and the county office (up the fallback chain when nobody holds
+    the role) and is delivered at once; what cannot go now stays pending for the scheduled delivery.
+    With a monthly risk analysis in hand, `anquan submit ID --warning TEXT` records both together.
+
+    Example: anquan alert report --org QL04E006 --kind warning_sign --text "仓库温度异常升高" --measures "已停止作业"
+    """
+    from anquan.alerts import report_alert
+    from models.db import session_scope
+
+    a = _app()
+    today = a.today()
+    with session_scope(a.checked_engine()) as session:
+        result = report_alert(session=session, rules=a.rules, org_code=org, kind=kind, description=text,
+                              measures=measures, reported_on=_parse_date(on, "--date") or today, today=today,
+                              mail_from=a.settings.mail_from, tz=a.settings.tz)
+    delivery = _deliver_at_once(a) if result["mails_queued"] else None
+    if as_json:
+        _print_json({**result, "delivery": delivery})
+        return
+    _print_alert(result, delivery)
+
+
+@alert_app.command("list")
+def alert_list(
+    year: Annotated[Optional[int], typer.Option("--year", help="Only alerts reported in this year.")] = None,
+    township: Annotated[Optional[str], typer.Option("--township", metavar="CODE")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the warning signs and major hazard sources reported.
+
+    Example: anquan alert list --year 2026 --township QL04
+    """
+    from anquan.alerts import list_alerts
+    from models.db import session_scope
+
+    a = _app()
+    with session_scope(a.checked_engine()) as session:
+        rows = list_alerts(session=session, year=year, township=township)
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("id", "reported", "kind", "enterprise", "township", "description")
+    for r in rows:
+        table.add_row(str(r["id"]), r["reported_on"], r["kind_label"], f"{r['org_code']} {r['org_name']}", r["township"],
+                      r["description"])
+    out.print(table)
 
 
 # -- books ---------------------------------------------------------------------------

@@ -148,6 +148,14 @@ class EventDue(_Strict):
     # Due this many days after the event that creates it (e.g. a hazard's closing);
     # none: the event gives the date (a hazard's deadline, a campaign's summary date).
     days_after_event: int | None = Field(default=None, ge=1, le=366)
+    # Due this many working days before the event starts (a major event, like a long holiday).
+    working_days_before_start: int | None = Field(default=None, ge=1, le=10)
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> "EventDue":
+        if self.days_after_event is not None and self.working_days_before_start is not None:
+            raise ValueError("give days_after_event or working_days_before_start, not both")
+        return self
 
 
 class EventKind(_KindBase):

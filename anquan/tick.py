@@ -25,6 +25,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from anquan.labels import event_period_labels, is_event_period
 from anquan.rules import OWNER, CycleRules
 from models.directory import ROLE_ORG_KIND, Contact, Organisation, OrgKind, Role
 from models.obligations import Obligation, ObligationStatus
@@ -351,8 +352,15 @@ def _compose(session: Session, *, rules: CycleRules, as_of: date, mail_from: str
             outbox_rows.clear()
             links.clear()
 
+    labels: dict[str, str] = {}
+    looked_up: set[str] = set()
+
     def emit(email: str, group: list) -> None:
         nonlocal count
+        unnamed = {r.period for r in group if is_event_period(r.period)} - looked_up
+        if unnamed:
+            labels.update(event_period_labels(session, unnamed))
+            looked_up.update(unnamed)
         items = []
         for r in group:
             rule = rules.kinds.get(r.kind)
@@ -363,6 +371,7 @@ def _compose(session: Session, *, rules: CycleRules, as_of: date, mail_from: str
                 action=rule.action if rule else "", org_code=r.code, org_name=r.name, owner_name=r.owner_name,
                 period=r.period, due_on=r.due_on, stage=r.stage, stage_kind=kind_of_stage, days=days,
                 recipient_role=r.recipient_role, fallback_from=r.fallback_from, also_told=r.also_told,
+                label=labels.get(r.period),
             ))
         # Escalations first: they matter most.
         items.sort(key=lambda i: (i.stage_kind != "escalation", i.due_on, i.obligation_id))

@@ -113,3 +113,41 @@ class Campaign(SQLModel, table=True):
     ends_on: date
     summary_due: date
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class MajorEvent(SQLModel, table=True):
+    """A major event entered by hand (a national meeting, a big fair): the townships inspect before it, as before a long holiday."""
+
+    __tablename__ = "major_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Derived from name, dates and scope: entering the same event twice enters it once.
+    key: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=200)
+    townships: str  # comma-separated township codes
+    starts_on: date
+    ends_on: date
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class AlertKind(StrEnum):
+    warning_sign = "warning_sign"  # 事故征兆
+    major_hazard_source = "major_hazard_source"  # 重大危险源
+
+
+class RiskAlert(SQLModel, table=True):
+    """What an enterprise reports with its risk analysis that cannot wait: a warning sign or a major hazard source."""
+
+    __tablename__ = "risk_alert"
+    __table_args__ = (Index("ix_risk_alert_org_reported", "org_id", "reported_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Derived from the report itself: the same report recorded twice is one alert, mailed once.
+    key: str = Field(max_length=64, unique=True)
+    org_id: int = Field(foreign_key="organisation.id")  # the enterprise
+    obligation_id: int | None = Field(default=None, foreign_key="obligation.id")  # the month's analysis, when known
+    kind: str = Field(max_length=32)
+    description: str
+    measures: str | None = None
+    reported_on: date
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -43,8 +43,20 @@ def one_line(text: str) -> str:
     return _CONTROL.sub(" ", text or "").strip()
 
 
+_EVENT_PERIOD = re.compile(r"^(?:(\d{4})-)?(campaign|hazard|event)-(\d+)$")
+
+
 def period_label(period: str) -> str:
-    """2026 -> 2026年; 2026-Q2 -> 2026年第2季度; 2026-03 -> 2026年3月; 2026-national_day -> 2026年国庆节前."""
+    """2026 -> 2026年; 2026-Q2 -> 2026年第2季度; 2026-03 -> 2026年3月; 2026-national_day -> 2026年国庆节前.
+
+    Obligations made by events read by number here (campaign-3 -> 专项整治第3号); the tick's mail
+    names them (anquan.labels) where it can.
+    """
+    m = _EVENT_PERIOD.match(period)
+    if m:
+        year, what, n = m.groups()
+        return {"campaign": f"专项整治第{n}号", "hazard": f"{year}年挂牌督办隐患第{n}号",
+                "event": f"{year}年重大活动第{n}号前"}[what]
     year, _, rest = period.partition("-")
     if not rest:
         return f"{year}年"
@@ -72,10 +84,12 @@ class MailItem:
     recipient_role: str
     fallback_from: str | None = None
     also_told: str | None = None
+    # The event's own name, for obligations an event made (a campaign, a hazard, a major event).
+    label: str | None = None
 
     @property
     def period_label(self) -> str:
-        return period_label(self.period)
+        return self.label or period_label(self.period)
 
     @property
     def role_label(self) -> str:

@@ -24,6 +24,7 @@ COMMANDS = [
     ["assess"], ["assess", "run"], ["assess", "adjust"], ["assess", "check-rubric"],
     ["hazard"], ["hazard", "add"], ["hazard", "list"], ["hazard", "show"], ["hazard", "update"], ["hazard", "close"],
     ["hazard", "import"], ["campaign"], ["campaign", "start"], ["book"], ["book", "render"], ["book", "send"],
+    ["event"], ["event", "add"], ["event", "list"], ["alert"], ["alert", "report"], ["alert", "list"],
 ]
 
 
@@ -46,7 +47,7 @@ def env(tmp_path):
 def test_help_everywhere_in_english_with_examples(cmd):
     proc = run(cmd + ["--help"])
     assert "Usage: anquan" in proc.stdout
-    if cmd and cmd[-1] not in {"db", "directory", "rules", "obligations", "mail", "accident", "indicators", "assess", "hazard", "campaign", "book"}:
+    if cmd and cmd[-1] not in {"db", "directory", "rules", "obligations", "mail", "accident", "indicators", "assess", "hazard", "campaign", "book", "event", "alert"}:
         assert "Example" in proc.stdout, proc.stdout
 
 
@@ -239,3 +240,38 @@ def test_accident_indicators_and_assess_commands(env, tmp_path):
     assert "Provisional: as of 2026-11-29" in one
     assert "督查发现问题" in one
     assert "valid" in run(["assess", "check-rubric"], env, tmp_path).stdout
+
+
+def test_risk_analysis_with_a_warning_sign_is_mailed_at_once(env, tmp_path):
+    """`anquan submit ID --warning`: the analysis is recorded and the alert reaches a real SMTP server before the command ends."""
+    from tests.smtp_sink import SmtpSink
+
+    run(["db", "upgrade"], env, tmp_path)
+    run(["directory", "import", SAMPLE], env, tmp_path)
+    run(["plan", "2026"], env, tmp_path)
+    rows = json.loads(run(["obligations", "list", "--org", "QL04E006", "--kind", "monthly_risk_analysis", "--json"],
+                          env, tmp_path).stdout)
+    oid = next(r["id"] for r in rows if r["period"] == "2026-10")
+    sink = SmtpSink().start()
+    try:
+        smtp = {**env, "ANQUAN_SMTP_HOST": "127.0.0.1", "ANQUAN_SMTP_PORT": str(sink.port), "ANQUAN_SMTP_SECURITY": "none"}
+        proc = run(["submit", oid, "--on", "2026-10-30", "--warning", "仓库温度异常升高，烟感报警两次",
+                    "--measures", "已停止作业"], smtp, tmp_path)
+        assert f"Obligation {oid}: submitted on 2026-10-30" in proc.stdout
+        assert "Warning sign #1 from QL04E006" in proc.stdout and "Delivered 5 message(s) via 127.0.0.1" in proc.stdout
+        subjects = {str(r.message["Subject"]) for r in sink.received}
+        assert subjects == {"【事故征兆】云溪金鹏烟花爆竹批发有限公司（云溪乡）报告事故征兆，请立即跟进"}
+        assert len(sink.received) == 5 and all(r.rcpt_tos[0].endswith("@qinglan.example") for r in sink.received)
+        # the same command again records history, no second alert mail
+        again = run(["submit", oid, "--on", "2026-10-30", "--warning", "仓库温度异常升高，烟感报警两次",
+                     "--measures", "已停止作业"], smtp, tmp_path)
+        assert "already recorded; 0 mail(s) queued" in again.stdout and len(sink.received) == 5
+    finally:
+        sink.stop()
+    wrong = json.loads(run(["obligations", "list", "--org", "QL04", "--kind", "midyear_report", "--json"],
+                           env, tmp_path).stdout)[0]["id"]
+    proc = run(["submit", wrong, "--warning", "xxxx"], env, tmp_path, check=False)
+    assert proc.returncode == 1 and "go with an enterprise's monthly risk analysis" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    listed = json.loads(run(["alert", "list", "--json"], env, tmp_path).stdout)
+    assert [(a["org_code"], a["kind"]) for a in listed] == [("QL04E006", "warning_sign")]

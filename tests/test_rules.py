@@ -13,7 +13,7 @@ KINDS = {"book_signing", "quarterly_meeting", "quarterly_inspection", "holiday_i
 def test_shipped_rules_are_valid_and_name_every_kind():
     rules = load_rules(DEFAULT_CYCLE_FILE)
     assert KINDS <= set(rules.kinds)
-    assert {k for k, r in rules.kinds.items() if r.recurrence == "event"} == {"hazard_rectification", "hazard_evaluation", "campaign_task"}
+    assert {k for k, r in rules.kinds.items() if r.recurrence == "event"} == {"hazard_rectification", "hazard_evaluation", "campaign_task", "event_inspection"}
     assert rules.deadlines.inclusive is True
     assert rules.deadlines.roll_forward_off_rest_days is False
     assert len(rules.digest) == 64
@@ -78,3 +78,11 @@ def test_unknown_kind_lookup_lists_the_known_ones():
     rules = load_rules(DEFAULT_CYCLE_FILE)
     with pytest.raises(RulesError, match="unknown obligation kind 'nope'.*book_signing"):
         rules.kind("nope")
+
+
+def test_event_due_takes_one_rule_not_both():
+    from anquan.rules import EventDue
+
+    assert EventDue(working_days_before_start=1).days_after_event is None
+    with pytest.raises(ValueError, match="not both"):
+        EventDue(days_after_event=30, working_days_before_start=1)

@@ -1,0 +1,121 @@
+"""Risk alerts: a warning sign (事故征兆) or a major hazard source (重大危险源) an enterprise reports.
+
+The book asks every enterprise for a monthly risk analysis; a warning sign found
+in it calls for a warning at once, and a major hazard source must be filed with
+the authorities. Such a report does not wait for the monthly table: it is mailed
+at once to the township's safety office and to the county office (each role
+falling back up the chain the rules file gives when nobody holds it). The same
+report recorded twice is one alert and is mailed once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from anquan.errors import AnquanError
+from models.directory import ROLE_ORG_KIND, Contact, Organisation, OrgKind, Role
+from models.obligations import Obligation
+from models.records import AlertKind, RiskAlert
+from notifications.outbox import enqueue, event_key
+from notifications.render import ROLE_LABELS, render_named
+
+KIND_LABELS = {AlertKind.warning_sign.value: "事故征兆", AlertKind.major_hazard_source.value: "重大危险源"}
+SECTOR_LABELS = {
+    "non_coal_mining": "非煤矿山", "water_transport": "水上交通", "road_transport": "道路交通",
+    "crowded_places": "人员密集场所", "construction": "建筑施工", "fireworks": "烟花爆竹",
+    "hazardous_chemicals": "危险化学品", "other": "其他行业",
+}
+
+
+def _contacts(session: Session, org_id: int, roles: list[str]) -> list[Contact]:
+    return session.execute(
+        select(Contact).where(Contact.org_id == org_id, Contact.active, Contact.role.in_(roles)).order_by(Contact.id)
+    ).scalars().all()
+
+
+def _holders(session: Session, rules, org: Organisation, county: Organisation | None, role: Role) -> list[Contact]:
+    """Who holds `role` for this township (or its county), climbing the rules' fallback chain while nobody does."""
+    for r in [role, *rules.fallback_chain(role)]:
+        level = county if ROLE_ORG_KIND[r] == OrgKind.county else org
+        if level is None:
+            continue
+        found = _contacts(session, level.id, [r.value])
+        if found:
+            return found
+    return []
+
+
+def report_alert(
+    *, session: Session, rules, org_code: str, kind: str, description: str, reported_on: date, today: date,
+    mail_from: str, tz, measures: str | None = None, obligation_id: int | None = None,
+) -> dict:
+    """Record the alert and queue the mail to the township safety office and the county office, in one transaction."""
+    if kind not in KIND_LABELS:
+        raise AnquanError(f"alert refused: kind (--kind): {kind!r} is not one of {', '.join(KIND_LABELS)}")
+    description = (description or "").strip()
+    if len(description) < 4:
+        raise AnquanError("alert refused: text (--text): describe what was found (at least 4 characters)")
+    if reported_on > today:
+        raise AnquanError(f"alert refused: date (--date): {reported_on} is in the future")
+    enterprise = session.execute(select(Organisation).where(Organisation.code == org_code)).scalar_one_or_none()
+    if enterprise is None:
+        raise AnquanError(f"alert refused: org (--org): no organisation has code {org_code!r}")
+    if enterprise.kind != OrgKind.enterprise.value:
+        raise AnquanError(f"alert refused: org (--org): {org_code} is a {enterprise.kind}, not an enterprise")
+    township = session.get(Organisation, enterprise.township_id) if enterprise.township_id else None
+    if township is None:
+        raise AnquanError(f"alert refused: org (--org): {org_code} has no township in the directory")
+    county = session.get(Organisation, township.parent_id) if township.parent_id else None
+    if obligation_id is None:
+        obligation_id = session.execute(
+            select(Obligation.id).where(Obligation.kind == "monthly_risk_analysis", Obligation.org_id == enterprise.id,
+                                        Obligation.period == f"{reported_on.year}-{reported_on.month:02d}")
+        ).scalar_one_or_none()
+    key = event_key("risk-alert", enterprise.id, kind, reported_on, description)
+    alert = session.execute(select(RiskAlert).where(RiskAlert.key == key)).scalar_one_or_none()
+    created = alert is None
+    if created:
+        alert = RiskAlert(key=key, org_id=enterprise.id, obligation_id=obligation_id, kind=kind,
+                          description=description, measures=(measures or "").strip() or None, reported_on=reported_on)
+        session.add(alert)
+        session.flush()
+    people = _holders(session, rules, township, county, Role.safety_office) + \
+        _holders(session, rules, township, county, Role.county_office)
+    seen: set[str] = set()
+    people = [p for p in people if not (p.email.lower() in seen or seen.add(p.email.lower()))]
+    own = [{"name": c.name, "role_label": ROLE_LABELS.get(c.role, c.role), "phone": c.phone, "email": c.email}
+           for c in _contacts(session, enterprise.id,
+                              [Role.enterprise_principal.value, Role.enterprise_safety_manager.value])]
+    mails = 0
+    for p in people:
+        others = "、".join(f"{o.name}（{ROLE_LABELS.get(o.role, o.role)}）" for o in people if o is not p)
+        rendered = render_named("risk_alert", {
+            "to_name": p.name, "role_label": ROLE_LABELS.get(p.role, p.role), "a": alert, "enterprise": enterprise,
+            "township": township, "kind_label": KIND_LABELS[kind], "enterprise_contacts": own,
+            "sector_label": SECTOR_LABELS.get(enterprise.sector or "other", enterprise.sector or ""), "also_told": others})
+        mails += enqueue(session=session, key=event_key("risk-alert", alert.id, p.email.lower()), to_name=p.name,
+                         to_addr=p.email, rendered=rendered, stage="alert", on=today, mail_from=mail_from, tz=tz)
+    return {"id": alert.id, "created": created, "kind": kind, "org_code": enterprise.code, "org_name": enterprise.name,
+            "township": township.code, "reported_on": reported_on.isoformat(), "obligation_id": obligation_id,
+            "recipients": [p.email for p in people], "mails_queued": mails}
+
+
+def list_alerts(*, session: Session, year: int | None = None, township: str | None = None) -> list[dict]:
+    ent = Organisation.__table__.alias("ent")
+    ts = Organisation.__table__.alias("ts")
+    q = (select(RiskAlert, ent.c.code, ent.c.name, ts.c.code.label("ts_code"))
+         .join(ent, ent.c.id == RiskAlert.org_id).join(ts, ts.c.id == ent.c.township_id)
+         .order_by(RiskAlert.reported_on, RiskAlert.id))
+    if township:
+        q = q.where(ts.c.code == township)
+    rows = []
+    for a, code, name, ts_code in session.execute(q).all():
+        if year is not None and a.reported_on.year != year:
+            continue
+        rows.append({"id": a.id, "kind": a.kind, "kind_label": KIND_LABELS.get(a.kind, a.kind), "org_code": code,
+                     "org_name": name, "township": ts_code, "reported_on": a.reported_on.isoformat(),
+                     "description": a.description, "measures": a.measures, "obligation_id": a.obligation_id})
+    return rows

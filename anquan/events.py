@@ -1,0 +1,143 @@
+"""Major events entered by hand (重大活动): the townships inspect before them, as before a long holiday.
+
+A national meeting or a large fair is not in any calendar, so the county office
+enters it with its dates. Each township in scope then owes an
+`event_inspection` obligation, due the working day(s) before the event starts
+as the rules file says, with the same reminders and escalation as a holiday
+inspection; the townships are told at once. Entering the same event twice
+enters it once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from sqlalchemy import select
+from sqlmodel import Session
+
+from anquan.errors import AnquanError
+from anquan.obligations import open_event_obligation
+from models.directory import Contact, Organisation, OrgKind, Role
+from models.obligations import Obligation
+from models.records import MajorEvent
+from notifications.outbox import enqueue, event_key
+from notifications.render import ROLE_LABELS, render_named
+
+KIND = "event_inspection"
+OPTION = {"name": "--name", "townships": "--townships", "from_date": "--from", "to_date": "--to"}
+
+
+class EventParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=2, max_length=200)
+    townships: list[str] | str = "all"
+    from_date: date
+    to_date: date
+
+    @field_validator("name")
+    @classmethod
+    def _one_line(cls, v: str) -> str:
+        v = v.strip()
+        if "\n" in v or "\r" in v:
+            raise ValueError("must be one line")
+        return v
+
+    @field_validator("townships", mode="before")
+    @classmethod
+    def _split_townships(cls, v):
+        if isinstance(v, str) and v.strip().lower() != "all":
+            return [t.strip() for t in v.split(",") if t.strip()]
+        return "all" if isinstance(v, str) else v
+
+    @field_validator("to_date")
+    @classmethod
+    def _after_start(cls, v: date, info: ValidationInfo) -> date:
+        start = info.data.get("from_date")
+        if start is not None and v < start:
+            raise ValueError(f"{v} is before from_date {start}")
+        return v
+
+
+def validate_event(raw: dict) -> EventParams:
+    """EventParams from raw input; errors name the field and its command-line option."""
+    try:
+        return EventParams.model_validate(raw)
+    except ValidationError as exc:
+        msgs = []
+        for e in exc.errors():
+            field = str(e["loc"][0]) if e["loc"] else "parameters"
+            label = f"{field} ({OPTION[field]})" if field in OPTION else field
+            msgs.append(f"{label}: {e['msg'].removeprefix('Value error, ')}")
+        raise AnquanError("major event refused: " + "; ".join(msgs)) from None
+
+
+def add_major_event(*, session: Session, rules, calendar, params: EventParams, mail_from: str, tz, today: date) -> dict:
+    """Record the event, open an inspection obligation per township in scope and tell the townships."""
+    if params.from_date <= today:
+        raise AnquanError(f"major event refused: from_date (--from): {params.from_date} is not after today ({today}); "
+                          "an event is entered before it starts")
+    rule = rules.kind(KIND)
+    q = select(Organisation).where(Organisation.kind == OrgKind.township.value)
+    if params.townships != "all":
+        q = q.where(Organisation.code.in_(params.townships))
+    townships = session.execute(q.order_by(Organisation.code)).scalars().all()
+    if params.townships != "all":
+        unknown = sorted(set(params.townships) - {t.code for t in townships})
+        if unknown:
+            raise AnquanError(f"major event refused: townships (--townships): not townships in the directory: {', '.join(unknown)}")
+    if not townships:
+        raise AnquanError("major event refused: townships (--townships): the directory has no township")
+    codes = [t.code for t in townships]
+    # As before a long holiday: the working day(s) before it starts; never before today,
+    # so an event entered at short notice is due today rather than already late.
+    due = calendar.working_day_before(params.from_date, rule.due.working_days_before_start or 1)
+    due = max(due, today)
+    key = event_key("major-event", params.name, ",".join(codes), params.from_date, params.to_date)
+    event = session.execute(select(MajorEvent).where(MajorEvent.key == key)).scalar_one_or_none()
+    created = event is None
+    if created:
+        event = MajorEvent(key=key, name=params.name, townships=",".join(codes), starts_on=params.from_date,
+                           ends_on=params.to_date)
+        session.add(event)
+        session.flush()
+    period = f"{params.from_date.year}-event-{event.id}"
+    obligations, mails = [], 0
+    for t in townships:
+        ob = open_event_obligation(session=session, rules=rules, kind=KIND, org_id=t.id, subject_org_id=t.id,
+                                   year=params.from_date.year, period=period, due_on=due)
+        obligations.append(ob.id)
+        enterprises = session.execute(
+            select(Organisation.id).where(Organisation.township_id == t.id, Organisation.kind == OrgKind.enterprise.value)
+        ).all()
+        for name, email, role in session.execute(
+            select(Contact.name, Contact.email, Contact.role).where(
+                Contact.org_id == t.id, Contact.active,
+                Contact.role.in_([Role.safety_office.value, Role.deputy_head_safety.value])).order_by(Contact.id)
+        ).all():
+            mails += enqueue(session=session, key=event_key("major-event", event.id, "township", email.lower()),
+                             to_name=name, to_addr=email, rendered=render_named("major_event_township", {
+                                 "to_name": name, "role_label": ROLE_LABELS[role], "e": event, "township": t,
+                                 "due_on": ob.due_on, "obligation_id": ob.id, "enterprise_count": len(enterprises),
+                                 "action": rule.action}),
+                             stage="event", on=today, mail_from=mail_from, tz=tz)
+    return {"id": event.id, "name": event.name, "created": created, "townships": codes,
+            "from": event.starts_on.isoformat(), "to": event.ends_on.isoformat(), "inspection_due": due.isoformat(),
+            "obligation_ids": obligations, "mails_queued": mails}
+
+
+def list_major_events(*, session: Session, year: int | None = None) -> list[dict]:
+    q = select(MajorEvent).order_by(MajorEvent.starts_on, MajorEvent.id)
+    rows = []
+    for e in session.execute(q).scalars():
+        if year is not None and e.starts_on.year != year:
+            continue
+        period = f"{e.starts_on.year}-event-{e.id}"
+        statuses = session.execute(
+            select(Obligation.status).where(Obligation.kind == KIND, Obligation.period == period)
+        ).scalars().all()
+        rows.append({"id": e.id, "name": e.name, "from": e.starts_on.isoformat(), "to": e.ends_on.isoformat(),
+                     "townships": e.townships.split(","), "inspections": len(statuses),
+                     "inspections_done": sum(s in ("submitted", "late") for s in statuses)})
+    return rows
