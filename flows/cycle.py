@@ -160,6 +160,24 @@ def special_campaign(
     return result
 
 
+@flow(name="major_event", log_prints=False, validate_parameters=True)
+def major_event(name: str, from_date: str, to_date: str, townships: list[str] | str = "all") -> dict:
+    """Enter a major event by hand (Prefect UI or `prefect deployment run`): townships inspect before it.
+
+    Parameters are validated as `anquan event add` validates them; a bad one fails the run with the field named.
+    """
+    from anquan.events import add_major_event, validate_event
+
+    app = App()
+    params = validate_event({"name": name, "townships": townships, "from_date": from_date, "to_date": to_date})
+    with session_scope(app.checked_engine()) as session:
+        result = add_major_event(session=session, rules=app.rules, calendar=app.calendar, params=params,
+                                 mail_from=app.settings.mail_from, tz=app.settings.tz, today=app.today())
+    get_run_logger().info("major event %s: %s townships inspect by %s, %s mails queued", result["name"],
+                          len(result["townships"]), result["inspection_due"], result["mails_queued"])
+    return result
+
+
 @flow(name="monthly_report", log_prints=False)
 def monthly_report(year: int | None = None, month: int | None = None) -> dict:
     """After each month: the risk-analysis completion per township (artifact and mail), and the hazards' progress."""

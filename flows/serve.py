@@ -72,11 +72,11 @@ def embedded_server(settings: Settings, *, wait_seconds: float = 120) -> Iterato
 
 
 def deployments(settings: Settings) -> list:
-    """The three scheduled deployments, on cron schedules in the county's time zone."""
+    """The deployments: the scheduled ones on cron schedules in the county's time zone, two started by hand."""
     from prefect.schedules import Cron
 
-    from flows.cycle import (annual_assessment, daily_tick, deliver_mail, monthly_report, plan_year, quarterly_round,
-                             sign_books, special_campaign)
+    from flows.cycle import (annual_assessment, daily_tick, deliver_mail, major_event, monthly_report, plan_year,
+                             quarterly_round, sign_books, special_campaign)
 
     tz = settings.timezone
     return [
@@ -98,6 +98,8 @@ def deployments(settings: Settings) -> list:
         # No schedule: the county safety office starts it by hand with its parameters.
         special_campaign.to_deployment(name="anquan-special-campaign",
                                        description="Start a special rectification campaign (专项整治)."),
+        major_event.to_deployment(name="anquan-major-event",
+                                  description="Enter a major event (重大活动): townships inspect before it."),
     ]
 
 
@@ -120,7 +122,7 @@ def serve_forever(settings: Settings) -> None:
         os.environ["PREFECT_API_URL"] = api_url
         from prefect import serve
 
-        print(f"Prefect UI: {api_url.removesuffix('/api')}  (deployments: anquan-daily-tick, anquan-deliver-mail, anquan-plan-year, anquan-annual-assessment, anquan-monthly-report, anquan-sign-books, anquan-quarterly-round, anquan-special-campaign)",
+        print(f"Prefect UI: {api_url.removesuffix('/api')}  (deployments: anquan-daily-tick, anquan-deliver-mail, anquan-plan-year, anquan-annual-assessment, anquan-monthly-report, anquan-sign-books, anquan-quarterly-round, anquan-special-campaign, anquan-major-event)",
               flush=True)
         try:
             serve(*deployments(settings), print_starting_message=False, pause_on_shutdown=False)

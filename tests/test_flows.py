@@ -114,11 +114,11 @@ def test_deployments_are_on_county_time_crons(app):
     deps = {d.name: d for d in deployments(app.settings)}
     assert set(deps) == {"anquan-daily-tick", "anquan-deliver-mail", "anquan-plan-year", "anquan-annual-assessment",
                          "anquan-special-campaign", "anquan-monthly-report", "anquan-sign-books",
-                         "anquan-quarterly-round"}
+                         "anquan-quarterly-round", "anquan-major-event"}
     assert deps["anquan-sign-books"].schedules[0].schedule.cron == "0 9 1 2 *"
     assert deps["anquan-quarterly-round"].schedules[0].schedule.cron == "0 8 1 1,4,7,10 *"
     assert deps["anquan-monthly-report"].schedules[0].schedule.cron == "0 7 1 * *"
-    assert not deps["anquan-special-campaign"].schedules
+    assert not deps["anquan-special-campaign"].schedules and not deps["anquan-major-event"].schedules
     assert deps["anquan-annual-assessment"].schedules[0].schedule.cron == "0 9 15 1 *"
     tick_schedule = deps["anquan-daily-tick"].schedules[0].schedule
     assert tick_schedule.cron == "0 8 * * *" and tick_schedule.timezone == "Asia/Shanghai"
@@ -233,3 +233,121 @@ def test_quarterly_round_flow(flow_app):
     assert sum(x.startswith("【季度检查】石门镇2026年第2季度") for x in subjects) >= 2  # head and safety office
     assert sum(x.startswith("【督查计划】青岚县2026年第2季度") for x in subjects) == 3
     assert quarterly_round(year=2026, quarter=2)["mails_queued"] == 0
+
+
+# -- every flow against a real SMTP server: what arrived, to whom, with which attachment --------------
+
+@pytest.fixture
+def smtp(flow_app, monkeypatch):
+    """A real SMTP server on loopback, and the flows pointed at it."""
+    from tests.smtp_sink import SmtpSink
+
+    sink = SmtpSink().start()
+    monkeypatch.setenv("ANQUAN_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("ANQUAN_SMTP_PORT", str(sink.port))
+    monkeypatch.setenv("ANQUAN_SMTP_SECURITY", "none")
+    yield sink
+    sink.stop()
+
+
+def _emails(app, org_code, *roles):
+    from models.directory import Contact, Organisation
+
+    with session_scope(app.engine) as s:
+        return set(s.execute(
+            select(Contact.email).join(Organisation, Organisation.id == Contact.org_id)
+            .where(Organisation.code == org_code, Contact.active, Contact.role.in_(roles))
+        ).scalars())
+
+
+def _docx_text(part) -> str:
+    import io
+
+    from docx import Document
+
+    assert part.get_content_type() == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    doc = Document(io.BytesIO(part.get_content()))  # a valid .docx, or this raises
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in doc.paragraphs] + cells)
+
+
+def test_monthly_report_flow_over_smtp(flow_app, smtp):
+    from flows.cycle import deliver_mail, monthly_report, plan_year
+
+    plan_year(year=2026)
+    result = monthly_report(year=2026, month=3)
+    assert deliver_mail()["sent"] == result["mails_queued"] == len(smtp.received) == 19
+    by_to = {r.rcpt_tos[0]: r.message for r in smtp.received}
+    assert set(by_to) >= _emails(flow_app, "QL01", "safety_office") | _emails(flow_app, "QL04", "safety_office")
+    msg = by_to[sorted(_emails(flow_app, "QL01", "safety_office"))[0]]
+    assert str(msg["Subject"]).startswith("【风险分析月报】石门镇2026年3月企业风险分析完成0/")
+    assert "未报" in msg.get_body(("plain",)).get_content()
+
+
+def test_quarterly_round_flow_over_smtp(flow_app, smtp):
+    from flows.cycle import deliver_mail, plan_year, quarterly_round
+
+    plan_year(year=2026)
+    result = quarterly_round(year=2026, quarter=3)
+    assert deliver_mail()["sent"] == result["mails_queued"] == len(smtp.received)
+    subjects = [(r.rcpt_tos[0], str(r.message["Subject"])) for r in smtp.received]
+    county_office = _emails(flow_app, "QL", "county_office")
+    assert {to for to, s in subjects if s == "【督查计划】青岚县2026年第3季度乡镇安全生产督查安排"} == county_office
+    ql01_head = _emails(flow_app, "QL01", "township_head")
+    assert any(to in ql01_head and s.startswith("【季度检查】石门镇2026年第3季度") for to, s in subjects)
+    assert ("principal@ql04e006.example", "【自查自纠】请云溪金鹏烟花爆竹批发有限公司开展2026年第3季度安全隐患自查自纠") in subjects
+
+
+def test_annual_assessment_flow_over_smtp(flow_app, smtp):
+    from flows.cycle import annual_assessment, deliver_mail, plan_year
+
+    plan_year(year=2026)
+    rows = annual_assessment(year=2026)
+    queued = len(rows) + 3
+    assert deliver_mail()["sent"] == queued == len(smtp.received)
+    county_office = _emails(flow_app, "QL", "county_office")
+    summary = [r.message for r in smtp.received if r.rcpt_tos[0] in county_office]
+    assert len(summary) == 3
+    parts = {p.get_filename(): p for p in summary[0].iter_attachments()}
+    assert set(parts) == {"青岚县2026年度乡镇安全生产履职考核汇总表.xlsx", "青岚县2026年度乡镇安全生产履职考核结果通报.docx"}
+    text = _docx_text(parts["青岚县2026年度乡镇安全生产履职考核结果通报.docx"])
+    assert all(name in text for name in ("石门镇", "云溪乡", "白沙镇")) and "{{" not in text and "{%" not in text
+    head = _emails(flow_app, "QL01", "township_head")
+    mine = [r.message for r in smtp.received if r.rcpt_tos[0] in head]
+    assert len(mine) == 1 and str(mine[0]["Subject"]).startswith("【履职考核】石门镇2026年度安全生产履职考核")
+
+
+def test_daily_tick_flow_sends_the_duty_report_form_over_smtp(flow_app, smtp):
+    """The mid-year report reminder carries the township's pre-filled 履职报告书 as a .docx."""
+    from datetime import timedelta
+
+    from anquan.obligations import list_obligations
+    from flows.cycle import daily_tick, deliver_mail, plan_year
+
+    plan_year(year=2026)
+    with session_scope(flow_app.engine) as s:
+        due = date.fromisoformat(next(iter(list_obligations(session=s, kind="midyear_report", org_code="QL01")))["due_on"])
+    day = due - timedelta(days=21)
+    ticked = daily_tick(day=day.isoformat())
+    assert deliver_mail()["sent"] == ticked["messages"] == len(smtp.received)
+    head = _emails(flow_app, "QL01", "township_head")
+    mine = [r.message for r in smtp.received if r.rcpt_tos[0] in head]
+    assert len(mine) == 1
+    forms = [p for p in mine[0].iter_attachments() if p.get_filename().endswith(".docx")]
+    assert [p.get_filename() for p in forms] == ["2026年石门镇半年安全生产工作履职报告书.docx"]
+    text = _docx_text(forms[0])
+    assert "石门镇" in text and "{{" not in text and "{%" not in text
+
+
+def test_major_event_flow_over_smtp(flow_app, smtp, monkeypatch):
+    from anquan.errors import AnquanError
+    from flows.cycle import deliver_mail, major_event
+
+    result = major_event(name="全国两会", from_date="2027-03-03", to_date="2027-03-12", townships=["QL02"])
+    assert result["townships"] == ["QL02"] and result["inspection_due"] == "2027-03-02"
+    assert deliver_mail()["sent"] == result["mails_queued"] == len(smtp.received)
+    assert {r.rcpt_tos[0] for r in smtp.received} == _emails(flow_app, "QL02", "safety_office", "deputy_head_safety")
+    assert {str(r.message["Subject"]) for r in smtp.received} == {
+        "【重大活动】全国两会：请龙潭乡于2027年3月2日前完成安全专项检查"}
+    with pytest.raises(AnquanError, match=r"to_date \(--to\)"):
+        major_event(name="全国两会", from_date="2027-03-03", to_date="2027-03-01")
