@@ -1240,6 +1240,8 @@ def simulate_cmd(
     out.print(f"Simulated {year} (seed {seed}) in {summary['seconds']} s: {summary['days']} days, "
               f"{summary['mail']['total']} mails ({summary['mail']['files']} .eml files in {out_dir / 'mail'}).")
     out.print("Obligations: " + ", ".join(f"{k} {v}" for k, v in summary["obligations"].items()))
+    out.print(f"Major events entered: {summary['major_events']}; risk alerts: "
+              + (", ".join(f"{k} {v}" for k, v in sorted(summary["alerts"].items())) or "none"))
     out.print(_table(["mail", "stage", "messages"], ([t, st, n] for t, stages in summary["mail"]["by_template_and_stage"].items()
                                                     for st, n in sorted(stages.items()))))
     out.print(_table(["township", "name", "open", "submitted", "late", "score", "grade"],

@@ -25,6 +25,7 @@ from models.db import session_scope, upgrade
 from models.directory import Organisation, OrgKind
 from models.obligations import Obligation, ObligationStatus
 from models.outbox import OutboxMessage
+from models.records import MajorEvent, RiskAlert
 from models.settings import PROJECT_ROOT, Settings
 
 SAMPLE = PROJECT_ROOT / "samples" / "qinglan-county"
@@ -39,7 +40,9 @@ class Mix:
 def simulate(*, year: int, out: Path, seed: int = 2026, directory: Path = SAMPLE, base: Settings,
              progress: Callable[[str, int, int], None] | None = None, mix: Mix = Mix()) -> dict:
     """Play a year; returns the summary (also written to out/summary.json)."""
+    from anquan.alerts import report_alert
     from anquan.assessment import assess, county_name, notify_results
+    from anquan.events import add_major_event, validate_event
     from anquan.campaigns import start_campaign, validate_params
     from anquan.directory import import_directory
     from anquan.documents import send_books
@@ -96,8 +99,6 @@ def simulate(*, year: int, out: Path, seed: int = 2026, directory: Path = SAMPLE
     hazards: list[int] = []
     for code in rng.sample(townships, k=min(4, len(townships))):
         deadline = date(year, rng.randint(5, 10), 28)
-        own = [e for e in enterprises]
-        ent = rng.choice(own)[0] if own else None
 
         def listing(s, d, code=code, deadline=deadline):
             t = s.execute(select(Organisation).where(Organisation.code == code)).scalar_one()
@@ -108,9 +109,28 @@ def simulate(*, year: int, out: Path, seed: int = 2026, directory: Path = SAMPLE
                            place=None if candidates else "集镇市场")
             hazards.append(h["id"])
         events[date(year, 3, 15)].append(listing)
-        del ent
-    for i in range(len(hazards) or 4):
-        pass
+
+    # A major event entered by hand three weeks ahead; most townships report their inspection in time.
+    def major_event(s, d):
+        entered = add_major_event(session=s, rules=app.rules, calendar=app.calendar, params=validate_event({
+            "name": "青岚县茶文化旅游节", "from_date": date(year, 9, 18), "to_date": date(year, 9, 20)}),
+            mail_from=mail_from, tz=tz, today=d)
+        due = date.fromisoformat(entered["inspection_due"])
+        for oid in entered["obligation_ids"]:
+            if rng.random() < mix.on_time:
+                plan[due - timedelta(days=rng.randint(0, 3))].append(oid)
+    events[date(year, 8, 28)].append(major_event)
+
+    # A few enterprises report a warning sign or a major hazard source with their analysis.
+    enterprise_codes = sorted(code for code, _tid in enterprises)
+    for _ in range(rng.randint(2, 4)) if enterprise_codes else ():
+        day = date(year, rng.randint(1, 12), rng.randint(1, 28))
+        kind = rng.choice(["warning_sign", "major_hazard_source"])
+        code = rng.choice(enterprise_codes)
+        text = "模拟：储罐区可燃气体检测报警两次" if kind == "warning_sign" else "模拟：新增液氨储罐，构成重大危险源"
+        events[day].append(lambda s, d, code=code, kind=kind, text=text: report_alert(
+            session=s, rules=app.rules, org_code=code, kind=kind, description=text, reported_on=d, today=d,
+            mail_from=mail_from, tz=tz))
 
     def close_some(s, d):
         for hid in hazards[: max(1, len(hazards) // 2)]:
@@ -186,6 +206,8 @@ def simulate(*, year: int, out: Path, seed: int = 2026, directory: Path = SAMPLE
         ).all():
             per_township.setdefault(code, {"name": name, "obligations": {}})["obligations"][status] = count
         mail_total = s.execute(select(func.count()).select_from(OutboxMessage)).scalar_one()
+        alerts = dict(s.execute(select(RiskAlert.kind, func.count()).group_by(RiskAlert.kind)).all())
+        events_entered = s.execute(select(func.count()).select_from(MajorEvent)).scalar_one()
     result = assessed.get("result")
     if result is not None:
         for r in result.ranked():
@@ -195,7 +217,7 @@ def simulate(*, year: int, out: Path, seed: int = 2026, directory: Path = SAMPLE
         "year": year, "seed": seed, "days": total_days, "seconds": round(time.perf_counter() - started, 1),
         "obligations": {k: by_status.get(k, 0) for k in (s.value for s in ObligationStatus)},
         "mail": {"total": mail_total, "files": len(list(mail_dir.glob("*.eml"))), "by_template_and_stage": by_kind_stage},
-        "tick": dict(ticks), "townships": per_township, "out": str(out),
+        "tick": dict(ticks), "alerts": alerts, "major_events": events_entered, "townships": per_township, "out": str(out),
     }
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     app.engine.dispose()

@@ -15,7 +15,9 @@ def test_a_year_of_the_sample_county(tmp_path, monkeypatch):
     mail = summary["mail"]
     assert mail["total"] == mail["files"] > 1000
     templates = mail["by_template_and_stage"]
-    assert {"reminder", "escalation", "digest", "book", "assessment_result", "campaign_enterprise", "risk_completion"} <= set(templates)
+    assert {"reminder", "escalation", "digest", "book", "assessment_result", "campaign_enterprise", "risk_completion",
+            "major_event_township", "risk_alert"} <= set(templates)
+    assert summary["major_events"] == 1 and sum(summary["alerts"].values()) >= 2
     assert len(summary["townships"]) == 8 and all("grade" in t for t in summary["townships"].values())
     out = tmp_path / "sim"
     assert (out / "assessment-2026.xlsx").is_file() and (out / "assessment-2026.docx").is_file()
@@ -26,3 +28,4 @@ def test_a_year_of_the_sample_county(tmp_path, monkeypatch):
     # The same seed plays the same year.
     again = simulate(year=2026, out=tmp_path / "sim2", seed=7, base=load_settings())
     assert again["obligations"] == obligations and again["mail"]["by_template_and_stage"] == templates
+    assert again["alerts"] == summary["alerts"]
