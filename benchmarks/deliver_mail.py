@@ -13,9 +13,12 @@ One run:
   checks that every row is ``sent`` and that the sink counted exactly --count;
 * (a) raw ceiling: the same message bytes pushed with aiosmtplib over the same
   number of reused connections, concurrently, no database;
-* (b) prefect-email: ``email_send_message.fn(...)`` once per message with an
-  EmailServerCredentials block built in code (smtp_type INSECURE), one message
-  after another, on --prefect-count messages (it opens a connection per message).
+* (b) prefect-email, two ways, each one message after another with an
+  EmailServerCredentials block built in code (smtp_type INSECURE; it opens a
+  connection per message): ``email_send_message.fn(...)`` (the bare function, no
+  Prefect machinery; --prefect-count messages), and ``email_send_message(...)``
+  called as a task inside a flow, as the integration is used, against a
+  temporary Prefect server (--prefect-task-count messages; 0 skips it).
 
 The modes run in --rounds interleaved rounds (every mode once per round; the
 machine is shared, so its load drifts) and the summary takes each mode's median.
@@ -23,7 +26,7 @@ Prints messages/second for each and the ratios anquan/(b) (target >= 10) and
 anquan/(a) (target >= 0.5).
 
     .venv/bin/python benchmarks/deliver_mail.py [--backend sqlite|postgresql|both]
-        [--count 20000] [--prefect-count 2000] [--connections 8] [--rounds 3] [--sink aiosmtpd|fast]
+        [--count 20000] [--prefect-count 2000] [--prefect-task-count 500] [--connections 8] [--rounds 3] [--sink aiosmtpd|fast]
         [--bookkeeping 20000,100000,360000] [--json OUT]
 
 PostgreSQL: the admin URL comes from ANQUAN_TEST_POSTGRES_URL (default
@@ -35,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import json
 import multiprocessing as mp
@@ -451,6 +455,34 @@ def run_prefect(mails: list[Mail], sink: Sink) -> dict:
             "checks": {"sink_counted_exactly": received == len(mails)}}
 
 
+def run_prefect_task(mails: list[Mail], sink: Sink) -> dict:
+    """(b) as the integration is used in a flow: ``email_send_message`` called as a Prefect task per message.
+
+    Needs a Prefect API (the caller runs this inside prefect_test_harness, a temporary server);
+    the server's start is not timed, each task run's bookkeeping is.
+    """
+    from prefect import flow
+    from prefect_email import EmailServerCredentials, email_send_message
+
+    credentials = EmailServerCredentials(smtp_server="127.0.0.1", smtp_port=sink.port, smtp_type="INSECURE")
+
+    @flow(name="bench-prefect-email", log_prints=False)
+    async def send_all() -> None:
+        for m in mails:
+            await email_send_message(
+                subject=m.subject, msg=m.html, msg_plain=m.text, email_server_credentials=credentials,
+                email_from=MAIL_FROM, email_to=m.to_addr,
+            )
+
+    before = sink.count
+    t0 = time.perf_counter()
+    asyncio.run(send_all())
+    seconds = time.perf_counter() - t0
+    received = sink.count - before
+    return {"messages": len(mails), "seconds": round(seconds, 3), "per_second": round(len(mails) / seconds, 1),
+            "sink_received": received, "checks": {"sink_counted_exactly": received == len(mails)}}
+
+
 # ---------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
@@ -466,6 +498,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bookkeeping", default="",
                     help="also time the deliverer's database work alone (claim + record, no SMTP) over these "
                          "row counts, e.g. 20000,100000,360000")
+    ap.add_argument("--prefect-task-count", type=int, default=500,
+                    help="messages for (b) as Prefect tasks in a flow (0: skip that mode)")
     ap.add_argument("--json", type=Path, help="write the results as JSON here")
     args = ap.parse_args(argv)
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
@@ -487,7 +521,12 @@ def main(argv: list[str] | None = None) -> int:
 
     results["sink"] = args.sink
     results["rounds"] = []
-    with Sink(args.sink) as sink, tempfile.TemporaryDirectory(prefix="anquan-bench-") as tmp:
+    harness = contextlib.nullcontext()
+    if args.prefect_task_count:
+        from prefect.testing.utilities import prefect_test_harness
+
+        harness = prefect_test_harness(server_startup_timeout=120)  # a temporary Prefect API for the task runs
+    with harness, Sink(args.sink) as sink, tempfile.TemporaryDirectory(prefix="anquan-bench-") as tmp:
         print(f"{args.sink} sink on 127.0.0.1:{sink.port} (pid {sink.process.pid})", flush=True)
         # Interleaved rounds: every mode runs once per round, so a change of load on the
         # (shared, 2-core) machine hits all of them; the summary takes each mode's median.
@@ -502,7 +541,11 @@ def main(argv: list[str] | None = None) -> int:
                       f"{r['db_seconds']:.1f} s in SQL){'' if all(r['checks'].values()) else ' CHECK FAILED'}",
                       flush=True)
             rnd["prefect"] = run_prefect(mails[:args.prefect_count], sink)
-            print(f"round {i}: (b) prefect-email {rnd['prefect']['per_second']:.0f} msg/s", flush=True)
+            print(f"round {i}: (b) prefect-email .fn {rnd['prefect']['per_second']:.0f} msg/s", flush=True)
+            if args.prefect_task_count:
+                rnd["prefect_task"] = run_prefect_task(mails[:args.prefect_task_count], sink)
+                print(f"round {i}: (b') prefect-email as tasks in a flow {rnd['prefect_task']['per_second']:.0f} msg/s",
+                      flush=True)
             results["rounds"].append(rnd)
 
     rounds = results["rounds"]
@@ -512,12 +555,15 @@ def main(argv: list[str] | None = None) -> int:
     results["raw_per_second"] = raw_rate
     results["prefect_per_second"] = pf_rate
     results["raw_vs_prefect"] = round(raw_rate / pf_rate, 2)
+    task_rate = med(r["prefect_task"]["per_second"] for r in rounds) if args.prefect_task_count else None
+    results["prefect_task_per_second"] = task_rate
     results["anquan"] = []
     for backend in backends:
         rate = med(r["anquan"][backend]["per_second"] for r in rounds)
         results["anquan"].append({
             "backend": backend, "per_second": rate,
             "vs_prefect": round(rate / pf_rate, 2), "vs_raw": round(rate / raw_rate, 3),
+            "vs_prefect_task": round(rate / task_rate, 2) if task_rate else None,
             "per_round_vs_raw": [round(r["anquan"][backend]["per_second"] / r["raw"]["per_second"], 3) for r in rounds],
             "per_round_vs_prefect": [round(r["anquan"][backend]["per_second"] / r["prefect"]["per_second"], 2)
                                      for r in rounds],
@@ -541,10 +587,18 @@ def main(argv: list[str] | None = None) -> int:
           + " ".join(f"{r['raw']['per_second']:.0f}" for r in rounds) + " msg/s")
     print(f"{'(b) prefect-email .fn per message':<36}{args.prefect_count:>9}{pf_rate:>8.0f}{'':>7}{'':>7}  "
           + " ".join(f"{r['prefect']['per_second']:.0f}" for r in rounds) + " msg/s")
+    if task_rate:
+        print(f"{'(b) prefect-email tasks in a flow':<36}{args.prefect_task_count:>9}{task_rate:>8.0f}{'':>7}{'':>7}  "
+              + " ".join(f"{r['prefect_task']['per_second']:.0f}" for r in rounds) + " msg/s")
+        checks_ok = checks_ok and all(all(r["prefect_task"]["checks"].values()) for r in rounds)
     print(f"\nchecks (every row sent, sink counted exactly, per run): {'ok' if checks_ok else 'FAILED'}")
     print(f"the ceiling itself: (a)/(b) = {results['raw_vs_prefect']:.1f}; no deliverer reaches "
           f"{TARGET_VS_PREFECT:.0f} x (b) with this sink and {args.connections} connections unless (a)/(b) >= "
           f"{TARGET_VS_PREFECT:.0f}")
+    for a in results["anquan"]:
+        if a["vs_prefect_task"] is not None:
+            print(f"{a['backend']}: anquan/(b as tasks in a flow) = {a['vs_prefect_task']:.1f} (target >= "
+                  f"{TARGET_VS_PREFECT:.0f}: {'ok' if a['vs_prefect_task'] >= TARGET_VS_PREFECT else 'MISSED'})")
     for a in results["anquan"]:
         last = rounds[-1]["anquan"][a["backend"]]
         print(f"{a['backend']}: anquan/(b) = {a['vs_prefect']:.1f} (target >= {TARGET_VS_PREFECT:.0f}: "
