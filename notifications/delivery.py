@@ -69,16 +69,25 @@ def backoff(attempts: int) -> timedelta:
     return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
 
 
-def claim(engine: Engine, *, worker: str, now: datetime, limit: int) -> list[Claimed]:
-    """Take up to `limit` due messages for this worker, under a lease."""
+def due_messages(now: datetime, limit: int):
+    """The ids of the next `limit` pending messages due and not under another worker's lease, in id order.
+
+    ix_outbox_status_id serves it: the walk starts at the first pending row however much sent mail lies before it.
+    """
     t = OutboxMessage.__table__
-    due = (
+    return (
         select(t.c.id)
         .where(t.c.status == MailStatus.pending.value, t.c.next_attempt_at <= now,
                or_(t.c.claimed_until.is_(None), t.c.claimed_until < now))
         .order_by(t.c.id)
         .limit(limit)
     )
+
+
+def claim(engine: Engine, *, worker: str, now: datetime, limit: int) -> list[Claimed]:
+    """Take up to `limit` due messages for this worker, under a lease."""
+    t = OutboxMessage.__table__
+    due = due_messages(now, limit)
     if engine.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     stmt = (

@@ -217,3 +217,21 @@ def test_two_deliverers_on_postgresql_never_send_twice(request, backend, queued,
     assert all(r.sent > 0 for r in reports)  # the work was split
     rcpts = [r.rcpt_tos[0] for r in sink.received]
     assert len(rcpts) == total == len(set(rcpts))
+
+
+def test_claims_walk_pending_mail_by_index(app):
+    """The claim reads ix_outbox_status_id in order: sent mail piling up before the pending rows costs nothing."""
+    from notifications.delivery import due_messages
+
+    stmt = due_messages(utcnow(), 500)
+    with app.engine.connect() as conn:
+        sql = str(stmt.compile(conn, compile_kwargs={"literal_binds": True}))
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET enable_seqscan = off")  # an empty table would otherwise be read whole
+            conn.exec_driver_sql("SET enable_bitmapscan = off")
+            plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + sql))
+            conn.exec_driver_sql("RESET ALL")
+            assert "ix_outbox_status_id" in plan and "Sort" not in plan, plan
+        else:
+            plan = "\n".join(r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+            assert "ix_outbox_status_id" in plan and "TEMP B-TREE" not in plan, plan
