@@ -18,6 +18,7 @@ from anquan.errors import AnquanError
 from models.directory import Contact, Organisation, OrgKind, Role
 from models.records import ControlIndicator
 from models.settings import PROJECT_ROOT
+from anquan.labels import event_period_labels
 from notifications.render import period_label
 
 DOCUMENTS_DIR = PROJECT_ROOT / "templates" / "documents"
@@ -134,8 +135,8 @@ BOOK_FIELDS = {
 }
 
 
-DUTY_KINDS = ("book_signing", "quarterly_meeting", "quarterly_inspection", "holiday_inspection", "midyear_report",
-              "campaign_task")
+DUTY_KINDS = ("book_signing", "quarterly_meeting", "quarterly_inspection", "holiday_inspection", "event_inspection",
+              "midyear_report", "campaign_task")
 
 
 def duty_report_context(session: Session, *, rules, rubric, township: Organisation, year: int, kind: str, as_of: date) -> dict:
@@ -149,16 +150,18 @@ def duty_report_context(session: Session, *, rules, rubric, township: Organisati
     period_to = date(year, 6, 30) if kind == "midyear_report" else date(year, 12, 31)
     county = session.get(Organisation, township.parent_id)
     duties = []
-    for ob in session.execute(
+    obligations = session.execute(
         select(Obligation).where(Obligation.subject_org_id == township.id, Obligation.org_id == township.id,
                                  Obligation.year == year, Obligation.kind.in_(DUTY_KINDS), Obligation.due_on <= period_to)
         .order_by(Obligation.due_on, Obligation.id)
-    ).scalars():
+    ).scalars().all()
+    names = event_period_labels(session, (ob.period for ob in obligations))
+    for ob in obligations:
         title = rules.kinds[ob.kind].title if ob.kind in rules.kinds else ob.kind
         status = {"submitted": "按时完成", "late": "逾期完成", "waived": "免于报送"}.get(ob.status)
         if status is None:
             status = "未完成" if ob.due_on < as_of else "未到期"
-        duties.append({"title": f"{title}（{period_label(ob.period)}）", "status": status,
+        duties.append({"title": f"{title}（{names.get(ob.period) or period_label(ob.period)}）", "status": status,
                        "note": f"截止{ob.due_on.isoformat()}" + (f"，{ob.submitted_on.isoformat()}报送" if ob.submitted_on else "")})
     enterprise_ids = select(Organisation.id).where(Organisation.township_id == township.id, Organisation.kind == OrgKind.enterprise.value)
     due, done = session.execute(

@@ -162,7 +162,7 @@ def test_missed_and_late_obligations_with_caps(county):
     assert by_item["季度安全生产工作会议未按时召开"] == -8       # 4 missed x 2 = 8, at the cap
     assert by_item["季度安全生产大检查总结未按时报送"] == -8
     assert by_item["履职报告书未按时报送"] == -10                # 2 x 5
-    assert by_item["节日长假前安全专项检查未按时开展"] == -6
+    assert by_item["节日长假及重大活动前安全专项检查未按时开展"] == -6
     assert by_item["安全生产目标责任书未按时签订"] == -4         # T1's own book and V1's: 2 x 2
     assert by_item["企业每月安全生产风险分析完成率不足"] == -8   # 0 % handed in: capped
     assert r.score == 100 + sum(d.points for d in r.deductions)
