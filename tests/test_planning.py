@@ -202,3 +202,102 @@ def test_plan_runs_on_one_snapshot_on_postgresql(app, backend, small_dir):
         assert s.execute(text("SHOW transaction_isolation")).scalar() == "repeatable read"
     with app.engine.connect() as c:  # the pool's connections go back to the default
         assert c.execute(text("SHOW transaction_isolation")).scalar() == "read committed"
+
+
+def _pg_schema(app: App):
+    """The foreign keys (with validity) and index definitions of obligation and plan_stamp."""
+    from sqlalchemy import text
+
+    with app.engine.connect() as c:
+        keys = c.execute(text(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint "
+            "WHERE conrelid IN ('obligation'::regclass, 'plan_stamp'::regclass) ORDER BY 1, 2")).all()
+        indexes = c.execute(text(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('obligation', 'plan_stamp') ORDER BY 1")).all()
+    return keys, indexes
+
+
+def test_bulk_plan_creates_the_same_and_puts_keys_and_indexes_back(app, backend, small_dir):
+    """bulk_threshold=1 forces the large-plan path (PostgreSQL; SQLite has none and plans as usual)."""
+    from sqlalchemy import event, text
+
+    with session_scope(app.engine) as s:
+        import_directory(session=s, path=small_dir)
+    before = _pg_schema(app) if backend == "postgresql" else None
+    statements = []
+    listener = lambda conn, cur, statement, *a: statements.append(statement)  # noqa: E731
+    event.listen(app.engine, "before_cursor_execute", listener)
+    try:
+        with session_scope(app.engine) as s:
+            if backend == "postgresql":
+                settings = s.execute(text("SELECT current_setting('work_mem'), current_setting('plan_cache_mode')")).one()
+            report = plan_year(session=s, rules=app.rules, calendar=app.calendar, year=2026, bulk_threshold=1)
+            if backend == "postgresql":  # the plan's session settings are put back within the transaction
+                assert s.execute(text("SELECT current_setting('work_mem'), current_setting('plan_cache_mode')")).one() == settings
+    finally:
+        event.remove(app.engine, "before_cursor_execute", listener)
+    assert report.total_created == 63 and report.created["monthly_risk_analysis"] == 24
+    assert _due(app, "monthly_risk_analysis", "E1", "2026-02") == date(2026, 2, 28)
+    if backend == "postgresql":
+        assert any(st.startswith("LOCK TABLE organisation, obligation, plan_stamp") for st in statements)
+        assert any(st.startswith("DROP INDEX") for st in statements)  # the table was empty: rebuilt
+        keys, indexes = _pg_schema(app)
+        assert (keys, indexes) == before
+        assert all(valid for *_, valid in keys) and len([k for k in keys if "FOREIGN KEY" in k[2]]) == 3
+    # Idempotent on the bulk path too, and a forced bulk re-plan of a planned year is harmless.
+    assert _plan(app, 2026).total_created == 0
+    with session_scope(app.engine) as s:
+        assert plan_year(session=s, rules=app.rules, calendar=app.calendar, year=2026, bulk_threshold=1).total_created == 0
+
+
+def test_bulk_plan_that_fails_leaves_nothing_and_the_constraints_in_place(app, backend, small_dir, monkeypatch):
+    import anquan.planning as planning
+
+    if backend != "postgresql":
+        pytest.skip("the bulk path is PostgreSQL's")
+    with session_scope(app.engine) as s:
+        import_directory(session=s, path=small_dir)
+    before = _pg_schema(app)
+
+    def boom(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(planning, "_stamp", boom)  # after every obligation is inserted
+    with pytest.raises(RuntimeError, match="disk full"):
+        with session_scope(app.engine) as s:
+            plan_year(session=s, rules=app.rules, calendar=app.calendar, year=2026, bulk_threshold=1)
+    assert _pg_schema(app) == before
+    with session_scope(app.engine) as s:
+        assert s.execute(select(func.count()).select_from(Obligation)).scalar_one() == 0
+    monkeypatch.undo()
+    assert _plan(app, 2026).total_created == 63
+
+
+def test_bulk_plan_of_a_second_year_keeps_indexes_and_checks_keys(app, backend, small_dir):
+    """A bulk plan smaller than the table keeps its indexes; the re-added keys still refuse bad rows."""
+    from sqlalchemy import event, text
+    from sqlalchemy.exc import IntegrityError
+
+    if backend != "postgresql":
+        pytest.skip("the bulk path is PostgreSQL's")
+    with session_scope(app.engine) as s:
+        import_directory(session=s, path=small_dir)
+    _plan(app, 2026)
+    _plan(app, 2027)
+    with app.engine.connect() as c:  # the size the bulk path reads (pg_class.reltuples), made exact
+        c.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE obligation"))
+    before = _pg_schema(app)
+    statements = []
+    listener = lambda conn, cur, statement, *a: statements.append(statement)  # noqa: E731
+    event.listen(app.engine, "before_cursor_execute", listener)
+    try:
+        with session_scope(app.engine) as s:
+            assert plan_year(session=s, rules=app.rules, calendar=app.calendar, year=2028, bulk_threshold=1).total_created == 63
+    finally:
+        event.remove(app.engine, "before_cursor_execute", listener)
+    assert any(st.startswith("ALTER TABLE") and "DROP CONSTRAINT" in st for st in statements)
+    assert not any(st.startswith("DROP INDEX") for st in statements)  # 63 rows planned, 126 there: kept
+    assert _pg_schema(app) == before
+    with pytest.raises(IntegrityError):
+        with app.engine.begin() as c:
+            c.execute(text("UPDATE obligation SET org_id = 999999 WHERE id = (SELECT min(id) FROM obligation)"))
