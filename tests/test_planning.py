@@ -228,12 +228,14 @@ def test_bulk_plan_creates_the_same_and_puts_keys_and_indexes_back(app, backend,
     listener = lambda conn, cur, statement, *a: statements.append(statement)  # noqa: E731
     event.listen(app.engine, "before_cursor_execute", listener)
     try:
+        # The plan's connection settings (PostgreSQL: work_mem, plan_cache_mode; SQLite:
+        # cache_size) are put back before plan_year returns.
+        show = (text("SELECT current_setting('work_mem'), current_setting('plan_cache_mode')")
+                if backend == "postgresql" else text("PRAGMA cache_size"))
         with session_scope(app.engine) as s:
-            if backend == "postgresql":
-                settings = s.execute(text("SELECT current_setting('work_mem'), current_setting('plan_cache_mode')")).one()
+            settings = s.execute(show).one()
             report = plan_year(session=s, rules=app.rules, calendar=app.calendar, year=2026, bulk_threshold=1)
-            if backend == "postgresql":  # the plan's session settings are put back within the transaction
-                assert s.execute(text("SELECT current_setting('work_mem'), current_setting('plan_cache_mode')")).one() == settings
+            assert s.execute(show).one() == settings
     finally:
         event.remove(app.engine, "before_cursor_execute", listener)
     assert report.total_created == 63 and report.created["monthly_risk_analysis"] == 24
