@@ -145,7 +145,7 @@ def test_rejected_import_lists_rows(env, tmp_path):
 def test_template_and_rules_check(env, tmp_path):
     out = run(["directory", "template", tmp_path / "county.xlsx"], env, tmp_path).stdout
     assert (tmp_path / "county.xlsx").is_file() and "Wrote" in out
-    assert "valid, 12 obligation kinds" in run(["rules", "check"], env, tmp_path).stdout
+    assert "valid, 13 obligation kinds" in run(["rules", "check"], env, tmp_path).stdout
     bad = tmp_path / "bad.yaml"
     bad.write_text((PROJECT_ROOT / "config" / "cycle.yaml").read_text(encoding="utf-8").replace("day: last}", "day: 0}", 1), encoding="utf-8")
     proc = run(["rules", "check", bad], env, tmp_path, check=False)
