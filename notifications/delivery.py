@@ -69,25 +69,27 @@ def backoff(attempts: int) -> timedelta:
     return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
 
 
-def due_messages(now: datetime, limit: int):
+def due_messages(now: datetime, limit: int, after_id: int = 0):
     """The ids of the next `limit` pending messages due and not under another worker's lease, in id order.
 
     ix_outbox_status_id serves it: the walk starts at the first pending row however much sent mail lies before it.
+    `after_id` lets one delivery run go on from its last batch: on PostgreSQL the rows it has just
+    sent leave dead (pending, id) index entries behind them until vacuum, and each claim would walk them again.
     """
     t = OutboxMessage.__table__
     return (
         select(t.c.id)
         .where(t.c.status == MailStatus.pending.value, t.c.next_attempt_at <= now,
-               or_(t.c.claimed_until.is_(None), t.c.claimed_until < now))
+               or_(t.c.claimed_until.is_(None), t.c.claimed_until < now), t.c.id > after_id)
         .order_by(t.c.id)
         .limit(limit)
     )
 
 
-def claim(engine: Engine, *, worker: str, now: datetime, limit: int) -> list[Claimed]:
-    """Take up to `limit` due messages for this worker, under a lease."""
+def claim(engine: Engine, *, worker: str, now: datetime, limit: int, after_id: int = 0) -> list[Claimed]:
+    """Take up to `limit` due messages with ids above `after_id` for this worker, under a lease."""
     t = OutboxMessage.__table__
-    due = due_messages(now, limit)
+    due = due_messages(now, limit, after_id)
     if engine.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     stmt = (
@@ -162,11 +164,13 @@ def _tally(report: DeliveryReport, outcomes: list[Outcome]) -> None:
 
 def _deliver_to_folder(engine, folder: Path, report: DeliveryReport, *, worker, now, batch_size) -> None:
     folder.mkdir(parents=True, exist_ok=True)
+    after = 0
     while True:
         at = now()
-        batch = claim(engine, worker=worker, now=at, limit=batch_size)
+        batch = claim(engine, worker=worker, now=at, limit=batch_size, after_id=after)
         if not batch:
             return
+        after = batch[-1].id
         outcomes = []
         for m in batch:
             target = folder / f"{m.tick_date}-{m.id:08d}-{m.key[:12]}.eml"
@@ -237,12 +241,15 @@ async def _deliver_smtp(engine, settings: Settings, report: DeliveryReport, *, w
     sender = parseaddr(settings.mail_from)[1]
     connections = [_Connection(settings) for _ in range(settings.smtp_connections)]
     loop = asyncio.get_running_loop()
+    after = 0
     try:
         while True:
             at = now()
-            batch = await loop.run_in_executor(None, lambda: claim(engine, worker=worker, now=at, limit=batch_size))
+            batch = await loop.run_in_executor(
+                None, lambda: claim(engine, worker=worker, now=at, limit=batch_size, after_id=after))
             if not batch:
                 return
+            after = batch[-1].id  # a row left behind (deferred, or another worker's lease ran out) waits for the next run
             queue: asyncio.Queue[Claimed] = asyncio.Queue()
             for m in batch:
                 queue.put_nowait(m)
