@@ -31,6 +31,7 @@ from typing import Callable
 
 from sqlalchemy import Boolean, Date, Integer, String, and_, exists, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from anquan.errors import AnquanError
@@ -46,6 +47,8 @@ MIN_YEAR, MAX_YEAR = 2000, 2100
 # PostgreSQL (a county's first plan of a year is a few thousand; a province's
 # is 2.4 million). None disables the bulk path.
 BULK_PLAN_ROWS = 100_000
+# How long the bulk path waits for its exclusive locks before planning the ordinary way.
+BULK_LOCK_TIMEOUT = "10s"
 # Session settings for the plan's transaction on PostgreSQL (SET LOCAL, put
 # back before returning). work_mem: the stamping's NOT IN hashes the stamped
 # ids only while they fit (4 MB, the default, is ~250,000 stamps; past that
@@ -238,8 +241,12 @@ def plan_year(
         )
         bulk = None
         large = bulk_threshold is not None and estimated_rows >= max(bulk_threshold, 1)
-        if large and session.get_bind().dialect.name == "postgresql":
-            bulk = _BulkPlan(session, estimated_rows=estimated_rows)
+        if large and session.get_bind().dialect.name == "postgresql" and not _mostly_planned(session, year, estimated_rows):
+            bulk = _BulkPlan.start(session, estimated_rows=estimated_rows)
+            if bulk is None:
+                report.warnings.append(
+                    f"planned without the bulk path: another transaction held organisation, obligation or plan_stamp "
+                    f"for more than {BULK_LOCK_TIMEOUT}; nothing is lost, the plan only took longer")
 
         now = utcnow()
         columns = ["kind", "org_id", "subject_org_id", "year", "period", "due_on", "nominal_due_on",
@@ -337,6 +344,20 @@ def _plan_settings(session: Session):
         yield
 
 
+def _mostly_planned(session: Session, year: int, estimated_rows: int) -> bool:
+    """Whether the year already holds at least half the rows the plan could write.
+
+    Then the plan is a re-plan (the rules or the calendar changed, so every
+    organisation is unstamped) that inserts little: the bulk path's locks and
+    rebuilds would bring nothing. Counts at most that half, through the index led by year.
+    """
+    half = max(estimated_rows // 2, 1)
+    existing = session.execute(
+        select(func.count()).select_from(select(Obligation.id).where(Obligation.year == year).limit(half).subquery())
+    ).scalar_one()
+    return existing >= half
+
+
 def _set_local(session: Session, settings: dict[str, str]) -> dict[str, str]:
     """SET LOCAL each setting (PostgreSQL); returns the previous values."""
     conn = session.connection()
@@ -378,10 +399,32 @@ class _BulkPlan:
     before the commit, and nobody else can write either table in between.
     """
 
+    @classmethod
+    def start(cls, session: Session, *, estimated_rows: int) -> "_BulkPlan | None":
+        """Lock the three tables and begin; None when they stay busy past BULK_LOCK_TIMEOUT.
+
+        The wait is bounded so that a plan does not queue every reader behind it for
+        as long as some other transaction runs; the plan then takes the ordinary path.
+        """
+        conn = session.connection()
+        previous = conn.exec_driver_sql("SELECT current_setting('lock_timeout')").scalar_one()
+        savepoint = conn.begin_nested()
+        try:
+            conn.execute(select(func.set_config("lock_timeout", BULK_LOCK_TIMEOUT, True)))
+            conn.exec_driver_sql("LOCK TABLE organisation, obligation, plan_stamp IN ACCESS EXCLUSIVE MODE")
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) != "55P03":  # lock_not_available
+                raise
+            savepoint.rollback()
+            return None
+        savepoint.commit()  # the locks stay until the plan's transaction ends
+        conn.execute(select(func.set_config("lock_timeout", previous, True)))
+        return cls(session, estimated_rows=estimated_rows)
+
     def __init__(self, session: Session, *, estimated_rows: int):
+        """Call through start(), which takes the locks."""
         self.conn = session.connection()
         sql = self.conn.exec_driver_sql
-        sql("LOCK TABLE organisation, obligation, plan_stamp IN ACCESS EXCLUSIVE MODE")
         self.foreign_keys = sql(
             "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
             "WHERE conrelid IN ('obligation'::regclass, 'plan_stamp'::regclass) AND contype = 'f' "

@@ -305,3 +305,63 @@ def test_bulk_plan_of_a_second_year_keeps_indexes_and_checks_keys(app, backend, 
     with pytest.raises(IntegrityError):
         with app.engine.begin() as c:
             c.execute(text("UPDATE obligation SET org_id = 999999 WHERE id = (SELECT min(id) FROM obligation)"))
+
+
+def test_bulk_plan_with_busy_tables_plans_the_ordinary_way(app, backend, small_dir, monkeypatch):
+    """Another transaction holding organisation: the plan waits BULK_LOCK_TIMEOUT at most, then plans without the bulk path."""
+    import threading
+
+    from sqlalchemy import text
+
+    import anquan.planning as planning
+
+    if backend != "postgresql":
+        pytest.skip("the bulk path is PostgreSQL's")
+    monkeypatch.setattr(planning, "BULK_LOCK_TIMEOUT", "200ms")
+    with session_scope(app.engine) as s:
+        import_directory(session=s, path=small_dir)
+    before = _pg_schema(app)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold():  # a long reader: ACCESS SHARE on organisation conflicts with the bulk path's lock
+        with app.engine.begin() as c:
+            c.execute(text("LOCK TABLE organisation IN ACCESS SHARE MODE"))
+            holding.set()
+            release.wait(30)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    try:
+        assert holding.wait(10)
+        with session_scope(app.engine) as s:
+            report = plan_year(session=s, rules=app.rules, calendar=app.calendar, year=2026, bulk_threshold=1)
+            assert s.execute(text("SELECT current_setting('lock_timeout')")).scalar() == "0"  # put back
+    finally:
+        release.set()
+        t.join()
+    assert report.total_created == 63
+    assert any("planned without the bulk path" in w for w in report.warnings)
+    assert _pg_schema(app) == before
+    assert _plan(app, 2026).total_created == 0
+
+
+def test_replan_of_a_planned_year_skips_the_bulk_path(app, backend, small_dir):
+    """New rules unstamp every organisation, but the year is already there: no locks, no rebuilds."""
+    from sqlalchemy import event
+
+    if backend != "postgresql":
+        pytest.skip("the bulk path is PostgreSQL's")
+    with session_scope(app.engine) as s:
+        import_directory(session=s, path=small_dir)
+    _plan(app, 2026)
+    changed = parse_rules(DEFAULT_CYCLE_FILE.read_text(encoding="utf-8").replace("reminders: [5]", "reminders: [6]", 1))
+    statements = []
+    listener = lambda conn, cur, statement, *a: statements.append(statement)  # noqa: E731
+    event.listen(app.engine, "before_cursor_execute", listener)
+    try:
+        with session_scope(app.engine) as s:
+            report = plan_year(session=s, rules=changed, calendar=app.calendar, year=2026, bulk_threshold=1)
+    finally:
+        event.remove(app.engine, "before_cursor_execute", listener)
+    assert report.organisations_planned > 0 and report.total_created == 0
+    assert not any(st.startswith("LOCK TABLE") for st in statements)
