@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Callable, Iterable
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -210,6 +210,27 @@ def _insert_notices(session: Session, rows: list[dict]) -> None:
     session.connection().execute(stmt, rows)
 
 
+def _update_by_id(session: Session, table, column: str, sql_type: str, pairs: list[tuple[int, object]]) -> None:
+    """Set one column of many rows by id: one statement on PostgreSQL, executemany elsewhere.
+
+    psycopg's executemany still sends a statement per row; at a province's month end that was
+    a third of the tick's SQL time.
+    """
+    if not pairs:
+        return
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            text(f'UPDATE "{table.name}" SET "{column}" = v.val '
+                 f"FROM unnest(CAST(:ids AS integer[]), CAST(:vals AS {sql_type}[])) AS v(id, val) "
+                 f'WHERE "{table.name}".id = v.id'),
+            {"ids": [p[0] for p in pairs], "vals": [p[1] for p in pairs]},
+        )
+    else:
+        conn.execute(update(table).where(table.c.id == bindparam("b_id")).values({column: bindparam("b_val")}),
+                     [{"b_id": i, "b_val": v} for i, v in pairs])
+
+
 def due_batch(as_of: date, batch_size: int):
     """The next `batch_size` open obligations whose next action falls on or before `as_of`, in index order."""
     return (
@@ -291,10 +312,8 @@ def tick(
                 ))
                 report.notices += 1
         _insert_notices(session, notices)
-        session.connection().execute(
-            update(Obligation).where(Obligation.id == bindparam("b_id")).values(next_action_on=bindparam("b_next")),
-            moves,
-        )
+        _update_by_id(session, Obligation.__table__, "next_action_on", "date",
+                      [(m["b_id"], m["b_next"]) for m in moves])
         done += len(batch)
         if progress:
             progress("tick", done, due_total)
@@ -346,9 +365,7 @@ def _compose(session: Session, *, rules: CycleRules, as_of: date, mail_from: str
     def flush():
         if outbox_rows:
             session.connection().execute(insert(OutboxMessage), outbox_rows)
-            session.connection().execute(
-                update(Notice).where(Notice.id == bindparam("b_id")).values(outbox_key=bindparam("b_key")), links
-            )
+            _update_by_id(session, Notice.__table__, "outbox_key", "varchar", [(x["b_id"], x["b_key"]) for x in links])
             outbox_rows.clear()
             links.clear()
 
