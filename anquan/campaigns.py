@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import select
 from sqlmodel import Session
 
-from anquan.errors import AnquanError
 from anquan.obligations import open_event_obligation
+from anquan.params import one_line_name, township_codes, townships_in_scope, validate
 from models.directory import Contact, Organisation, OrgKind, Role, Sector
 from models.records import Campaign
 from notifications.outbox import enqueue, event_key
@@ -39,25 +39,14 @@ class CampaignParams(BaseModel):
     to_date: date
     summary_due: date
 
-    @field_validator("name")
-    @classmethod
-    def _one_line(cls, v: str) -> str:
-        v = v.strip()
-        if "\n" in v or "\r" in v:
-            raise ValueError("must be one line")
-        return v
+    _name = field_validator("name")(one_line_name)
 
     @field_validator("sectors", mode="before")
     @classmethod
     def _split_sectors(cls, v):
         return [s.strip() for s in v.split(",") if s.strip()] if isinstance(v, str) else v
 
-    @field_validator("townships", mode="before")
-    @classmethod
-    def _split_townships(cls, v):
-        if isinstance(v, str) and v.strip().lower() != "all":
-            return [t.strip() for t in v.split(",") if t.strip()]
-        return "all" if isinstance(v, str) else v
+    _townships = field_validator("townships", mode="before")(township_codes)
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> "CampaignParams":
@@ -74,29 +63,12 @@ OPTION = {"name": "--name", "sectors": "--sectors", "townships": "--townships", 
 
 def validate_params(raw: dict) -> CampaignParams:
     """CampaignParams from raw input; errors name the field (and the command-line option)."""
-    try:
-        return CampaignParams.model_validate(raw)
-    except ValidationError as exc:
-        msgs = []
-        for e in exc.errors():
-            field = str(e["loc"][0]) if e["loc"] else "parameters"
-            label = f"{field} ({OPTION[field]})" if field in OPTION else field
-            msgs.append(f"{label}: {e['msg'].removeprefix('Value error, ')}")
-        raise AnquanError("campaign parameters refused: " + "; ".join(msgs)) from None
+    return validate(CampaignParams, raw, options=OPTION, refused="campaign parameters refused")
 
 
 def start_campaign(*, session: Session, rules, params: CampaignParams, mail_from: str, tz, today: date) -> dict:
     """Create the campaign, a summary obligation per township in scope, and the notices to enterprises and townships."""
-    q = select(Organisation).where(Organisation.kind == OrgKind.township.value)
-    if params.townships != "all":
-        q = q.where(Organisation.code.in_(params.townships))
-    townships = session.execute(q.order_by(Organisation.code)).scalars().all()
-    if params.townships != "all":
-        unknown = sorted(set(params.townships) - {t.code for t in townships})
-        if unknown:
-            raise AnquanError(f"campaign parameters refused: townships (--townships): not townships in the directory: {', '.join(unknown)}")
-    if not townships:
-        raise AnquanError("campaign parameters refused: townships (--townships): the directory has no township")
+    townships = townships_in_scope(session, params.townships, refused="campaign parameters refused")
     sectors = sorted(s.value for s in params.sectors)
     codes = [t.code for t in townships]
     key = event_key("campaign", params.name, ",".join(sectors), ",".join(codes), params.from_date, params.to_date, params.summary_due)

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from sqlalchemy import select
 from sqlmodel import Session
 
 from anquan.errors import AnquanError
 from anquan.obligations import open_event_obligation
+from anquan.params import one_line_name, township_codes, townships_in_scope, validate
 from models.directory import Contact, Organisation, OrgKind, Role
 from models.obligations import Obligation
 from models.records import MajorEvent
@@ -36,20 +37,8 @@ class EventParams(BaseModel):
     from_date: date
     to_date: date
 
-    @field_validator("name")
-    @classmethod
-    def _one_line(cls, v: str) -> str:
-        v = v.strip()
-        if "\n" in v or "\r" in v:
-            raise ValueError("must be one line")
-        return v
-
-    @field_validator("townships", mode="before")
-    @classmethod
-    def _split_townships(cls, v):
-        if isinstance(v, str) and v.strip().lower() != "all":
-            return [t.strip() for t in v.split(",") if t.strip()]
-        return "all" if isinstance(v, str) else v
+    _name = field_validator("name")(one_line_name)
+    _townships = field_validator("townships", mode="before")(township_codes)
 
     @field_validator("to_date")
     @classmethod
@@ -62,15 +51,7 @@ class EventParams(BaseModel):
 
 def validate_event(raw: dict) -> EventParams:
     """EventParams from raw input; errors name the field and its command-line option."""
-    try:
-        return EventParams.model_validate(raw)
-    except ValidationError as exc:
-        msgs = []
-        for e in exc.errors():
-            field = str(e["loc"][0]) if e["loc"] else "parameters"
-            label = f"{field} ({OPTION[field]})" if field in OPTION else field
-            msgs.append(f"{label}: {e['msg'].removeprefix('Value error, ')}")
-        raise AnquanError("major event refused: " + "; ".join(msgs)) from None
+    return validate(EventParams, raw, options=OPTION, refused="major event refused")
 
 
 def add_major_event(*, session: Session, rules, calendar, params: EventParams, mail_from: str, tz, today: date) -> dict:
@@ -79,16 +60,7 @@ def add_major_event(*, session: Session, rules, calendar, params: EventParams, m
         raise AnquanError(f"major event refused: from_date (--from): {params.from_date} is not after today ({today}); "
                           "an event is entered before it starts")
     rule = rules.kind(KIND)
-    q = select(Organisation).where(Organisation.kind == OrgKind.township.value)
-    if params.townships != "all":
-        q = q.where(Organisation.code.in_(params.townships))
-    townships = session.execute(q.order_by(Organisation.code)).scalars().all()
-    if params.townships != "all":
-        unknown = sorted(set(params.townships) - {t.code for t in townships})
-        if unknown:
-            raise AnquanError(f"major event refused: townships (--townships): not townships in the directory: {', '.join(unknown)}")
-    if not townships:
-        raise AnquanError("major event refused: townships (--townships): the directory has no township")
+    townships = townships_in_scope(session, params.townships, refused="major event refused")
     codes = [t.code for t in townships]
     # As before a long holiday: the working day(s) before it starts; never before today,
     # so an event entered at short notice is due today rather than already late.
