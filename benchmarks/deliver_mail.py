@@ -433,28 +433,45 @@ def run_raw(mails: list[Mail], sink: Sink, connections: int) -> dict:
             "sink_received": received, "checks": {"sink_counted_exactly": received == len(mails)}}
 
 
-def run_prefect(mails: list[Mail], sink: Sink) -> dict:
-    t0 = time.perf_counter()
-    from prefect_email import EmailServerCredentials, email_send_message
+def _send_each(mails: list[Mail], sink: Sink, send, *, in_flow: bool = False) -> dict:
+    """Time ``send(mail, credentials)`` awaited once per message, one after another, against the sink.
 
-    import_seconds = time.perf_counter() - t0
+    in_flow: the loop runs as a Prefect flow (needs a Prefect API), so that each task call is a task run of it.
+    """
+    from prefect_email import EmailServerCredentials
+
     credentials = EmailServerCredentials(smtp_server="127.0.0.1", smtp_port=sink.port, smtp_type="INSECURE")
 
     async def send_all() -> None:
         for m in mails:
-            await email_send_message.fn(
-                subject=m.subject, msg=m.html, msg_plain=m.text, email_server_credentials=credentials,
-                email_from=MAIL_FROM, email_to=m.to_addr,
-            )
+            await send(m, credentials)
 
+    if in_flow:
+        from prefect import flow
+
+        send_all = flow(name="bench-prefect-email", log_prints=False)(send_all)
     before = sink.count
     t0 = time.perf_counter()
     asyncio.run(send_all())
     seconds = time.perf_counter() - t0
     received = sink.count - before
     return {"messages": len(mails), "seconds": round(seconds, 3), "per_second": round(len(mails) / seconds, 1),
-            "import_seconds": round(import_seconds, 2), "sink_received": received,
-            "checks": {"sink_counted_exactly": received == len(mails)}}
+            "sink_received": received, "checks": {"sink_counted_exactly": received == len(mails)}}
+
+
+def _message_kwargs(m: Mail, credentials) -> dict:
+    return dict(subject=m.subject, msg=m.html, msg_plain=m.text, email_server_credentials=credentials,
+                email_from=MAIL_FROM, email_to=m.to_addr)
+
+
+def run_prefect(mails: list[Mail], sink: Sink) -> dict:
+    """(b) the bare function: ``email_send_message.fn(...)``, no Prefect machinery."""
+    t0 = time.perf_counter()
+    from prefect_email import email_send_message
+
+    import_seconds = time.perf_counter() - t0
+    result = _send_each(mails, sink, lambda m, c: email_send_message.fn(**_message_kwargs(m, c)))
+    return {**result, "import_seconds": round(import_seconds, 2)}
 
 
 def run_prefect_task(mails: list[Mail], sink: Sink) -> dict:
@@ -463,26 +480,9 @@ def run_prefect_task(mails: list[Mail], sink: Sink) -> dict:
     Needs a Prefect API (the caller runs this inside prefect_test_harness, a temporary server);
     the server's start is not timed, each task run's bookkeeping is.
     """
-    from prefect import flow
-    from prefect_email import EmailServerCredentials, email_send_message
+    from prefect_email import email_send_message
 
-    credentials = EmailServerCredentials(smtp_server="127.0.0.1", smtp_port=sink.port, smtp_type="INSECURE")
-
-    @flow(name="bench-prefect-email", log_prints=False)
-    async def send_all() -> None:
-        for m in mails:
-            await email_send_message(
-                subject=m.subject, msg=m.html, msg_plain=m.text, email_server_credentials=credentials,
-                email_from=MAIL_FROM, email_to=m.to_addr,
-            )
-
-    before = sink.count
-    t0 = time.perf_counter()
-    asyncio.run(send_all())
-    seconds = time.perf_counter() - t0
-    received = sink.count - before
-    return {"messages": len(mails), "seconds": round(seconds, 3), "per_second": round(len(mails) / seconds, 1),
-            "sink_received": received, "checks": {"sink_counted_exactly": received == len(mails)}}
+    return _send_each(mails, sink, lambda m, c: email_send_message(**_message_kwargs(m, c)), in_flow=True)
 
 
 # ---------------------------------------------------------------------------

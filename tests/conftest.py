@@ -143,3 +143,14 @@ SMALL_CONTACTS = [
 @pytest.fixture
 def small_dir(tmp_path) -> Path:
     return write_csvs(tmp_path / "small", SMALL_ORGS, SMALL_CONTACTS)
+
+
+@pytest.fixture
+def county(app):
+    """The sample county's directory, nothing planned (test modules that need more define their own)."""
+    from anquan.directory import import_directory
+    from models.db import session_scope
+
+    with session_scope(app.engine) as s:
+        import_directory(session=s, path=SAMPLE)
+    return app

@@ -8,7 +8,6 @@ from sqlalchemy import select, update
 
 from anquan.alerts import list_alerts, report_alert
 from anquan.campaigns import start_campaign, validate_params
-from anquan.directory import import_directory
 from anquan.errors import AnquanError
 from anquan.events import add_major_event, list_major_events, validate_event
 from anquan.obligations import submit
@@ -17,16 +16,8 @@ from models.db import session_scope
 from models.directory import Contact, Organisation
 from models.obligations import Obligation
 from models.outbox import OutboxMessage
-from tests.conftest import SAMPLE
 
 TODAY = date(2026, 11, 29)
-
-
-@pytest.fixture
-def county(app):
-    with session_scope(app.engine) as s:
-        import_directory(session=s, path=SAMPLE)
-    return app
 
 
 def _event(app, today=TODAY, **kw):

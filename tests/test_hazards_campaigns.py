@@ -7,23 +7,14 @@ from sqlalchemy import select
 
 from anquan.assessment import assess
 from anquan.campaigns import start_campaign, validate_params
-from anquan.directory import import_directory
 from anquan.errors import AnquanError, InputRejected
 from anquan.hazards import add_hazard, close_hazard, import_hazards, list_hazards, update_hazard
 from anquan.tick import tick
 from models.db import session_scope
 from models.obligations import Obligation
 from models.outbox import Notice, OutboxMessage
-from tests.conftest import SAMPLE
 
 TODAY = date(2026, 11, 29)
-
-
-@pytest.fixture
-def county(app):
-    with session_scope(app.engine) as s:
-        import_directory(session=s, path=SAMPLE)
-    return app
 
 
 def _hazard(app, **kw):
