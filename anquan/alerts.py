@@ -20,14 +20,9 @@ from models.directory import ROLE_ORG_KIND, Contact, Organisation, OrgKind, Role
 from models.obligations import Obligation
 from models.records import AlertKind, RiskAlert
 from notifications.outbox import enqueue, event_key
-from notifications.render import ROLE_LABELS, render_named
+from notifications.render import ROLE_LABELS, SECTOR_LABELS, render_named
 
 KIND_LABELS = {AlertKind.warning_sign.value: "事故征兆", AlertKind.major_hazard_source.value: "重大危险源"}
-SECTOR_LABELS = {
-    "non_coal_mining": "非煤矿山", "water_transport": "水上交通", "road_transport": "道路交通",
-    "crowded_places": "人员密集场所", "construction": "建筑施工", "fireworks": "烟花爆竹",
-    "hazardous_chemicals": "危险化学品", "other": "其他行业",
-}
 
 
 def _contacts(session: Session, org_id: int, roles: list[str]) -> list[Contact]:

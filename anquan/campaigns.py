@@ -20,13 +20,8 @@ from anquan.params import one_line_name, township_codes, townships_in_scope, val
 from models.directory import Contact, Organisation, OrgKind, Role, Sector
 from models.records import Campaign
 from notifications.outbox import enqueue, event_key
-from notifications.render import ROLE_LABELS, render_named
+from notifications.render import ROLE_LABELS, SECTOR_LABELS, render_named
 
-SECTOR_LABELS = {
-    "non_coal_mining": "非煤矿山", "water_transport": "水上交通", "road_transport": "道路交通",
-    "crowded_places": "人员密集场所消防", "construction": "建筑施工", "fireworks": "烟花爆竹",
-    "hazardous_chemicals": "危险化学品", "other": "其他行业",
-}
 
 
 class CampaignParams(BaseModel):

@@ -13,14 +13,14 @@ from __future__ import annotations
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from anquan.errors import AnquanError
 from anquan.obligations import open_event_obligation
 from anquan.params import one_line_name, township_codes, townships_in_scope, validate
 from models.directory import Contact, Organisation, OrgKind, Role
-from models.obligations import Obligation
+from models.obligations import Obligation, ObligationStatus
 from models.records import MajorEvent
 from notifications.outbox import enqueue, event_key
 from notifications.render import ROLE_LABELS, render_named
@@ -101,15 +101,19 @@ def add_major_event(*, session: Session, rules, calendar, params: EventParams, m
 
 def list_major_events(*, session: Session, year: int | None = None) -> list[dict]:
     q = select(MajorEvent).order_by(MajorEvent.starts_on, MajorEvent.id)
+    events = [e for e in session.execute(q).scalars() if year is None or e.starts_on.year == year]
+    done = (ObligationStatus.submitted.value, ObligationStatus.late.value)
+    counts = {
+        period: (n, n_done)
+        for period, n, n_done in session.execute(
+            select(Obligation.period, func.count(), func.count().filter(Obligation.status.in_(done)))
+            .where(Obligation.kind == KIND, Obligation.period.in_([f"{e.starts_on.year}-event-{e.id}" for e in events]))
+            .group_by(Obligation.period)
+        )
+    }
     rows = []
-    for e in session.execute(q).scalars():
-        if year is not None and e.starts_on.year != year:
-            continue
-        period = f"{e.starts_on.year}-event-{e.id}"
-        statuses = session.execute(
-            select(Obligation.status).where(Obligation.kind == KIND, Obligation.period == period)
-        ).scalars().all()
+    for e in events:
+        n, n_done = counts.get(f"{e.starts_on.year}-event-{e.id}", (0, 0))
         rows.append({"id": e.id, "name": e.name, "from": e.starts_on.isoformat(), "to": e.ends_on.isoformat(),
-                     "townships": e.townships.split(","), "inspections": len(statuses),
-                     "inspections_done": sum(s in ("submitted", "late") for s in statuses)})
+                     "townships": e.townships.split(","), "inspections": n, "inspections_done": n_done})
     return rows

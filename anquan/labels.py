@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from models.records import Campaign, Hazard, MajorEvent
-
-_EVENT_PERIOD = re.compile(r"^(?:(\d{4})-)?(campaign|hazard|event)-(\d+)$")
+from notifications.render import EVENT_PERIOD
 
 
 def is_event_period(period: str) -> bool:
-    return _EVENT_PERIOD.match(period) is not None
+    return EVENT_PERIOD.match(period) is not None
 
 
 def _short(text: str, n: int = 24) -> str:
@@ -26,7 +24,7 @@ def event_period_labels(session: Session, periods: Iterable[str]) -> dict[str, s
     """{period: label} for the event-made periods among `periods`; other periods are left out."""
     wanted: dict[str, dict[int, str]] = {"campaign": {}, "hazard": {}, "event": {}}
     for p in set(periods):
-        m = _EVENT_PERIOD.match(p)
+        m = EVENT_PERIOD.match(p)
         if m:
             wanted[m.group(2)][int(m.group(3))] = p
     labels: dict[str, str] = {}

@@ -46,30 +46,12 @@ def assessment_workbook(assessment: Assessment, *, county_name: str) -> bytes:
 
 def assessment_notice(assessment: Assessment, *, county_name: str, issued_on: date) -> bytes:
     """The county's notice of the results: the commendation list (合格 or better) and the criticism list (不合格)."""
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
+    from anquan.docxkit import add_paragraph, chinese_document
 
-    doc = Document()
-    style = doc.styles["Normal"]
-    style.font.name = "SimSun"
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
-    style.font.size = Pt(12)
+    doc = chinese_document()
 
-    def para(text: str, *, bold=False, size=None, center=False, right=False, indent=True):
-        p = doc.add_paragraph()
-        run = p.add_run(text)
-        run.bold = bold
-        if size:
-            run.font.size = Pt(size)
-        if center:
-            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        elif right:
-            p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        elif indent:
-            p.paragraph_format.first_line_indent = Pt(24)
-        return p
+    def para(text: str, **kw):
+        return add_paragraph(doc, text, **kw)
 
     y = assessment.year
     ranked = assessment.ranked()

@@ -14,11 +14,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlmodel import Session
 
-from anquan.campaigns import SECTOR_LABELS
 from models.directory import Contact, Organisation, OrgKind, Role
 from models.obligations import Obligation
 from notifications.outbox import enqueue, event_key
-from notifications.render import ROLE_LABELS, render_named
+from notifications.render import ROLE_LABELS, SECTOR_LABELS, render_named
 
 KEY_SECTORS = ["non_coal_mining", "water_transport", "road_transport", "crowded_places", "construction", "fireworks",
                "hazardous_chemicals"]

@@ -35,6 +35,12 @@ HOLIDAY_LABELS = {
     "dragon_boat_festival": "端午节", "mid_autumn_festival": "中秋节", "national_day": "国庆节",
 }
 
+SECTOR_LABELS = {
+    "non_coal_mining": "非煤矿山", "water_transport": "水上交通", "road_transport": "道路交通",
+    "crowded_places": "人员密集场所消防", "construction": "建筑施工", "fireworks": "烟花爆竹",
+    "hazardous_chemicals": "危险化学品", "other": "其他行业",
+}
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
 
@@ -43,7 +49,7 @@ def one_line(text: str) -> str:
     return _CONTROL.sub(" ", text or "").strip()
 
 
-_EVENT_PERIOD = re.compile(r"^(?:(\d{4})-)?(campaign|hazard|event)-(\d+)$")
+EVENT_PERIOD = re.compile(r"^(?:(\d{4})-)?(campaign|hazard|event)-(\d+)$")
 
 
 def period_label(period: str) -> str:
@@ -52,7 +58,7 @@ def period_label(period: str) -> str:
     Obligations made by events read by number here (campaign-3 -> 专项整治第3号); the tick's mail
     names them (anquan.labels) where it can.
     """
-    m = _EVENT_PERIOD.match(period)
+    m = EVENT_PERIOD.match(period)
     if m:
         year, what, n = m.groups()
         return {"campaign": f"专项整治第{n}号", "hazard": f"{year}年挂牌督办隐患第{n}号",

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Pt
+from anquan.docxkit import add_paragraph as _p
+from anquan.docxkit import chinese_document as _doc
 
 OUT = Path(__file__).resolve().parent.parent / "templates" / "documents"
 
@@ -40,28 +38,6 @@ ENTERPRISE_DUTIES = [
     "督促企业加强安全教育培训。企业主要负责人、安全生产管理人员、特殊工种人员必须经培训考试合格持证上岗。",
     "督促企业按规定配备安全技术人员，落实企业负责人安全生产技术管理负责制。",
 ]
-
-
-def _doc() -> Document:
-    doc = Document()
-    style = doc.styles["Normal"]
-    style.font.name = "SimSun"
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
-    style.font.size = Pt(12)
-    return doc
-
-
-def _p(doc, text, *, bold=False, size=None, center=False, indent=True):
-    p = doc.add_paragraph()
-    run = p.add_run(text)
-    run.bold = bold
-    if size:
-        run.font.size = Pt(size)
-    if center:
-        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    elif indent:
-        p.paragraph_format.first_line_indent = Pt(24)
-    return p
 
 
 def county_township_book() -> None:
