@@ -73,7 +73,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a t
 
 
 def _app():
-    from anquan.context import App
+    from anquan.app import App
 
     return App()
 
@@ -134,7 +134,7 @@ def db_upgrade() -> None:
 
     Example: anquan db upgrade
     """
-    from models.db import upgrade
+    from anquan.models.db import upgrade
 
     a = _app()
     before, after = upgrade(a.engine)
@@ -151,7 +151,7 @@ def db_current() -> None:
 
     Example: anquan db current
     """
-    from models.db import current_revision, head_revision
+    from anquan.models.db import current_revision, head_revision
 
     a = _app()
     out.print(f"database: {a.settings.safe_database_url}")
@@ -169,7 +169,7 @@ def rules_check(
 
     Example: anquan rules check config/cycle.yaml
     """
-    from anquan.rules import load_rules
+    from anquan.rules.cycle import load_rules
 
     path = file or _app().settings.cycle_file
     rules = load_rules(path)
@@ -227,7 +227,7 @@ def directory_template(out_path: Annotated[Path, typer.Argument(metavar="OUT.xls
 
     Example: anquan directory template county.xlsx
     """
-    from anquan.directory import write_template
+    from anquan.directory.importer import write_template
 
     path = write_template(out_path)
     out.print(f"Wrote {path}: sheets organisations and contacts (one example row each) and values (allowed values).")
@@ -247,8 +247,8 @@ def directory_import(
       anquan directory import samples/qinglan-county
       anquan directory import county.xlsx --dry-run
     """
-    from anquan.directory import import_directory
-    from models.db import session_scope
+    from anquan.directory.importer import import_directory
+    from anquan.models.db import session_scope
 
     a = _app()
     engine = a.checked_engine()
@@ -277,8 +277,8 @@ def directory_show(as_json: JsonOpt = False) -> None:
 
     Example: anquan directory show --json
     """
-    from anquan.directory import directory_summary
-    from models.db import session_scope
+    from anquan.directory.importer import directory_summary
+    from anquan.models.db import session_scope
 
     a = _app()
     with session_scope(a.checked_engine()) as session:
@@ -314,8 +314,8 @@ def plan(
       anquan plan 2026
       anquan plan 2027 --json
     """
-    from anquan.planning import plan_year
-    from models.db import session_scope
+    from anquan.cycle.planning import plan_year
+    from anquan.models.db import session_scope
 
     a = _app()
     engine = a.checked_engine()
@@ -355,8 +355,8 @@ def obligations_list(
       anquan obligations list --year 2026 --org QL01
       anquan obligations list --kind midyear_report --status open --json
     """
-    from anquan.obligations import count_obligations, list_obligations, validate_filters
-    from models.db import session_scope
+    from anquan.cycle.obligations import count_obligations, list_obligations, validate_filters
+    from anquan.models.db import session_scope
 
     a = _app()
     if kind is not None:
@@ -388,8 +388,8 @@ def obligations_show(obligation_id: Annotated[int, typer.Argument(metavar="ID")]
 
     Example: anquan obligations show 42
     """
-    from anquan.obligations import get_obligation
-    from models.db import session_scope
+    from anquan.cycle.obligations import get_obligation
+    from anquan.models.db import session_scope
 
     a = _app()
     with session_scope(a.checked_engine()) as session:
@@ -414,8 +414,8 @@ def obligations_waive(
 
     Example: anquan obligations waive 42 --reason "enterprise closed in March"
     """
-    from anquan.obligations import waive
-    from models.db import session_scope
+    from anquan.cycle.obligations import waive
+    from anquan.models.db import session_scope
 
     a = _app()
     with session_scope(a.checked_engine()) as session:
@@ -444,8 +444,8 @@ def submit_cmd(
       anquan submit --import submissions.xlsx
       anquan submit 1234 --warning "3号储罐液位计失灵，罐区可燃气体报警两次" --measures "停用3号罐，已报修"
     """
-    from anquan.obligations import import_submissions, submit
-    from models.db import session_scope
+    from anquan.cycle.obligations import import_submissions, submit
+    from anquan.models.db import session_scope
 
     if (obligation_id is None) == (import_file is None):
         raise AnquanError("give either an obligation ID or --import FILE")
@@ -463,9 +463,9 @@ def submit_cmd(
         else:
             submitted_on = _parse_date(on, "--on")
             if warning or major_hazard:
-                from anquan.alerts import report_alert
-                from models.directory import Organisation
-                from models.obligations import Obligation
+                from anquan.records.alerts import report_alert
+                from anquan.models.directory import Organisation
+                from anquan.models.obligations import Obligation
 
                 ob = session.get(Obligation, obligation_id)
                 if ob is not None and ob.kind != "monthly_risk_analysis":
@@ -495,7 +495,7 @@ def submit_cmd(
 
 def _deliver_at_once(a) -> dict:
     """Alerts do not wait for the next scheduled delivery; what cannot go now stays pending for it."""
-    from notifications.delivery import deliver
+    from anquan.notifications.delivery import deliver
 
     return deliver(engine=a.checked_engine(), settings=a.settings).as_dict()
 
@@ -527,8 +527,8 @@ def tick_cmd(
       anquan tick
       anquan tick --date 2026-07-06 --json
     """
-    from anquan.tick import tick
-    from models.db import session_scope
+    from anquan.cycle.tick import tick
+    from anquan.models.db import session_scope
 
     a = _app()
     day = _parse_date(on, "--date") or a.today()
@@ -555,7 +555,7 @@ def mail_deliver(as_json: JsonOpt = False) -> None:
       anquan mail deliver
       ANQUAN_SMTP_HOST=mail.county.example anquan mail deliver --json
     """
-    from notifications.delivery import deliver
+    from anquan.notifications.delivery import deliver
 
     a = _app()
     report = deliver(engine=a.checked_engine(), settings=a.settings)
@@ -580,8 +580,8 @@ def mail_list(
       anquan mail list --status pending
       anquan mail list --json
     """
-    from models.db import session_scope
-    from notifications.outbox import list_messages
+    from anquan.models.db import session_scope
+    from anquan.notifications.outbox import list_messages
 
     a = _app()
     with session_scope(a.checked_engine()) as session:
@@ -605,7 +605,7 @@ def serve_cmd() -> None:
 
     Example: anquan serve
     """
-    from flows.serve import serve_forever
+    from anquan.flows.serve import serve_forever
 
     a = _app()
     a.checked_engine()
@@ -638,8 +638,8 @@ def accident_add(
 
     Example: anquan accident add --org QL01 --date 2026-05-03 --kind road_traffic --deaths 2 --injuries 3
     """
-    from anquan.records import add_accident
-    from models.db import session_scope
+    from anquan.records.accidents import add_accident
+    from anquan.models.db import session_scope
 
     a = _app()
     with session_scope(a.checked_engine()) as session:
@@ -666,8 +666,8 @@ def accident_update(
 
     Example: anquan accident update 7 --deaths 4
     """
-    from anquan.records import update_accident
-    from models.db import session_scope
+    from anquan.records.accidents import update_accident
+    from anquan.models.db import session_scope
 
     a = _app()
     with session_scope(a.checked_engine()) as session:
@@ -688,8 +688,8 @@ def accident_list(
 
     Example: anquan accident list --year 2026
     """
-    from anquan.records import list_accidents
-    from models.db import session_scope
+    from anquan.records.accidents import list_accidents
+    from anquan.models.db import session_scope
 
     a = _app()
     with session_scope(a.checked_engine()) as session:
@@ -708,8 +708,8 @@ def accident_show(accident_id: Annotated[int, typer.Argument(metavar="ID")], as_
 
     Example: anquan accident show 7
     """
-    from anquan.records import get_accident
-    from models.db import session_scope
+    from anquan.records.accidents import get_accident
+    from anquan.models.db import session_scope
 
     a = _app()
     with session_scope(a.checked_engine()) as session:
@@ -727,8 +727,8 @@ def accident_import(file: Annotated[Path, typer.Argument(metavar="FILE", help=".
 
     Example: anquan accident import accidents.xlsx
     """
-    from anquan.records import import_accidents
-    from models.db import session_scope
+    from anquan.records.accidents import import_accidents
+    from anquan.models.db import session_scope
 
     a = _app()
     with session_scope(a.checked_engine()) as session:
@@ -748,8 +748,8 @@ def indicators_import(file: Annotated[Path, typer.Argument(metavar="FILE", help=
 
     Example: anquan indicators import indicators-2026.xlsx
     """
-    from anquan.records import import_indicators
-    from models.db import session_scope
+    from anquan.records.accidents import import_indicators
+    from anquan.models.db import session_scope
 
     a = _app()
     with session_scope(a.checked_engine()) as session:
@@ -777,9 +777,9 @@ def assess_cmd(
       anquan assess 2026 --org QL01            (a township's provisional score)
       anquan assess adjust --org QL01 --year 2026 --points -2 --item 督查发现问题 --reason "Q3 督查台账不全"
     """
-    from anquan.assessment import assess, county_name, notify_results
-    from anquan.reports import assessment_notice, assessment_workbook
-    from models.db import session_scope
+    from anquan.assessment.scoring import assess, county_name, notify_results
+    from anquan.assessment.documents import assessment_notice, assessment_workbook
+    from anquan.models.db import session_scope
 
     a = _app()
     day = _parse_date(as_of, "--as-of") or a.today()
@@ -828,8 +828,8 @@ def assess_adjust(
       anquan assess adjust --org QL01 --year 2026 --points -2 --item 督查发现问题 --reason "三季度督查台账不全"
       anquan assess adjust --import adjustments.xlsx
     """
-    from anquan.records import add_adjustment, import_adjustments
-    from models.db import session_scope
+    from anquan.records.accidents import add_adjustment, import_adjustments
+    from anquan.models.db import session_scope
 
     a = _app()
     if import_file is None:
@@ -854,7 +854,7 @@ def assess_check_rubric(file: Annotated[Optional[Path], typer.Argument(help="Def
 
     Example: anquan assess check-rubric config/rubric.yaml
     """
-    from anquan.rubric import load_rubric
+    from anquan.rules.rubric import load_rubric
 
     path = file or _app().settings.rubric_file
     r = load_rubric(path)
@@ -891,8 +891,8 @@ def hazard_add(
     Example: anquan hazard add --org QL01 --year 2026 --enterprise QL01E001 --description "脚手架基础不稳"
              --responsible 张伟 --measures "加固基础" --funds 5万元 --deadline 2026-09-30 --emergency-plan "停止作业"
     """
-    from anquan.hazards import add_hazard
-    from models.db import session_scope
+    from anquan.records.hazards import add_hazard
+    from anquan.models.db import session_scope
 
     a = _app()
     with session_scope(a.checked_engine()) as session:
@@ -913,8 +913,8 @@ def hazard_list(
 
     Example: anquan hazard list --year 2026 --status open
     """
-    from anquan.hazards import list_hazards
-    from models.db import session_scope
+    from anquan.records.hazards import list_hazards
+    from anquan.models.db import session_scope
 
     a = _app()
     with session_scope(a.checked_engine()) as session:
@@ -933,8 +933,8 @@ def hazard_show(hazard_id: Annotated[int, typer.Argument(metavar="ID")], as_json
 
     Example: anquan hazard show 3
     """
-    from anquan.hazards import get_hazard
-    from models.db import session_scope
+    from anquan.records.hazards import get_hazard
+    from anquan.models.db import session_scope
 
     a = _app()
     with session_scope(a.checked_engine()) as session:
@@ -961,8 +961,8 @@ def hazard_update(
 
     Example: anquan hazard update 3 --deadline 2026-10-31
     """
-    from anquan.hazards import update_hazard
-    from models.db import session_scope
+    from anquan.records.hazards import update_hazard
+    from anquan.models.db import session_scope
 
     a = _app()
     with session_scope(a.checked_engine()) as session:
@@ -983,8 +983,8 @@ def hazard_close(
 
     Example: anquan hazard close 3 --on 2026-09-20 --note "基础已加固，验收合格"
     """
-    from anquan.hazards import close_hazard
-    from models.db import session_scope
+    from anquan.records.hazards import close_hazard
+    from anquan.models.db import session_scope
 
     a = _app()
     today = a.today()
@@ -1003,8 +1003,8 @@ def hazard_import(file: Annotated[Path, typer.Argument(metavar="FILE", help=".xl
 
     Example: anquan hazard import hazards-2026.xlsx
     """
-    from anquan.hazards import import_hazards
-    from models.db import session_scope
+    from anquan.records.hazards import import_hazards
+    from anquan.models.db import session_scope
 
     a = _app()
     with session_scope(a.checked_engine()) as session:
@@ -1032,8 +1032,8 @@ def campaign_start(
     Example: anquan campaign start --name 烟花爆竹安全专项整治 --sectors fireworks,hazardous_chemicals
              --from 2026-12-01 --to 2027-01-31 --summary-due 2027-02-10
     """
-    from anquan.campaigns import start_campaign, validate_params
-    from models.db import session_scope
+    from anquan.campaigns.campaign import start_campaign, validate_params
+    from anquan.models.db import session_scope
 
     a = _app()
     params = validate_params({"name": name, "sectors": sectors, "townships": townships, "from_date": start,
@@ -1066,8 +1066,8 @@ def event_add(
 
     Example: anquan event add --name 全国两会 --from 2027-03-03 --to 2027-03-12
     """
-    from anquan.events import add_major_event, validate_event
-    from models.db import session_scope
+    from anquan.campaigns.events import add_major_event, validate_event
+    from anquan.models.db import session_scope
 
     a = _app()
     params = validate_event({"name": name, "townships": townships, "from_date": start, "to_date": end})
@@ -1092,8 +1092,8 @@ def event_list(
 
     Example: anquan event list --year 2027
     """
-    from anquan.events import list_major_events
-    from models.db import session_scope
+    from anquan.campaigns.events import list_major_events
+    from anquan.models.db import session_scope
 
     a = _app()
     with session_scope(a.checked_engine()) as session:
@@ -1125,8 +1125,8 @@ def alert_report(
 
     Example: anquan alert report --org QL04E006 --kind warning_sign --text "仓库温度异常升高" --measures "已停止作业"
     """
-    from anquan.alerts import report_alert
-    from models.db import session_scope
+    from anquan.records.alerts import report_alert
+    from anquan.models.db import session_scope
 
     a = _app()
     today = a.today()
@@ -1151,8 +1151,8 @@ def alert_list(
 
     Example: anquan alert list --year 2026 --township QL04
     """
-    from anquan.alerts import list_alerts
-    from models.db import session_scope
+    from anquan.records.alerts import list_alerts
+    from anquan.models.db import session_scope
 
     a = _app()
     with session_scope(a.checked_engine()) as session:
@@ -1181,8 +1181,8 @@ def book_render(
 
     Example: anquan book render 2027 --out books/
     """
-    from anquan.documents import render_books
-    from models.db import session_scope
+    from anquan.reporting.books import render_books
+    from anquan.models.db import session_scope
 
     a = _app()
     with session_scope(a.checked_engine()) as session:
@@ -1196,8 +1196,8 @@ def book_send(year: Annotated[int, typer.Argument(help="The year of the books.")
 
     Example: anquan book send 2027
     """
-    from anquan.documents import send_books
-    from models.db import session_scope
+    from anquan.reporting.books import send_books
+    from anquan.models.db import session_scope
 
     a = _app()
     with session_scope(a.checked_engine()) as session:
@@ -1229,7 +1229,7 @@ def simulate_cmd(
     Example: anquan simulate 2026 --seed 7 --out /tmp/sim
     """
     from anquan.simulation import SAMPLE, simulate
-    from models.settings import load_settings
+    from anquan.models.settings import load_settings
 
     with _progress(not as_json) as progress:
         summary = simulate(year=year, out=out_dir, seed=seed, directory=directory or SAMPLE, base=load_settings(),
@@ -1259,7 +1259,7 @@ def _known_failure(exc: BaseException) -> str | None:
     Looks only at modules already loaded, so that `--help` does not pay for
     importing the database layer.
     """
-    for module, name in (("models.settings", "SettingsError"), ("models.db", "SchemaNotCurrent")):
+    for module, name in (("anquan.models.settings", "SettingsError"), ("anquan.models.db", "SchemaNotCurrent")):
         mod = sys.modules.get(module)
         if mod is not None and isinstance(exc, getattr(mod, name)):
             return str(exc)

@@ -20,15 +20,16 @@ from typing import Callable
 
 from sqlalchemy import func, select
 
-from anquan.context import App
-from models.db import session_scope, upgrade
-from models.directory import Organisation, OrgKind
-from models.obligations import Obligation, ObligationStatus
-from models.outbox import OutboxMessage
-from models.records import MajorEvent, RiskAlert
-from models.settings import PROJECT_ROOT, Settings
+from anquan.app import App
+from anquan.models.db import session_scope, upgrade
+from anquan.models.directory import Organisation, OrgKind
+from anquan.models.obligations import Obligation, ObligationStatus
+from anquan.models.outbox import OutboxMessage
+from anquan.models.records import MajorEvent, RiskAlert
+from anquan.models.settings import Settings
+from anquan.resources import sample_county
 
-SAMPLE = PROJECT_ROOT / "samples" / "qinglan-county"
+SAMPLE = sample_county()
 
 
 @dataclass
@@ -40,20 +41,20 @@ class Mix:
 def simulate(*, year: int, out: Path, seed: int = 2026, directory: Path = SAMPLE, base: Settings,
              progress: Callable[[str, int, int], None] | None = None, mix: Mix = Mix()) -> dict:
     """Play a year; returns the summary (also written to out/summary.json)."""
-    from anquan.alerts import report_alert
-    from anquan.assessment import assess, county_name, notify_results
-    from anquan.events import add_major_event, validate_event
-    from anquan.campaigns import start_campaign, validate_params
-    from anquan.directory import import_directory
-    from anquan.documents import send_books
-    from anquan.hazards import add_hazard, close_hazard
-    from anquan.monthly import send_monthly_reports
-    from anquan.obligations import submit
-    from anquan.planning import plan_year
-    from anquan.records import MailSettings, add_accident
-    from anquan.reports import assessment_notice, assessment_workbook
-    from anquan.tick import tick
-    from notifications.delivery import deliver
+    from anquan.records.alerts import report_alert
+    from anquan.assessment.scoring import assess, county_name, notify_results
+    from anquan.campaigns.events import add_major_event, validate_event
+    from anquan.campaigns.campaign import start_campaign, validate_params
+    from anquan.directory.importer import import_directory
+    from anquan.reporting.books import send_books
+    from anquan.records.hazards import add_hazard, close_hazard
+    from anquan.reporting.monthly import send_monthly_reports
+    from anquan.cycle.obligations import submit
+    from anquan.cycle.planning import plan_year
+    from anquan.records.accidents import MailSettings, add_accident
+    from anquan.assessment.documents import assessment_notice, assessment_workbook
+    from anquan.cycle.tick import tick
+    from anquan.notifications.delivery import deliver
 
     started = time.perf_counter()
     out = Path(out)

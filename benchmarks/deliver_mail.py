@@ -6,9 +6,9 @@ One run:
 * starts an aiosmtpd sink in a separate process on a free loopback port; it
   accepts every message, counts it (a shared counter) and throws it away;
 * fills a fresh Anquan database with --count pending outbox rows of real
-  rendered mail (notifications.render: reminders, escalations and digests in
+  rendered mail (anquan.notifications.render: reminders, escalations and digests in
   Chinese, to distinct recipients), bulk inserted;
-* times ``notifications.delivery.deliver`` end to end (claims, leases, SMTP over
+* times ``anquan.notifications.delivery.deliver`` end to end (claims, leases, SMTP over
   --connections reused connections, recording the outcome of every row), then
   checks that every row is ``sent`` and that the sink counted exactly --count;
 * (a) raw ceiling: the same message bytes pushed with aiosmtplib over the same
@@ -58,14 +58,14 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
-from anquan.rules import load_rules  # noqa: E402
+from anquan.rules.cycle import load_rules  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
 from benchmarks.plan_province import fresh_database  # noqa: E402
-from models.outbox import MailStatus, OutboxMessage  # noqa: E402
-from models.settings import load_settings  # noqa: E402
-from notifications.delivery import Outcome, claim, deliver, record  # noqa: E402
-from notifications.render import MailContext, MailItem, build_message, message_id_for, render  # noqa: E402
+from anquan.models.outbox import MailStatus, OutboxMessage  # noqa: E402
+from anquan.models.settings import load_settings  # noqa: E402
+from anquan.notifications.delivery import Outcome, claim, deliver, record  # noqa: E402
+from anquan.notifications.render import MailContext, MailItem, build_message, message_id_for, render  # noqa: E402
 
 MAIL_FROM = "青岚县安委办 <anquan@qinglan.example>"
 TICK_DATE = date(2026, 1, 26)

@@ -3,7 +3,7 @@
 
 Builds a synthetic province straight into a fresh database (bulk COPY on
 PostgreSQL, executemany batches on SQLite; the xlsx/csv import is far too slow
-at this size), then measures ``anquan.planning.plan_year``:
+at this size), then measures ``anquan.cycle.planning.plan_year``:
 
 1. the first plan of 2026 (commit included): obligations created, seconds, rows/s,
    peak Python allocations (tracemalloc) and peak RSS growth of this process;
@@ -69,13 +69,13 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import create_engine, event, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from anquan.planning import periods_for, plan_year  # noqa: E402
-from anquan.rules import load_rules  # noqa: E402
-from anquan.workcalendar import WorkCalendar  # noqa: E402
-from models.db import make_engine, session_scope, upgrade  # noqa: E402
-from models.directory import Organisation, OrgKind, Sector  # noqa: E402
-from models.obligations import Obligation  # noqa: E402
-from models.settings import load_settings  # noqa: E402
+from anquan.cycle.planning import periods_for, plan_year  # noqa: E402
+from anquan.rules.cycle import load_rules  # noqa: E402
+from anquan.rules.workcalendar import WorkCalendar  # noqa: E402
+from anquan.models.db import make_engine, session_scope, upgrade  # noqa: E402
+from anquan.models.directory import Organisation, OrgKind, Sector  # noqa: E402
+from anquan.models.obligations import Obligation  # noqa: E402
+from anquan.models.settings import load_settings  # noqa: E402
 
 YEAR = 2026
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"

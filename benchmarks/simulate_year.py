@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from anquan.simulation import simulate
-from models.settings import load_settings
+from anquan.models.settings import load_settings
 
 
 def main() -> None:

@@ -11,8 +11,8 @@ PostgreSQL, executemany on SQLite; not the CSV import):
 * every county one or two county-office contacts;
 * every village a safety officer and every unit a head (so nothing falls back).
 
-It plans 2026 with ``anquan.planning.plan_year``, then times
-``anquan.tick.tick`` inside ``models.db.session_scope`` (commit included) on:
+It plans 2026 with ``anquan.cycle.planning.plan_year``, then times
+``anquan.cycle.tick.tick`` inside ``anquan.models.db.session_scope`` (commit included) on:
 
 1. quiet days: 2026-01-01 (the first tick) and 2026-01-02, after checking that
    no open obligation has an action due on or before the day (target < 1 s);
@@ -64,16 +64,16 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import delete, event, func, select, text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-from anquan.planning import plan_year  # noqa: E402
-from anquan.rules import load_rules  # noqa: E402
-from anquan.tick import tick  # noqa: E402
-from anquan.workcalendar import WorkCalendar  # noqa: E402
+from anquan.cycle.planning import plan_year  # noqa: E402
+from anquan.rules.cycle import load_rules  # noqa: E402
+from anquan.cycle.tick import tick  # noqa: E402
+from anquan.rules.workcalendar import WorkCalendar  # noqa: E402
 from benchmarks.plan_province import (  # noqa: E402
     SEED, RssSampler, Shape, fresh_database, load_rows, province_rows,
 )
-from models.db import session_scope  # noqa: E402
-from models.obligations import Obligation  # noqa: E402
-from models.outbox import Notice, OutboxMessage  # noqa: E402
+from anquan.models.db import session_scope  # noqa: E402
+from anquan.models.obligations import Obligation  # noqa: E402
+from anquan.models.outbox import Notice, OutboxMessage  # noqa: E402
 
 YEAR = 2026
 MAIL_FROM = "省应急管理厅安全生产管理系统 <anquan@yjt.example.gov.cn>"

@@ -15,9 +15,9 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 
-from anquan.context import App
-from flows.schedule import superseded
-from models.db import session_scope
+from anquan.app import App
+from anquan.flows.schedule import superseded
+from anquan.models.db import session_scope
 
 
 def _scheduled_time() -> datetime | None:
@@ -38,7 +38,7 @@ def scheduled_day(app: App) -> date:
 @flow(name="plan_year", log_prints=False)
 def plan_year(year: int | None = None) -> dict:
     """Plan a year's obligations (default: the year the run was scheduled in)."""
-    from anquan.planning import plan_year as plan
+    from anquan.cycle.planning import plan_year as plan
 
     app = App()
     year = year or scheduled_day(app).year
@@ -54,7 +54,7 @@ def plan_year(year: int | None = None) -> dict:
 @flow(name="daily_tick", log_prints=False)
 def daily_tick(day: str | None = None) -> dict:
     """Queue the reminders and escalations due on a day (default: the scheduled day)."""
-    from anquan.tick import tick
+    from anquan.cycle.tick import tick
 
     app = App()
     if day is None:
@@ -98,7 +98,7 @@ def daily_tick(day: str | None = None) -> dict:
 @flow(name="deliver_mail", log_prints=False)
 def deliver_mail() -> dict:
     """Send the pending mail (SMTP, or .eml files without an SMTP host)."""
-    from notifications.delivery import deliver
+    from anquan.notifications.delivery import deliver
 
     app = App()
     report = deliver(engine=app.checked_engine(), settings=app.settings)
@@ -112,8 +112,8 @@ def deliver_mail() -> dict:
 @flow(name="annual_assessment", log_prints=False)
 def annual_assessment(year: int | None = None) -> list[dict]:
     """Assess the past year (default: the year before the scheduled day), publish it and mail the results."""
-    from anquan.assessment import assess, county_name, notify_results
-    from anquan.reports import assessment_notice, assessment_workbook
+    from anquan.assessment.scoring import assess, county_name, notify_results
+    from anquan.assessment.documents import assessment_notice, assessment_workbook
 
     app = App()
     day = scheduled_day(app)
@@ -147,7 +147,7 @@ def special_campaign(
 
     Parameters are validated as `anquan campaign start` validates them; a bad one fails the run with the field named.
     """
-    from anquan.campaigns import start_campaign, validate_params
+    from anquan.campaigns.campaign import start_campaign, validate_params
 
     app = App()
     params = validate_params({"name": name, "sectors": sectors, "townships": townships, "from_date": from_date,
@@ -166,7 +166,7 @@ def major_event(name: str, from_date: str, to_date: str, townships: list[str] | 
 
     Parameters are validated as `anquan event add` validates them; a bad one fails the run with the field named.
     """
-    from anquan.events import add_major_event, validate_event
+    from anquan.campaigns.events import add_major_event, validate_event
 
     app = App()
     params = validate_event({"name": name, "townships": townships, "from_date": from_date, "to_date": to_date})
@@ -181,7 +181,7 @@ def major_event(name: str, from_date: str, to_date: str, townships: list[str] | 
 @flow(name="monthly_report", log_prints=False)
 def monthly_report(year: int | None = None, month: int | None = None) -> dict:
     """After each month: the risk-analysis completion per township (artifact and mail), and the hazards' progress."""
-    from anquan.monthly import send_monthly_reports
+    from anquan.reporting.monthly import send_monthly_reports
 
     app = App()
     day = scheduled_day(app)
@@ -207,7 +207,7 @@ def monthly_report(year: int | None = None, month: int | None = None) -> dict:
 @flow(name="sign_books", log_prints=False)
 def sign_books(year: int | None = None) -> dict:
     """Early February: every township, village and unit gets its book to sign, attached to the mail."""
-    from anquan.documents import send_books
+    from anquan.reporting.books import send_books
 
     app = App()
     day = scheduled_day(app)
@@ -222,7 +222,7 @@ def sign_books(year: int | None = None) -> dict:
 @flow(name="quarterly_round", log_prints=False)
 def quarterly_round(year: int | None = None, quarter: int | None = None) -> dict:
     """At the start of each quarter: what each township owes, self-check notices to enterprises, the county's round plan."""
-    from anquan.rounds import open_quarter
+    from anquan.reporting.rounds import open_quarter
 
     app = App()
     day = scheduled_day(app)

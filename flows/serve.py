@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterator
 
 from anquan.errors import AnquanError
-from models.settings import Settings
+from anquan.models.settings import Settings
 
 
 def prefect_environment(settings: Settings) -> dict[str, str]:
@@ -75,7 +75,7 @@ def deployments(settings: Settings) -> list:
     """The deployments: the scheduled ones on cron schedules in the county's time zone, two started by hand."""
     from prefect.schedules import Cron
 
-    from flows.cycle import (annual_assessment, daily_tick, deliver_mail, major_event, monthly_report, plan_year,
+    from anquan.flows.cycle import (annual_assessment, daily_tick, deliver_mail, major_event, monthly_report, plan_year,
                              quarterly_round, sign_books, special_campaign)
 
     tz = settings.timezone
@@ -112,7 +112,7 @@ def serve_forever(settings: Settings) -> None:
 
     SIGTERM (systemd's stop) ends it like Ctrl-C, and the embedded server goes
     down with it. Schedules stay active while it is down: on restart the missed
-    runs are taken up, and flows.schedule.superseded() lets only the newest
+    runs are taken up, and anquan.flows.schedule.superseded() lets only the newest
     daily tick act.
     """
     for key, value in prefect_environment(settings).items():

@@ -3,10 +3,10 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import models.directory  # noqa: F401  (registers the tables)
-import models.obligations  # noqa: F401
-import models.outbox  # noqa: F401
-import models.records  # noqa: F401
+import anquan.models.directory  # noqa: F401  (registers the tables)
+import anquan.models.obligations  # noqa: F401
+import anquan.models.outbox  # noqa: F401
+import anquan.models.records  # noqa: F401
 
 config = context.config
 target_metadata = SQLModel.metadata

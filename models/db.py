@@ -9,9 +9,10 @@ from typing import Iterator
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlmodel import Session
 
-from models.settings import PROJECT_ROOT, Settings
+from anquan.models.settings import Settings
+from anquan.resources import migrations_dir
 
-MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+MIGRATIONS_DIR = migrations_dir()
 # The newest migration. Every command checks the database against it without
 # loading Alembic; tests/test_migrations.py keeps it equal to Alembic's head.
 SCHEMA_HEAD = "0006"

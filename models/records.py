@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.types import UTCDateTime, utcnow
+from anquan.models.types import UTCDateTime, utcnow
 
 
 class AccidentKind(StrEnum):

@@ -19,10 +19,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CYCLE_FILE = PROJECT_ROOT / "config" / "cycle.yaml"
-DEFAULT_HOLIDAYS_DIR = PROJECT_ROOT / "config" / "holidays"
-DEFAULT_RUBRIC_FILE = PROJECT_ROOT / "config" / "rubric.yaml"
+from anquan.resources import config_file
+
+DEFAULT_CYCLE_FILE = config_file("cycle.yaml")
+DEFAULT_HOLIDAYS_DIR = config_file("holidays")
+DEFAULT_RUBRIC_FILE = config_file("rubric.yaml")
 ENV_PREFIX = "ANQUAN_"
 
 
@@ -39,7 +40,7 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Field(
-        default=PROJECT_ROOT / "data",
+        default_factory=lambda: Path.cwd() / "data",
         description="Folder for the SQLite database, stored files and local mail.",
     )
     database_url: str = Field(

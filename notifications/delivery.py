@@ -26,9 +26,9 @@ from typing import Callable
 
 from sqlalchemy import Engine, bindparam, or_, select, update
 
-from models.outbox import MailStatus, OutboxMessage
-from models.settings import Settings
-from models.types import utcnow
+from anquan.models.outbox import MailStatus, OutboxMessage
+from anquan.models.settings import Settings
+from anquan.models.types import utcnow
 
 LEASE = timedelta(minutes=10)
 BACKOFF_BASE = timedelta(minutes=1)

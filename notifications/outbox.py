@@ -12,9 +12,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from anquan.errors import AnquanError
-from models.outbox import MailStatus, Notice, OutboxMessage
-from models.types import utcnow
-from notifications.render import Rendered, build_message, message_id_for
+from anquan.models.outbox import MailStatus, Notice, OutboxMessage
+from anquan.models.types import utcnow
+from anquan.notifications.render import Rendered, build_message, message_id_for
 
 
 def event_key(*parts) -> str:

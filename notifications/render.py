@@ -11,10 +11,10 @@ from functools import lru_cache
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from models.directory import Role
-from models.settings import PROJECT_ROOT
+from anquan.models.directory import Role
+from anquan.resources import templates_dir
 
-TEMPLATES_DIR = PROJECT_ROOT / "templates" / "mail"
+TEMPLATES_DIR = templates_dir("mail")
 MAX_ITEMS_LISTED = 100  # a digest lists this many items and counts the rest
 
 ROLE_LABELS = {
@@ -56,7 +56,7 @@ def period_label(period: str) -> str:
     """2026 -> 2026年; 2026-Q2 -> 2026年第2季度; 2026-03 -> 2026年3月; 2026-national_day -> 2026年国庆节前.
 
     Obligations made by events read by number here (campaign-3 -> 专项整治第3号); the tick's mail
-    names them (anquan.labels) where it can.
+    names them (anquan.vocabulary) where it can.
     """
     m = EVENT_PERIOD.match(period)
     if m:

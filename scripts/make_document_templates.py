@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from anquan.docxkit import add_paragraph as _p
-from anquan.docxkit import chinese_document as _doc
+from anquan.reporting.docxkit import add_paragraph as _p
+from anquan.reporting.docxkit import chinese_document as _doc
 
 OUT = Path(__file__).resolve().parent.parent / "templates" / "documents"
 

@@ -15,15 +15,17 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from anquan.context import App
-from models.db import make_engine, session_scope, upgrade
-from models.settings import PROJECT_ROOT, load_settings
+from anquan.app import App
+from anquan.models.db import make_engine, session_scope, upgrade
+from anquan.models.settings import load_settings
+from anquan.resources import sample_county
 
 PG_ENV = "ANQUAN_TEST_POSTGRES_URL"
-SAMPLE = PROJECT_ROOT / "samples" / "qinglan-county"
+SAMPLE = sample_county()
+REPO_ROOT = Path(__file__).resolve().parent.parent  # the checkout (scripts/, README) for tests of the two commands
 def _all_tables() -> list[str]:
     """Every table the models define (a new one cannot be forgotten by the per-test TRUNCATE)."""
-    import models.directory, models.obligations, models.outbox, models.records  # noqa: F401  (fill the metadata)
+    import anquan.models.directory, anquan.models.obligations, anquan.models.outbox, anquan.models.records  # noqa: F401  (fill the metadata)
     from sqlmodel import SQLModel
 
     return [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
@@ -56,7 +58,7 @@ def pg_server_url():
         pytest.fail(f"{PG_ENV} is set but PostgreSQL is unreachable: {exc}")
     test_url = admin.set(database=name)
     migrated = create_engine(test_url)
-    from models.db import _alembic_config
+    from anquan.models.db import _alembic_config
     from alembic import command
 
     cfg = _alembic_config(migrated)
@@ -93,7 +95,7 @@ def app(request, backend, tmp_path) -> App:
 @pytest.fixture
 def sample_app(app) -> App:
     """The App with the shipped sample county imported."""
-    from anquan.directory import import_directory
+    from anquan.directory.importer import import_directory
 
     with session_scope(app.engine) as s:
         import_directory(session=s, path=SAMPLE)
@@ -148,8 +150,8 @@ def small_dir(tmp_path) -> Path:
 @pytest.fixture
 def county(app):
     """The sample county's directory, nothing planned (test modules that need more define their own)."""
-    from anquan.directory import import_directory
-    from models.db import session_scope
+    from anquan.directory.importer import import_directory
+    from anquan.models.db import session_scope
 
     with session_scope(app.engine) as s:
         import_directory(session=s, path=SAMPLE)

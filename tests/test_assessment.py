@@ -7,19 +7,19 @@ import io
 import pytest
 from sqlalchemy import select
 
-from anquan.assessment import (EXCELLENT, FAIL, GOOD, PASS, AccidentFacts, assess, grade_for, notify_results,
+from anquan.assessment.scoring import (EXCELLENT, FAIL, GOOD, PASS, AccidentFacts, assess, grade_for, notify_results,
                                veto_reasons)
-from anquan.directory import import_directory
+from anquan.directory.importer import import_directory
 from anquan.errors import AnquanError, InputRejected
-from anquan.obligations import list_obligations, submit, waive
-from anquan.planning import plan_year
-from anquan.records import (add_accident, add_adjustment, import_accidents, import_adjustments, import_indicators,
+from anquan.cycle.obligations import list_obligations, submit, waive
+from anquan.cycle.planning import plan_year
+from anquan.records.accidents import (add_accident, add_adjustment, import_accidents, import_adjustments, import_indicators,
                             update_accident)
-from anquan.reports import assessment_notice, assessment_workbook
-from anquan.rubric import RubricError, parse_rubric
-from models.db import session_scope
-from models.outbox import OutboxMessage
-from models.settings import DEFAULT_RUBRIC_FILE
+from anquan.assessment.documents import assessment_notice, assessment_workbook
+from anquan.rules.rubric import RubricError, parse_rubric
+from anquan.models.db import session_scope
+from anquan.models.outbox import OutboxMessage
+from anquan.models.settings import DEFAULT_RUBRIC_FILE
 from tests.conftest import write_csvs
 
 FINAL = date(2027, 1, 15)
@@ -130,7 +130,7 @@ def _result(app, code, **kw):
 
 
 def _mail(app):
-    from anquan.records import MailSettings
+    from anquan.records.accidents import MailSettings
 
     return MailSettings(mail_from=app.settings.mail_from, tz=app.settings.tz)
 
@@ -334,7 +334,7 @@ def test_accident_import_all_or_nothing(county, tmp_path):
         with session_scope(county.engine) as s:
             import_accidents(session=s, path=tmp_path / "acc.csv", mail=_mail(county), rubric=county.rubric, today=FINAL)
     assert {(p.row, p.column) for p in exc.value.problems} == {(3, "date"), (3, "kind"), (3, "deaths"), (3, "liability")}
-    from anquan.records import list_accidents
+    from anquan.records.accidents import list_accidents
 
     with session_scope(county.engine) as s:
         assert list_accidents(session=s) == []

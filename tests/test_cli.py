@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from models.settings import PROJECT_ROOT
-from tests.conftest import SAMPLE
+from tests.conftest import REPO_ROOT as PROJECT_ROOT, SAMPLE
 
 # The installed console script, as a user runs it.
 ANQUAN = [str(Path(sys.executable).parent / "anquan")]

@@ -7,16 +7,16 @@ from email.header import decode_header, make_header
 import pytest
 from sqlalchemy import select
 
-from anquan.context import App
-from anquan.directory import import_directory
-from anquan.planning import plan_year
-from anquan.tick import tick
-from models.db import session_scope
-from models.outbox import MailStatus, OutboxMessage
-from models.settings import load_settings
-from models.types import utcnow
-from notifications.delivery import claim, deliver
-from notifications.outbox import list_messages
+from anquan.app import App
+from anquan.directory.importer import import_directory
+from anquan.cycle.planning import plan_year
+from anquan.cycle.tick import tick
+from anquan.models.db import session_scope
+from anquan.models.outbox import MailStatus, OutboxMessage
+from anquan.models.settings import load_settings
+from anquan.models.types import utcnow
+from anquan.notifications.delivery import claim, deliver
+from anquan.notifications.outbox import list_messages
 from tests.conftest import write_csvs, SMALL_ORGS, SMALL_CONTACTS
 from tests.smtp_sink import SmtpSink
 
@@ -164,7 +164,7 @@ def test_header_injection_is_impossible(app, tmp_path, sink):
         with session_scope(app.engine) as s:
             import_directory(session=s, path=write_csvs(tmp_path / "inj", SMALL_ORGS, contacts))
     # Even if such a name reached the renderer, it stays inside one header.
-    from notifications.render import Rendered, build_message
+    from anquan.notifications.render import Rendered, build_message
 
     raw = build_message(rendered=Rendered("reminder", "主题\r\nBcc: victim@evil.example", "正文", "<p>正文</p>"),
                         to_name="孙经理\r\nBcc: victim@evil.example", to_addr="boss@e1.example",
@@ -178,7 +178,7 @@ def test_header_injection_is_impossible(app, tmp_path, sink):
 
 
 def test_html_is_autoescaped():
-    from notifications.render import MailContext, MailItem, render
+    from anquan.notifications.render import MailContext, MailItem, render
 
     item = MailItem(obligation_id=1, kind="k", title="<script>alert(1)</script>", action="a & b", org_code="E1",
                     org_name="<b>坏</b>", owner_name="<b>坏</b>", period="2026-03", due_on=date(2026, 3, 31),
@@ -221,7 +221,7 @@ def test_two_deliverers_on_postgresql_never_send_twice(request, backend, queued,
 
 def test_claims_walk_pending_mail_by_index(app):
     """The claim reads ix_outbox_status_id in order: sent mail piling up before the pending rows costs nothing."""
-    from notifications.delivery import due_messages
+    from anquan.notifications.delivery import due_messages
 
     stmt = due_messages(utcnow(), 500)
     with app.engine.connect() as conn:

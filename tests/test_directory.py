@@ -3,10 +3,10 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from anquan.directory import directory_summary, import_directory, write_template
+from anquan.directory.importer import directory_summary, import_directory, write_template
 from anquan.errors import InputRejected
-from models.db import session_scope
-from models.directory import Contact, Organisation
+from anquan.models.db import session_scope
+from anquan.models.directory import Contact, Organisation
 from tests.conftest import SAMPLE, SMALL_CONTACTS, SMALL_ORGS, write_csvs
 
 

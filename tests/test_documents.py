@@ -9,14 +9,14 @@ import pytest
 from docx import Document
 from sqlalchemy import select
 
-from anquan.directory import import_directory
-from anquan.documents import (DOCUMENTS_DIR, TemplateError, check_template, render_book, render_books,
+from anquan.directory.importer import import_directory
+from anquan.reporting.books import (DOCUMENTS_DIR, TemplateError, check_template, render_book, render_books,
                               render_duty_report, send_books)
-from anquan.planning import plan_year
-from anquan.tick import tick
-from models.db import session_scope
-from models.directory import Organisation
-from models.outbox import OutboxMessage
+from anquan.cycle.planning import plan_year
+from anquan.cycle.tick import tick
+from anquan.models.db import session_scope
+from anquan.models.directory import Organisation
+from anquan.models.outbox import OutboxMessage
 from tests.conftest import SAMPLE
 
 
@@ -83,14 +83,14 @@ def test_broken_template_field_is_named(tmp_path):
 
 
 def test_shipped_templates_use_only_known_fields():
-    from anquan.documents import BOOK_FIELDS
+    from anquan.reporting.books import BOOK_FIELDS
 
     for name, fields in BOOK_FIELDS.items():
         check_template(DOCUMENTS_DIR / name, fields)
 
 
 def test_duty_report_form_carries_the_record(county):
-    from anquan.records import MailSettings, add_accident
+    from anquan.records.accidents import MailSettings, add_accident
 
     with session_scope(county.engine) as s:
         add_accident(session=s, org_code="QL03", occurred_on=date(2026, 3, 3), kind="other", deaths=1, injuries=2,

@@ -6,16 +6,16 @@ from email.header import decode_header, make_header
 import pytest
 from sqlalchemy import select, update
 
-from anquan.alerts import list_alerts, report_alert
-from anquan.campaigns import start_campaign, validate_params
+from anquan.records.alerts import list_alerts, report_alert
+from anquan.campaigns.campaign import start_campaign, validate_params
 from anquan.errors import AnquanError
-from anquan.events import add_major_event, list_major_events, validate_event
-from anquan.obligations import submit
-from anquan.tick import tick
-from models.db import session_scope
-from models.directory import Contact, Organisation
-from models.obligations import Obligation
-from models.outbox import OutboxMessage
+from anquan.campaigns.events import add_major_event, list_major_events, validate_event
+from anquan.cycle.obligations import submit
+from anquan.cycle.tick import tick
+from anquan.models.db import session_scope
+from anquan.models.directory import Contact, Organisation
+from anquan.models.obligations import Obligation
+from anquan.models.outbox import OutboxMessage
 
 TODAY = date(2026, 11, 29)
 
@@ -195,7 +195,7 @@ def test_alert_falls_back_up_the_chain_when_the_township_has_no_safety_office(co
 
 
 def test_alert_links_the_months_risk_analysis(county):
-    from anquan.planning import plan_year
+    from anquan.cycle.planning import plan_year
 
     with session_scope(county.engine) as s:
         plan_year(session=s, rules=county.rules, calendar=county.calendar, year=2026)

@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from anquan.directory import import_directory
-from flows.schedule import superseded
-from models.db import session_scope
-from models.outbox import OutboxMessage
+from anquan.directory.importer import import_directory
+from anquan.flows.schedule import superseded
+from anquan.models.db import session_scope
+from anquan.models.outbox import OutboxMessage
 from tests.conftest import SAMPLE
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -37,7 +37,7 @@ def flow_app(app, prefect_harness, monkeypatch):
 def test_plan_tick_and_deliver_flows(flow_app):
     from prefect.artifacts import Artifact
 
-    from flows.cycle import daily_tick, deliver_mail, plan_year
+    from anquan.flows.cycle import daily_tick, deliver_mail, plan_year
 
     planned = plan_year(year=2026)
     assert planned["total_created"] > 4000
@@ -69,7 +69,7 @@ def _run_scheduled(flow, when: datetime):
 
 
 def test_late_scheduled_run_uses_its_scheduled_date(flow_app, monkeypatch):
-    from flows.cycle import daily_tick, plan_year
+    from anquan.flows.cycle import daily_tick, plan_year
 
     plan_year(year=2026)
     # Scheduled for 08:00 on 26 Jan 2026 and started long after (now); the schedule fires
@@ -81,7 +81,7 @@ def test_late_scheduled_run_uses_its_scheduled_date(flow_app, monkeypatch):
 
 
 def test_missed_old_run_stands_aside(flow_app, monkeypatch):
-    from flows.cycle import daily_tick
+    from anquan.flows.cycle import daily_tick
 
     monkeypatch.setenv("ANQUAN_TICK_CRON", "0 8 * * *")
     result = _run_scheduled(daily_tick, datetime.now(SHANGHAI) - timedelta(days=3))
@@ -109,7 +109,7 @@ def test_superseded(scheduled, now, cron, expected):
 
 
 def test_deployments_are_on_county_time_crons(app):
-    from flows.serve import deployments
+    from anquan.flows.serve import deployments
 
     deps = {d.name: d for d in deployments(app.settings)}
     assert set(deps) == {"anquan-daily-tick", "anquan-deliver-mail", "anquan-plan-year", "anquan-annual-assessment",
@@ -128,7 +128,7 @@ def test_deployments_are_on_county_time_crons(app):
 def test_annual_assessment_flow(flow_app):
     from prefect.artifacts import Artifact
 
-    from flows.cycle import annual_assessment, plan_year
+    from anquan.flows.cycle import annual_assessment, plan_year
 
     plan_year(year=2026)
     rows = annual_assessment(year=2026)
@@ -145,7 +145,7 @@ def test_annual_assessment_flow(flow_app):
 
 def test_special_campaign_flow_mails_arrive(flow_app, monkeypatch):
     """Started as the Prefect deployment would start it; delivered to a real SMTP server."""
-    from flows.cycle import deliver_mail, special_campaign
+    from anquan.flows.cycle import deliver_mail, special_campaign
     from tests.smtp_sink import SmtpSink
 
     sink = SmtpSink().start()
@@ -169,7 +169,7 @@ def test_special_campaign_flow_mails_arrive(flow_app, monkeypatch):
 
 def test_special_campaign_flow_refuses_bad_parameters(flow_app):
     from anquan.errors import AnquanError
-    from flows.cycle import special_campaign
+    from anquan.flows.cycle import special_campaign
 
     with pytest.raises(AnquanError, match=r"summary_due is before to_date"):
         special_campaign(name="整治", sectors=["fireworks"], from_date="2026-12-01", to_date="2027-01-31",
@@ -179,7 +179,7 @@ def test_special_campaign_flow_refuses_bad_parameters(flow_app):
 def test_monthly_report_flow(flow_app):
     from prefect.artifacts import Artifact
 
-    from flows.cycle import monthly_report, plan_year
+    from anquan.flows.cycle import monthly_report, plan_year
 
     plan_year(year=2026)
     result = monthly_report(year=2026, month=3)
@@ -195,7 +195,7 @@ def test_sign_books_flow_delivers_books_over_smtp(flow_app, monkeypatch):
 
     from docx import Document
 
-    from flows.cycle import deliver_mail, plan_year, sign_books
+    from anquan.flows.cycle import deliver_mail, plan_year, sign_books
     from tests.smtp_sink import SmtpSink
 
     plan_year(year=2026)
@@ -222,7 +222,7 @@ def test_sign_books_flow_delivers_books_over_smtp(flow_app, monkeypatch):
 
 
 def test_quarterly_round_flow(flow_app):
-    from flows.cycle import plan_year, quarterly_round
+    from anquan.flows.cycle import plan_year, quarterly_round
 
     plan_year(year=2026)
     result = quarterly_round(year=2026, quarter=2)
@@ -251,7 +251,7 @@ def smtp(flow_app, monkeypatch):
 
 
 def _emails(app, org_code, *roles):
-    from models.directory import Contact, Organisation
+    from anquan.models.directory import Contact, Organisation
 
     with session_scope(app.engine) as s:
         return set(s.execute(
@@ -272,7 +272,7 @@ def _docx_text(part) -> str:
 
 
 def test_monthly_report_flow_over_smtp(flow_app, smtp):
-    from flows.cycle import deliver_mail, monthly_report, plan_year
+    from anquan.flows.cycle import deliver_mail, monthly_report, plan_year
 
     plan_year(year=2026)
     result = monthly_report(year=2026, month=3)
@@ -285,7 +285,7 @@ def test_monthly_report_flow_over_smtp(flow_app, smtp):
 
 
 def test_quarterly_round_flow_over_smtp(flow_app, smtp):
-    from flows.cycle import deliver_mail, plan_year, quarterly_round
+    from anquan.flows.cycle import deliver_mail, plan_year, quarterly_round
 
     plan_year(year=2026)
     result = quarterly_round(year=2026, quarter=3)
@@ -299,7 +299,7 @@ def test_quarterly_round_flow_over_smtp(flow_app, smtp):
 
 
 def test_annual_assessment_flow_over_smtp(flow_app, smtp):
-    from flows.cycle import annual_assessment, deliver_mail, plan_year
+    from anquan.flows.cycle import annual_assessment, deliver_mail, plan_year
 
     plan_year(year=2026)
     rows = annual_assessment(year=2026)
@@ -321,8 +321,8 @@ def test_daily_tick_flow_sends_the_duty_report_form_over_smtp(flow_app, smtp):
     """The mid-year report reminder carries the township's pre-filled 履职报告书 as a .docx."""
     from datetime import timedelta
 
-    from anquan.obligations import list_obligations
-    from flows.cycle import daily_tick, deliver_mail, plan_year
+    from anquan.cycle.obligations import list_obligations
+    from anquan.flows.cycle import daily_tick, deliver_mail, plan_year
 
     plan_year(year=2026)
     with session_scope(flow_app.engine) as s:
@@ -341,7 +341,7 @@ def test_daily_tick_flow_sends_the_duty_report_form_over_smtp(flow_app, smtp):
 
 def test_major_event_flow_over_smtp(flow_app, smtp, monkeypatch):
     from anquan.errors import AnquanError
-    from flows.cycle import deliver_mail, major_event
+    from anquan.flows.cycle import deliver_mail, major_event
 
     result = major_event(name="全国两会", from_date="2027-03-03", to_date="2027-03-12", townships=["QL02"])
     assert result["townships"] == ["QL02"] and result["inspection_due"] == "2027-03-02"

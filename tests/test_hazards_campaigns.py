@@ -5,14 +5,14 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from anquan.assessment import assess
-from anquan.campaigns import start_campaign, validate_params
+from anquan.assessment.scoring import assess
+from anquan.campaigns.campaign import start_campaign, validate_params
 from anquan.errors import AnquanError, InputRejected
-from anquan.hazards import add_hazard, close_hazard, import_hazards, list_hazards, update_hazard
-from anquan.tick import tick
-from models.db import session_scope
-from models.obligations import Obligation
-from models.outbox import Notice, OutboxMessage
+from anquan.records.hazards import add_hazard, close_hazard, import_hazards, list_hazards, update_hazard
+from anquan.cycle.tick import tick
+from anquan.models.db import session_scope
+from anquan.models.obligations import Obligation
+from anquan.models.outbox import Notice, OutboxMessage
 
 TODAY = date(2026, 11, 29)
 

@@ -1,6 +1,6 @@
 from sqlalchemy import inspect
 
-from models.db import SCHEMA_HEAD, current_revision, head_revision, upgrade
+from anquan.models.db import SCHEMA_HEAD, current_revision, head_revision, upgrade
 
 
 def test_schema_head_constant_matches_alembic():
@@ -22,8 +22,8 @@ def test_models_match_the_migrations(app):
     from alembic.runtime.migration import MigrationContext
     from sqlmodel import SQLModel
 
-    import models.directory  # noqa: F401
-    import models.obligations  # noqa: F401
+    import anquan.models.directory  # noqa: F401
+    import anquan.models.obligations  # noqa: F401
 
     with app.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata)
@@ -31,9 +31,9 @@ def test_models_match_the_migrations(app):
 
 
 def test_timestamps_come_back_timezone_aware(app, small_dir):
-    from anquan.directory import import_directory
-    from models.db import session_scope
-    from models.directory import Organisation
+    from anquan.directory.importer import import_directory
+    from anquan.models.db import session_scope
+    from anquan.models.directory import Organisation
     from sqlalchemy import select
 
     with session_scope(app.engine) as s:

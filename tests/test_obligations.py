@@ -3,12 +3,12 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from anquan.directory import import_directory
+from anquan.directory.importer import import_directory
 from anquan.errors import AnquanError, InputRejected
-from anquan.obligations import get_obligation, import_submissions, list_obligations, submit, waive
-from anquan.planning import plan_year
-from models.db import session_scope
-from models.obligations import Obligation, Submission
+from anquan.cycle.obligations import get_obligation, import_submissions, list_obligations, submit, waive
+from anquan.cycle.planning import plan_year
+from anquan.models.db import session_scope
+from anquan.models.obligations import Obligation, Submission
 
 TODAY = date(2026, 11, 29)
 

@@ -3,17 +3,17 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from anquan.context import App
-from anquan.directory import import_directory
+from anquan.app import App
+from anquan.directory.importer import import_directory
 from anquan.errors import AnquanError
-from anquan.obligations import list_obligations
-from anquan.planning import periods_for, plan_year
-from anquan.rules import parse_rules
-from anquan.workcalendar import WorkCalendar
-from models.db import session_scope
-from models.directory import Organisation
-from models.obligations import Obligation
-from models.settings import DEFAULT_CYCLE_FILE
+from anquan.cycle.obligations import list_obligations
+from anquan.cycle.planning import periods_for, plan_year
+from anquan.rules.cycle import parse_rules
+from anquan.rules.workcalendar import WorkCalendar
+from anquan.models.db import session_scope
+from anquan.models.directory import Organisation
+from anquan.models.obligations import Obligation
+from anquan.models.settings import DEFAULT_CYCLE_FILE
 from tests.conftest import write_csvs
 
 
@@ -255,7 +255,7 @@ def test_bulk_plan_creates_the_same_and_puts_keys_and_indexes_back(app, backend,
 
 
 def test_bulk_plan_that_fails_leaves_nothing_and_the_constraints_in_place(app, backend, small_dir, monkeypatch):
-    import anquan.planning as planning
+    import anquan.cycle.planning as planning
 
     if backend != "postgresql":
         pytest.skip("the bulk path is PostgreSQL's")
@@ -313,7 +313,7 @@ def test_bulk_plan_with_busy_tables_plans_the_ordinary_way(app, backend, small_d
 
     from sqlalchemy import text
 
-    import anquan.planning as planning
+    import anquan.cycle.planning as planning
 
     if backend != "postgresql":
         pytest.skip("the bulk path is PostgreSQL's")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from notifications.render import MailContext, MailItem, period_label, render
+from anquan.notifications.render import MailContext, MailItem, period_label, render
 
 SNAPSHOTS = Path(__file__).parent / "testdata" / "mail"
 

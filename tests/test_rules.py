@@ -2,8 +2,8 @@ from datetime import date
 
 import pytest
 
-from anquan.rules import RulesError, load_rules, parse_rules
-from models.settings import DEFAULT_CYCLE_FILE
+from anquan.rules.cycle import RulesError, load_rules, parse_rules
+from anquan.models.settings import DEFAULT_CYCLE_FILE
 
 SHIPPED = DEFAULT_CYCLE_FILE.read_text(encoding="utf-8")
 KINDS = {"book_signing", "quarterly_meeting", "quarterly_inspection", "holiday_inspection", "monthly_risk_analysis",
@@ -81,7 +81,7 @@ def test_unknown_kind_lookup_lists_the_known_ones():
 
 
 def test_event_due_takes_one_rule_not_both():
-    from anquan.rules import EventDue
+    from anquan.rules.cycle import EventDue
 
     assert EventDue(working_days_before_start=1).days_after_event is None
     with pytest.raises(ValueError, match="not both"):

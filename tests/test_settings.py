@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from models.settings import SettingsError, load_settings
+from anquan.models.settings import SettingsError, load_settings
 
 
 def test_defaults_use_sqlite_in_data_dir(tmp_path):

@@ -4,7 +4,7 @@ import json
 from email import message_from_bytes, policy
 
 from anquan.simulation import simulate
-from models.settings import load_settings
+from anquan.models.settings import load_settings
 
 
 def test_a_year_of_the_sample_county(tmp_path, monkeypatch):

@@ -5,13 +5,13 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from anquan.directory import import_directory
-from anquan.obligations import list_obligations, submit
-from anquan.planning import plan_year
-from anquan.tick import stages_for, tick
-from models.db import session_scope
-from models.obligations import Obligation
-from models.outbox import Notice, OutboxMessage
+from anquan.directory.importer import import_directory
+from anquan.cycle.obligations import list_obligations, submit
+from anquan.cycle.planning import plan_year
+from anquan.cycle.tick import stages_for, tick
+from anquan.models.db import session_scope
+from anquan.models.obligations import Obligation
+from anquan.models.outbox import Notice, OutboxMessage
 from tests.conftest import SMALL_CONTACTS, SMALL_ORGS, write_csvs
 
 
@@ -152,7 +152,7 @@ def test_due_rows_are_read_from_the_head_of_the_index(planned):
     Each handled row moves past the day, so every batch is again the head of that index and a quiet
     day costs one short index probe however many obligations are stored.
     """
-    from anquan.tick import due_batch
+    from anquan.cycle.tick import due_batch
 
     stmt = due_batch(date(2026, 3, 26), 2000)
     with planned.engine.connect() as conn:

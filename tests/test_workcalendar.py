@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from anquan.workcalendar import CalendarError, WorkCalendar
+from anquan.rules.workcalendar import CalendarError, WorkCalendar
 
 LONG = ["spring_festival", "labour_day", "national_day"]
 

@@ -7,7 +7,7 @@ Create Date: 2026-11-29
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import models.types
+import anquan.models.types
 
 
 revision = '0001'
@@ -27,8 +27,8 @@ def upgrade() -> None:
     sa.Column('sector', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.Column('employees', sa.Integer(), nullable=True),
     sa.Column('dangerous_goods', sa.Boolean(), nullable=False),
-    sa.Column('created_at', models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', anquan.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', anquan.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['parent_id'], ['organisation.id'], ),
     sa.ForeignKeyConstraint(['township_id'], ['organisation.id'], ),
     sa.PrimaryKeyConstraint('id')
@@ -46,8 +46,8 @@ def upgrade() -> None:
     sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
     sa.Column('phone', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', anquan.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', anquan.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['org_id'], ['organisation.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('org_id', 'role', 'email', name='uq_contact_org_role_email')
@@ -69,8 +69,8 @@ def upgrade() -> None:
     sa.Column('submitted_on', sa.Date(), nullable=True),
     sa.Column('waived_reason', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('next_action_on', sa.Date(), nullable=True),
-    sa.Column('created_at', models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', anquan.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', anquan.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['org_id'], ['organisation.id'], ),
     sa.ForeignKeyConstraint(['subject_org_id'], ['organisation.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -101,7 +101,7 @@ def upgrade() -> None:
     sa.Column('file_path', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
     sa.Column('file_sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('recorded_at', models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_at', anquan.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['obligation_id'], ['obligation.id'], ),
     sa.PrimaryKeyConstraint('id')
     )

@@ -7,7 +7,7 @@ Create Date: 2026-11-29
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import models.types
+import anquan.models.types
 
 
 revision = '0002'
@@ -31,11 +31,11 @@ def upgrade() -> None:
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('next_attempt_at', models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('next_attempt_at', anquan.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('claimed_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
-    sa.Column('claimed_until', models.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('claimed_until', anquan.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', anquan.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', anquan.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('key')
     )
@@ -55,7 +55,7 @@ def upgrade() -> None:
     sa.Column('fallback_from', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.Column('also_told', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('outbox_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('created_at', models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', anquan.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['obligation_id'], ['obligation.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('obligation_id', 'stage', 'recipient_email', name='uq_notice_event')

@@ -7,7 +7,7 @@ Create Date: 2026-11-29
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import models.types
+import anquan.models.types
 
 
 revision = '0003'
@@ -27,8 +27,8 @@ def upgrade() -> None:
     sa.Column('liability', sa.Boolean(), nullable=False),
     sa.Column('egregious', sa.Boolean(), nullable=False),
     sa.Column('description', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('created_at', models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', anquan.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', anquan.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['org_id'], ['organisation.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -43,7 +43,7 @@ def upgrade() -> None:
     sa.Column('item', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('created_at', models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', anquan.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['org_id'], ['organisation.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -57,8 +57,8 @@ def upgrade() -> None:
     sa.Column('max_accidents', sa.Integer(), nullable=False),
     sa.Column('max_deaths', sa.Integer(), nullable=False),
     sa.Column('max_injuries', sa.Integer(), nullable=True),
-    sa.Column('created_at', models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', anquan.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', anquan.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['org_id'], ['organisation.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('org_id', 'year', name='uq_indicator_org_year')

@@ -7,7 +7,7 @@ Create Date: 2026-11-29
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import models.types
+import anquan.models.types
 
 
 revision = '0004'
@@ -26,7 +26,7 @@ def upgrade() -> None:
     sa.Column('starts_on', sa.Date(), nullable=False),
     sa.Column('ends_on', sa.Date(), nullable=False),
     sa.Column('summary_due', sa.Date(), nullable=False),
-    sa.Column('created_at', models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', anquan.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('key')
     )
@@ -47,8 +47,8 @@ def upgrade() -> None:
     sa.Column('close_note', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('rectification_id', sa.Integer(), nullable=True),
     sa.Column('evaluation_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', anquan.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', anquan.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['enterprise_id'], ['organisation.id'], ),
     sa.ForeignKeyConstraint(['evaluation_id'], ['obligation.id'], ),
     sa.ForeignKeyConstraint(['org_id'], ['organisation.id'], ),

@@ -7,7 +7,7 @@ Create Date: 2026-11-29
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import models.types
+import anquan.models.types
 
 
 revision = '0006'
@@ -24,7 +24,7 @@ def upgrade() -> None:
     sa.Column('townships', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('starts_on', sa.Date(), nullable=False),
     sa.Column('ends_on', sa.Date(), nullable=False),
-    sa.Column('created_at', models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', anquan.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('key')
     )
@@ -37,7 +37,7 @@ def upgrade() -> None:
     sa.Column('description', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('measures', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('reported_on', sa.Date(), nullable=False),
-    sa.Column('created_at', models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', anquan.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['obligation_id'], ['obligation.id'], ),
     sa.ForeignKeyConstraint(['org_id'], ['organisation.id'], ),
     sa.PrimaryKeyConstraint('id'),

@@ -15,12 +15,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from sqlalchemy import select
 from sqlmodel import Session
 
-from anquan.obligations import open_event_obligation
-from anquan.params import one_line_name, township_codes, townships_in_scope, validate
-from models.directory import Contact, Organisation, OrgKind, Role, Sector
-from models.records import Campaign
-from notifications.outbox import enqueue, event_key
-from notifications.render import ROLE_LABELS, SECTOR_LABELS, render_named
+from anquan.cycle.obligations import open_event_obligation
+from anquan.campaigns.params import one_line_name, township_codes, townships_in_scope, validate
+from anquan.models.directory import Contact, Organisation, OrgKind, Role, Sector
+from anquan.models.records import Campaign
+from anquan.notifications.outbox import enqueue, event_key
+from anquan.notifications.render import ROLE_LABELS, SECTOR_LABELS, render_named
 
 
 

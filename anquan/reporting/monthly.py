@@ -8,11 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from anquan.hazards import list_hazards
-from models.directory import Contact, Organisation, OrgKind, Role
-from models.obligations import Obligation, ObligationStatus
-from notifications.outbox import enqueue, event_key
-from notifications.render import ROLE_LABELS, render_named
+from anquan.records.hazards import list_hazards
+from anquan.models.directory import Contact, Organisation, OrgKind, Role
+from anquan.models.obligations import Obligation, ObligationStatus
+from anquan.notifications.outbox import enqueue, event_key
+from anquan.notifications.render import ROLE_LABELS, render_named
 
 
 def risk_analysis_completion(*, session: Session, year: int, month: int) -> list[dict]:

@@ -15,9 +15,9 @@ from sqlmodel import Session
 
 from anquan.errors import AnquanError, InputRejected, Problem
 from anquan.tabular import parse_date, read_single_table
-from models.directory import Organisation
-from models.obligations import Obligation, ObligationStatus, Submission
-from models.types import utcnow
+from anquan.models.directory import Organisation
+from anquan.models.obligations import Obligation, ObligationStatus, Submission
+from anquan.models.types import utcnow
 
 SUBMISSION_SHEET = "submissions"
 
@@ -265,7 +265,7 @@ def open_event_obligation(
     *, session: Session, rules, kind: str, org_id: int, subject_org_id: int, year: int, period: str, due_on: date,
 ) -> Obligation:
     """An obligation an event creates (a hazard listed or closed, a campaign started); the same event gives the same one."""
-    from anquan.planning import first_action_on
+    from anquan.cycle.planning import first_action_on
 
     rule = rules.kind(kind)
     existing = session.execute(

@@ -15,13 +15,13 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from anquan.errors import AnquanError
-from models.directory import Contact, Organisation, OrgKind, Role
-from models.records import ControlIndicator
-from models.settings import PROJECT_ROOT
-from anquan.labels import event_period_labels
-from notifications.render import period_label
+from anquan.models.directory import Contact, Organisation, OrgKind, Role
+from anquan.models.records import ControlIndicator
+from anquan.resources import templates_dir
+from anquan.vocabulary import event_period_labels
+from anquan.notifications.render import period_label
 
-DOCUMENTS_DIR = PROJECT_ROOT / "templates" / "documents"
+DOCUMENTS_DIR = templates_dir("documents")
 
 
 class TemplateError(AnquanError):
@@ -141,11 +141,11 @@ DUTY_KINDS = ("book_signing", "quarterly_meeting", "quarterly_inspection", "holi
 
 def duty_report_context(session: Session, *, rules, rubric, township: Organisation, year: int, kind: str, as_of: date) -> dict:
     """What the system knows of a township for the duty report (履职报告书): mid-year (H1) or the whole year."""
-    from anquan.assessment import assess
-    from anquan.directory import staffing_gaps
-    from anquan.hazards import list_hazards
-    from models.obligations import Obligation, ObligationStatus
-    from models.records import Accident
+    from anquan.assessment.scoring import assess
+    from anquan.directory.importer import staffing_gaps
+    from anquan.records.hazards import list_hazards
+    from anquan.models.obligations import Obligation, ObligationStatus
+    from anquan.models.records import Accident
 
     period_to = date(year, 6, 30) if kind == "midyear_report" else date(year, 12, 31)
     county = session.get(Organisation, township.parent_id)
@@ -199,9 +199,9 @@ def render_duty_report(session: Session, *, rules, rubric, township: Organisatio
 
 def send_books(*, session: Session, rules, year: int, today: date, mail_from: str, tz) -> dict:
     """Mail every organisation whose book for the year is not yet signed its book, asking for the signed scan."""
-    from models.obligations import Obligation, ObligationStatus
-    from notifications.outbox import enqueue, event_key
-    from notifications.render import ROLE_LABELS, render_named
+    from anquan.models.obligations import Obligation, ObligationStatus
+    from anquan.notifications.outbox import enqueue, event_key
+    from anquan.notifications.render import ROLE_LABELS, render_named
 
     for name, fields in BOOK_FIELDS.items():
         check_template(DOCUMENTS_DIR / name, fields)

@@ -16,13 +16,13 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from anquan.errors import AnquanError, InputRejected, Problem
-from anquan.rubric import Rubric
+from anquan.rules.rubric import Rubric
 from anquan.tabular import parse_bool, parse_date, read_single_table
-from models.directory import Contact, Organisation, OrgKind, Role
-from models.records import Accident, AccidentKind, Adjustment, ControlIndicator
-from models.types import utcnow
-from notifications.outbox import enqueue, event_key
-from notifications.render import ROLE_LABELS, render_named
+from anquan.models.directory import Contact, Organisation, OrgKind, Role
+from anquan.models.records import Accident, AccidentKind, Adjustment, ControlIndicator
+from anquan.models.types import utcnow
+from anquan.notifications.outbox import enqueue, event_key
+from anquan.notifications.render import ROLE_LABELS, render_named
 
 
 @dataclass

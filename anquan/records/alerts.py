@@ -16,11 +16,11 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from anquan.errors import AnquanError
-from models.directory import ROLE_ORG_KIND, Contact, Organisation, OrgKind, Role
-from models.obligations import Obligation
-from models.records import AlertKind, RiskAlert
-from notifications.outbox import enqueue, event_key
-from notifications.render import ROLE_LABELS, SECTOR_LABELS, render_named
+from anquan.models.directory import ROLE_ORG_KIND, Contact, Organisation, OrgKind, Role
+from anquan.models.obligations import Obligation
+from anquan.models.records import AlertKind, RiskAlert
+from anquan.notifications.outbox import enqueue, event_key
+from anquan.notifications.render import ROLE_LABELS, SECTOR_LABELS, render_named
 
 KIND_LABELS = {AlertKind.warning_sign.value: "事故征兆", AlertKind.major_hazard_source.value: "重大危险源"}
 

@@ -11,12 +11,12 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from anquan.errors import AnquanError, InputRejected, Problem
-from anquan.obligations import _record, open_event_obligation
+from anquan.cycle.obligations import _record, open_event_obligation
 from anquan.tabular import parse_date, read_single_table
-from models.directory import Organisation, OrgKind
-from models.obligations import Obligation, ObligationStatus
-from models.records import Hazard, HazardStatus
-from models.types import utcnow
+from anquan.models.directory import Organisation, OrgKind
+from anquan.models.obligations import Obligation, ObligationStatus
+from anquan.models.records import Hazard, HazardStatus
+from anquan.models.types import utcnow
 
 REQUIRED = ("description", "responsible_person", "measures", "emergency_plan")
 
@@ -122,7 +122,7 @@ def update_hazard(*, session: Session, rules, hazard_id: int, **changes) -> dict
     if "deadline" in changes and h.rectification_id:
         ob = session.get(Obligation, h.rectification_id)
         if ob.status == ObligationStatus.open.value:
-            from anquan.planning import first_action_on
+            from anquan.cycle.planning import first_action_on
 
             ob.due_on = ob.nominal_due_on = h.deadline
             # The schedule starts again from the new deadline; a stage already sent

@@ -17,13 +17,13 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from anquan.errors import AnquanError
-from anquan.obligations import open_event_obligation
-from anquan.params import one_line_name, township_codes, townships_in_scope, validate
-from models.directory import Contact, Organisation, OrgKind, Role
-from models.obligations import Obligation, ObligationStatus
-from models.records import MajorEvent
-from notifications.outbox import enqueue, event_key
-from notifications.render import ROLE_LABELS, render_named
+from anquan.cycle.obligations import open_event_obligation
+from anquan.campaigns.params import one_line_name, township_codes, townships_in_scope, validate
+from anquan.models.directory import Contact, Organisation, OrgKind, Role
+from anquan.models.obligations import Obligation, ObligationStatus
+from anquan.models.records import MajorEvent
+from anquan.notifications.outbox import enqueue, event_key
+from anquan.notifications.render import ROLE_LABELS, render_named
 
 KIND = "event_inspection"
 OPTION = {"name": "--name", "townships": "--townships", "from_date": "--from", "to_date": "--to"}

@@ -11,10 +11,10 @@ from functools import cached_property
 
 from sqlalchemy import Engine
 
-from anquan.rules import CycleRules, load_rules
-from anquan.workcalendar import WorkCalendar
-from models.db import ensure_current, make_engine
-from models.settings import Settings, load_settings
+from anquan.rules.cycle import CycleRules, load_rules
+from anquan.rules.workcalendar import WorkCalendar
+from anquan.models.db import ensure_current, make_engine
+from anquan.models.settings import Settings, load_settings
 
 
 @dataclass
@@ -36,12 +36,12 @@ class App:
 
     @cached_property
     def rubric(self):
-        from anquan.rubric import load_rubric
+        from anquan.rules.rubric import load_rubric
 
         return load_rubric(self.settings.rubric_file)
 
     def mail(self):
-        from anquan.records import MailSettings
+        from anquan.records.accidents import MailSettings
 
         return MailSettings(mail_from=self.settings.mail_from, tz=self.settings.tz)
 

@@ -35,11 +35,11 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from anquan.errors import AnquanError
-from anquan.rules import CycleRules, EventKind, HolidayKind, MonthlyKind, OwnerSpec, QuarterlyKind, YearlyKind
-from anquan.workcalendar import WorkCalendar
-from models.directory import Organisation, OrgKind
-from models.obligations import Obligation, ObligationStatus, PlanStamp
-from models.types import UTCDateTime, utcnow
+from anquan.rules.cycle import CycleRules, EventKind, HolidayKind, MonthlyKind, OwnerSpec, QuarterlyKind, YearlyKind
+from anquan.rules.workcalendar import WorkCalendar
+from anquan.models.directory import Organisation, OrgKind
+from anquan.models.obligations import Obligation, ObligationStatus, PlanStamp
+from anquan.models.types import UTCDateTime, utcnow
 
 Progress = Callable[[str, int, int], None]
 MIN_YEAR, MAX_YEAR = 2000, 2100

@@ -13,11 +13,11 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlmodel import Session
 
 from anquan.errors import AnquanError, InputRejected, Problem
-from anquan.rules import CycleRules
+from anquan.rules.cycle import CycleRules
 from anquan.tabular import Sheet, parse_bool, read_csv, read_workbook
-from models.obligations import PlanStamp
-from models.directory import ALLOWED_PARENTS, ROLE_ORG_KIND, Contact, Organisation, OrgKind, Role, Sector
-from models.types import utcnow
+from anquan.models.obligations import PlanStamp
+from anquan.models.directory import ALLOWED_PARENTS, ROLE_ORG_KIND, Contact, Organisation, OrgKind, Role, Sector
+from anquan.models.types import utcnow
 
 ORG_SHEET = "organisations"
 CONTACT_SHEET = "contacts"

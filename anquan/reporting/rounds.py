@@ -14,10 +14,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlmodel import Session
 
-from models.directory import Contact, Organisation, OrgKind, Role
-from models.obligations import Obligation
-from notifications.outbox import enqueue, event_key
-from notifications.render import ROLE_LABELS, SECTOR_LABELS, render_named
+from anquan.models.directory import Contact, Organisation, OrgKind, Role
+from anquan.models.obligations import Obligation
+from anquan.notifications.outbox import enqueue, event_key
+from anquan.notifications.render import ROLE_LABELS, SECTOR_LABELS, render_named
 
 KEY_SECTORS = ["non_coal_mining", "water_transport", "road_transport", "crowded_places", "construction", "fireworks",
                "hazardous_chemicals"]

@@ -25,13 +25,13 @@ from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from anquan.labels import event_period_labels, is_event_period
-from anquan.rules import OWNER, CycleRules
-from models.directory import ROLE_ORG_KIND, Contact, Organisation, OrgKind, Role
-from models.obligations import Obligation, ObligationStatus
-from models.outbox import MailStatus, Notice, NoticeOutcome, OutboxMessage
-from models.types import utcnow
-from notifications.render import ROLE_LABELS, MailContext, MailItem, build_message, message_id_for, render
+from anquan.vocabulary import event_period_labels, is_event_period
+from anquan.rules.cycle import OWNER, CycleRules
+from anquan.models.directory import ROLE_ORG_KIND, Contact, Organisation, OrgKind, Role
+from anquan.models.obligations import Obligation, ObligationStatus
+from anquan.models.outbox import MailStatus, Notice, NoticeOutcome, OutboxMessage
+from anquan.models.types import utcnow
+from anquan.notifications.render import ROLE_LABELS, MailContext, MailItem, build_message, message_id_for, render
 
 Progress = Callable[[str, int, int], None]
 
@@ -327,7 +327,7 @@ REPORT_KINDS = ("midyear_report", "annual_report")
 
 def _report_forms(session: Session, items: list, rules, rubric, as_of: date) -> list[tuple[str, str, bytes]]:
     """The duty report form (履职报告书), pre-filled, for each report reminder a township head receives."""
-    from anquan.documents import render_duty_report
+    from anquan.reporting.books import render_duty_report
 
     forms = []
     for i in items:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from anquan.assessment import EXCELLENT, FAIL, GOOD, PASS, Assessment
+from anquan.assessment.scoring import EXCELLENT, FAIL, GOOD, PASS, Assessment
 
 
 def assessment_workbook(assessment: Assessment, *, county_name: str) -> bytes:
@@ -46,7 +46,7 @@ def assessment_workbook(assessment: Assessment, *, county_name: str) -> bytes:
 
 def assessment_notice(assessment: Assessment, *, county_name: str, issued_on: date) -> bytes:
     """The county's notice of the results: the commendation list (合格 or better) and the criticism list (不合格)."""
-    from anquan.docxkit import add_paragraph, chinese_document
+    from anquan.reporting.docxkit import add_paragraph, chinese_document
 
     doc = chinese_document()
 

@@ -14,8 +14,8 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from anquan.errors import AnquanError
-from anquan.yamlconfig import load_config, parse_config
-from models.directory import ROLE_ORG_KIND, OrgKind, Role, Sector
+from anquan.rules.yamlconfig import load_config, parse_config
+from anquan.models.directory import ROLE_ORG_KIND, OrgKind, Role, Sector
 
 OWNER = "owner"  # in an escalation stage: the roles that owe the obligation
 

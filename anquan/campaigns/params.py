@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from anquan.errors import AnquanError
-from models.directory import Organisation, OrgKind
+from anquan.models.directory import Organisation, OrgKind
 
 
 def one_line_name(v: str) -> str:

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlmodel import Session
 
-from models.records import Campaign, Hazard, MajorEvent
-from notifications.render import EVENT_PERIOD
+from anquan.models.records import Campaign, Hazard, MajorEvent
+from anquan.notifications.render import EVENT_PERIOD
 
 
 def is_event_period(period: str) -> bool:

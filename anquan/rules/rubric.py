@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from anquan.errors import AnquanError
-from anquan.yamlconfig import load_config, parse_config
+from anquan.rules.yamlconfig import load_config, parse_config
 
 
 class RubricError(AnquanError):

@@ -19,13 +19,13 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from anquan.directory import staffing_gaps
+from anquan.directory.importer import staffing_gaps
 from anquan.errors import AnquanError
-from anquan.rubric import Rubric
-from anquan.rules import CycleRules
-from models.directory import Organisation, OrgKind
-from models.obligations import Obligation, ObligationStatus
-from models.records import Accident, AccidentKind, Adjustment, ControlIndicator
+from anquan.rules.rubric import Rubric
+from anquan.rules.cycle import CycleRules
+from anquan.models.directory import Organisation, OrgKind
+from anquan.models.obligations import Obligation, ObligationStatus
+from anquan.models.records import Accident, AccidentKind, Adjustment, ControlIndicator
 
 EXCELLENT, GOOD, PASS, FAIL = "优秀", "良好", "合格", "不合格"
 
@@ -292,10 +292,10 @@ def notify_results(*, session: Session, assessment: Assessment, mail_from: str, 
     import hashlib
     import json
 
-    from anquan.reports import assessment_notice, assessment_workbook
-    from models.directory import Contact, Role
-    from notifications.outbox import enqueue, event_key
-    from notifications.render import ROLE_LABELS, render_named
+    from anquan.assessment.documents import assessment_notice, assessment_workbook
+    from anquan.models.directory import Contact, Role
+    from anquan.notifications.outbox import enqueue, event_key
+    from anquan.notifications.render import ROLE_LABELS, render_named
 
     def people(org_ids, role: Role):
         return session.execute(

@@ -1,0 +1,1 @@
+"""Package data: the default rules of the cycle, the rubric and holiday arrangements."""

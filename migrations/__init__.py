@@ -1,0 +1,1 @@
+"""Package data: the Alembic migrations, run by `anquan db upgrade`."""

@@ -1,0 +1,1 @@
+"""Package data: the sample county (青岚县) used by `bash scripts/run` and `anquan simulate`."""

@@ -1,0 +1,1 @@
+"""Package data: the mail (mail/) and document (documents/) templates, found through importlib.resources."""
