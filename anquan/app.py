@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from anquan.rules.cycle import CycleRules, load_rules
 from anquan.rules.workcalendar import WorkCalendar
-from anquan.models.db import ensure_current, make_engine
+from anquan.models.db import ensure_current, make_engine, session_scope
 from anquan.models.settings import Settings, load_settings
 
 
@@ -24,6 +24,12 @@ class App:
     @cached_property
     def engine(self) -> Engine:
         return make_engine(self.settings)
+
+    def session(self, *, checked: bool = True):
+        """The unit of work: `with app.session() as s:` commits on success, rolls back on any error.
+
+        `checked` first makes sure the schema is current (SchemaNotCurrent otherwise)."""
+        return session_scope(self.checked_engine() if checked else self.engine)
 
     def checked_engine(self) -> Engine:
         """The engine, after making sure the schema is current (else SchemaNotCurrent)."""
