@@ -43,6 +43,17 @@ def _holders(session: Session, rules, org: Organisation, county: Organisation | 
     return []
 
 
+def analysis_for_alert(*, session: Session, obligation_id: int) -> Obligation | None:
+    """The obligation an alert is reported with: only an enterprise's monthly risk analysis finds warning signs.
+
+    None when there is no such obligation (submitting it says so)."""
+    ob = session.get(Obligation, obligation_id)
+    if ob is not None and ob.kind != "monthly_risk_analysis":
+        raise AnquanError(f"warning signs and major hazard sources go with an enterprise's monthly risk analysis; "
+                          f"obligation {obligation_id} is a {ob.kind}")
+    return ob
+
+
 def report_alert(
     *, session: Session, rules, org_code: str, kind: str, description: str, reported_on: date, today: date,
     mail_from: str, tz, measures: str | None = None, obligation_id: int | None = None,

@@ -1,0 +1,85 @@
+"""`anquan directory`: the county directory of organisations and contacts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from anquan.cli.kit import JsonOpt, lazy, open_app, out, print_json, progress_bar, table
+
+importer = lazy("anquan.directory.importer")
+
+directory_app = typer.Typer(help="The county directory: organisations and contacts.", no_args_is_help=True)
+
+
+@directory_app.command("template")
+def directory_template(out_path: Annotated[Path, typer.Argument(metavar="OUT.xlsx", help="Where to write the workbook.")]) -> None:
+    """Write an empty directory workbook with the expected sheets, headers and one example row each.
+
+    Example: anquan directory template county.xlsx
+    """
+    path = importer.write_template(out_path)
+    out.print(f"Wrote {path}: sheets organisations and contacts (one example row each) and values (allowed values).")
+
+
+@directory_app.command("import")
+def directory_import(
+    path: Annotated[Path, typer.Argument(help="An .xlsx workbook, or a folder with organisations.csv and contacts.csv.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and count, write nothing.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import organisations and contacts, all or nothing; re-importing updates by code.
+
+    Every problem is listed with sheet, row and column, and nothing is written.
+
+    Examples:
+      anquan directory import samples/qinglan-county
+      anquan directory import county.xlsx --dry-run
+    """
+    a = open_app()
+    with progress_bar(not as_json) as progress, a.session() as session:
+        report = importer.import_directory(session=session, path=path, dry_run=dry_run, progress=progress)
+        if dry_run:
+            session.rollback()
+    if as_json:
+        print_json(report.as_dict())
+        return
+    verb = "Would import" if dry_run else "Imported"
+    out.print(
+        f"{verb} {path}: organisations {report.organisations_created} new, {report.organisations_updated} updated, "
+        f"{report.organisations_unchanged} unchanged; contacts {report.contacts_created} new, "
+        f"{report.contacts_updated} updated, {report.contacts_unchanged} unchanged, "
+        f"{report.contacts_deactivated} no longer listed (made inactive)."
+    )
+
+
+@directory_app.command("show")
+def directory_show(as_json: JsonOpt = False) -> None:
+    """Summarise the directory tree and flag staffing gaps.
+
+    Gaps: a township with fewer than 2 safety office staff, a village without a
+    safety officer, an enterprise that needs a dedicated safety manager and has none.
+
+    Example: anquan directory show --json
+    """
+    a = open_app()
+    with a.session() as session:
+        summary = importer.directory_summary(session=session, rules=a.rules)
+    if as_json:
+        print_json(summary)
+        return
+    counts = summary["organisations"]
+    county_names = ", ".join(f"{c['name']} ({c['code']})" for c in summary["counties"]) or "no county"
+    out.print(f"{county_names}: " + ", ".join(f"{n} {k}" for k, n in counts.items()) + f"; {summary['contacts']} contacts")
+    out.print(table(
+        ["township", "name", "villages", "units", "enterprises", "contacts"],
+        ([t["code"], t["name"], t["villages"], t["units"], t["enterprises"], t["contacts"]] for t in summary["townships"]),
+    ))
+    gaps = summary["gaps"]
+    if gaps:
+        out.print(f"{len(gaps)} staffing gap(s):")
+        out.print(table(["code", "name", "kind", "gap"], ([g["org_code"], g["org_name"], g["kind"], g["detail"]] for g in gaps)))
+    else:
+        out.print("No staffing gaps.")

@@ -1,0 +1,185 @@
+"""What every command shares: the consoles, JSON and table output, the progress bar, dates, the App, the errors.
+
+Start-up time: `anquan --help` must not import the database layer, Prefect or
+Word rendering (together about a second). So the command modules import the
+domain only through `lazy("anquan.<concept>.usecases")` below, which imports
+the module on first use, i.e. when a command runs. That is the one reason for
+a lazy import in the command line; everything else is imported at the top.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import types
+from contextlib import contextmanager
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Iterable, Optional
+
+import click
+import typer
+from typer.core import TyperGroup
+from rich.console import Console
+from rich.table import Table
+
+from anquan.errors import AnquanError, InputRejected
+
+if TYPE_CHECKING:
+    from anquan.app import App
+
+# In a pipe, keep rows whole rather than folding them to 80 columns.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+EXIT_OK, EXIT_FAILURE = 0, 1
+
+# The option a domain error's field is given with on the command line. Domain errors name fields
+# (`exc.field`), never flags; the error printer puts the flag in front of the message.
+FLAG_FOR_FIELD: dict[str, str] = {
+    "org_code": "--org",
+}
+
+
+class _LazyModule(types.ModuleType):
+    """A module imported on first attribute access (see the module docstring for why)."""
+
+    def __getattr__(self, attr: str):
+        return getattr(importlib.import_module(self.__name__), attr)
+
+
+def lazy(name: str) -> types.ModuleType:
+    """`uc = lazy("anquan.cycle.usecases")`: `uc.plan(...)` imports the module when first called."""
+    return sys.modules.get(name) or _LazyModule(name)
+
+
+def open_app() -> "App":
+    """The application context of a command: settings from the environment and the .env file."""
+    from anquan.app import App  # lazy: see the module docstring
+
+    return App()
+
+
+def print_json(data) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def stream_json(items: Iterable[dict]) -> None:
+    """A JSON array written as it is read, one object a line: long listings never sit in memory."""
+    sys.stdout.write("[")
+    for i, item in enumerate(items):
+        sys.stdout.write(("," if i else "") + "\n  " + json.dumps(item, ensure_ascii=False, default=str))
+    sys.stdout.write("\n]\n")
+
+
+@contextmanager
+def progress_bar(enabled: bool):
+    """A progress bar on a terminal; nothing in a pipe."""
+    if not (enabled and sys.stderr.isatty()):
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def update(label: str, done: int, total: int) -> None:
+            if label not in tasks:
+                tasks[label] = bar.add_task(label, total=total)
+            bar.update(tasks[label], completed=done, total=total)
+
+        yield update
+
+
+def parse_date(value: Optional[str], option: str) -> Optional[date]:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise AnquanError(f"{option}: {value!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def table(columns: list[str], rows: Iterable[Iterable]) -> Table:
+    t = Table(*columns, show_lines=False, header_style="bold")
+    for r in rows:
+        t.add_row(*["" if v is None else str(v) for v in r])
+    return t
+
+
+def print_delivery(delivery: dict | None) -> None:
+    """What an immediate delivery (after an alert) did."""
+    if delivery is None:
+        return
+    where = f"as .eml files in {delivery['where']}" if delivery["backend"] == "folder" else f"via {delivery['where']}"
+    out.print(f"Delivered {delivery['sent']} message(s) {where} at once; {delivery['deferred']} deferred for retry "
+              f"(the scheduled delivery retries them), {delivery['failed']} failed.")
+
+
+def print_alert(x: dict, delivery: dict | None) -> None:
+    label = {"warning_sign": "Warning sign", "major_hazard_source": "Major hazard source"}[x["kind"]]
+    verb = "recorded" if x["created"] else "already recorded"
+    out.print(f"{label} #{x['id']} from {x['org_code']} {x['org_name']} {verb}; {x['mails_queued']} mail(s) queued "
+              f"to {', '.join(x['recipients']) or 'nobody (no safety office or county office in the directory)'}.")
+    print_delivery(delivery)
+
+
+# -- errors --------------------------------------------------------------------------
+
+def _flagged(exc: BaseException) -> str:
+    """The message, with the command-line flag of the field it names (if it names one)."""
+    field = getattr(exc, "field", None)
+    if not field:
+        return str(exc)
+    return f"{FLAG_FOR_FIELD.get(field, field)}: {exc}"
+
+
+def _known_failure(exc: BaseException) -> str | None:
+    """The message for a failure the user can act on, or None for a bug.
+
+    Looks only at modules already loaded, so that `--help` does not pay for
+    importing the database layer.
+    """
+    if isinstance(exc, AnquanError):
+        return _flagged(exc)
+    for module, name in (("anquan.models.settings", "SettingsError"), ("anquan.models.db", "SchemaNotCurrent")):
+        mod = sys.modules.get(module)
+        if mod is not None and isinstance(exc, getattr(mod, name)):
+            return str(exc)
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    if sa_exc is not None and isinstance(exc, sa_exc.OperationalError):
+        return f"cannot use the database: {str(exc.orig).strip().splitlines()[0]}"
+    return None
+
+
+def report_failure(exc: BaseException) -> bool:
+    """Print a failure the user can act on as `error: ...` on stderr and say True; False for a bug."""
+    if isinstance(exc, InputRejected):
+        err.print(f"error: {exc.what}: {len(exc.problems)} problem(s), nothing was written:")
+        for p in exc.problems:
+            err.print(f"  {p.where()}: {p.reason}")
+        return True
+    message = _known_failure(exc)
+    if message is None:
+        return False
+    err.print(f"error: {message}")
+    return True
+
+
+class AnquanGroup(TyperGroup):
+    """The top command group: a failure the user can act on ends the command with exit code 1, not a traceback.
+
+    Done here rather than around `app()` so that the same happens in-process (tests, typer's CliRunner)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except click.exceptions.ClickException:
+            raise
+        except Exception as exc:
+            if not report_failure(exc):
+                raise
+            raise typer.Exit(EXIT_FAILURE) from None

@@ -1,0 +1,56 @@
+"""`anquan mail`: the outbox, its delivery and what was sent."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from anquan.cli.kit import JsonOpt, err, lazy, open_app, out, print_json, stream_json, table
+
+delivery = lazy("anquan.notifications.delivery")
+outbox = lazy("anquan.notifications.outbox")
+
+mail_app = typer.Typer(help="The mail outbox: delivery and what was sent.", no_args_is_help=True)
+
+
+@mail_app.command("deliver")
+def mail_deliver(as_json: JsonOpt = False) -> None:
+    """Send every pending message that is due: over SMTP, or as .eml files when no SMTP host is set.
+
+    Examples:
+      anquan mail deliver
+      ANQUAN_SMTP_HOST=mail.county.example anquan mail deliver --json
+    """
+    a = open_app()
+    report = delivery.deliver(engine=a.checked_engine(), settings=a.settings)
+    if as_json:
+        print_json(report.as_dict())
+        return
+    where = f"as .eml files in {report.where}" if report.backend == "folder" else f"via {report.where}"
+    out.print(f"Delivered {report.sent} message(s) {where}; {report.deferred} deferred for retry, {report.failed} failed.")
+    for e in report.errors:
+        err.print(f"  {e}")
+
+
+@mail_app.command("list")
+def mail_list(
+    status: Annotated[Optional[str], typer.Option("--status", help="pending, sent or failed.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many (0 = all). Default 200 for the table, all for --json.")] = -1,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show the outbox.
+
+    Examples:
+      anquan mail list --status pending
+      anquan mail list --json
+    """
+    a = open_app()
+    with a.session() as session:
+        if as_json:
+            stream_json(outbox.list_messages(session=session, status=status, limit=None if limit in (-1, 0) else limit))
+            return
+        rows = list(outbox.list_messages(session=session, status=status, limit=200 if limit == -1 else (limit or None)))
+    out.print(table(["id", "to", "subject", "stage", "status", "attempts", "last error"],
+                    ([r["id"], r["to"], r["subject"], r["stage"], r["status"], r["attempts"], r["last_error"]] for r in rows)))
+    out.print(f"{len(rows)} message(s) shown.")
