@@ -11,7 +11,7 @@ import pytest
 
 from anquan.notifications.render import MailContext, MailItem, period_label, render
 
-SNAPSHOTS = Path(__file__).parent / "testdata" / "mail"
+SNAPSHOTS = Path(__file__).parent.parent / "testdata" / "mail"
 
 
 def _item(**kw) -> MailItem:
