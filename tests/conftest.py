@@ -156,3 +156,13 @@ def county(app):
     with session_scope(app.engine) as s:
         import_directory(session=s, path=SAMPLE)
     return app
+
+
+@pytest.fixture
+def planned_county(county):
+    """The sample county with the year 2026 planned."""
+    from anquan.cycle.planning import plan_year
+
+    with session_scope(county.engine) as s:
+        plan_year(session=s, rules=county.rules, calendar=county.calendar, year=2026)
+    return county

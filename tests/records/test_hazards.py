@@ -1,4 +1,4 @@
-"""Listed-supervision hazards and special campaigns: obligations, reminders, notices."""
+"""Listed-supervision hazards: the rectification obligation, its reminders, closing and evaluation."""
 
 from datetime import date
 
@@ -6,13 +6,12 @@ import pytest
 from sqlalchemy import select
 
 from anquan.assessment.scoring import assess
-from anquan.campaigns.campaign import start_campaign, validate_params
 from anquan.errors import AnquanError, InputRejected
 from anquan.records.hazards import add_hazard, close_hazard, import_hazards, list_hazards, update_hazard
 from anquan.cycle.tick import tick
 from anquan.models.db import session_scope
 from anquan.models.obligations import Obligation
-from anquan.models.outbox import Notice, OutboxMessage
+from anquan.models.outbox import Notice
 
 TODAY = date(2026, 11, 29)
 
@@ -99,62 +98,3 @@ def test_hazard_import_all_or_nothing(county, tmp_path):
     assert [(p.row, p.column) for p in exc.value.problems] == [(3, "enterprise_code")]
     with session_scope(county.engine) as s:
         assert list_hazards(session=s) == []
-
-
-def _params(**kw):
-    base = {"name": "烟花爆竹安全专项整治", "sectors": "fireworks,hazardous_chemicals", "townships": "all",
-            "from_date": "2026-12-01", "to_date": "2027-01-31", "summary_due": "2027-02-10"}
-    base.update(kw)
-    return validate_params(base)
-
-
-def test_campaign_creates_tasks_and_notices_once(county):
-    with session_scope(county.engine) as s:
-        result = start_campaign(session=s, rules=county.rules, params=_params(), mail_from=county.settings.mail_from,
-                                tz=county.settings.tz, today=TODAY)
-    assert result["created"] and len(result["obligation_ids"]) == 8
-    with session_scope(county.engine) as s:
-        obs = [s.get(Obligation, i) for i in result["obligation_ids"]]
-        msgs = s.execute(select(OutboxMessage)).scalars().all()
-    assert {o.kind for o in obs} == {"campaign_task"} and {o.due_on for o in obs} == {date(2027, 2, 10)}
-    to_enterprises = [m for m in msgs if m.subject.endswith("开展自查自纠")]
-    assert to_enterprises and all("ql0" in m.to_addr and "e" in m.to_addr.split("@")[1] for m in to_enterprises)
-    assert len(msgs) == result["mails_queued"]
-    with session_scope(county.engine) as s:
-        again = start_campaign(session=s, rules=county.rules, params=_params(), mail_from=county.settings.mail_from,
-                               tz=county.settings.tz, today=TODAY)
-        assert again["id"] == result["id"] and not again["created"] and again["mails_queued"] == 0
-        assert len(s.execute(select(OutboxMessage)).scalars().all()) == len(msgs)
-
-
-def test_two_campaigns_at_once(county):
-    with session_scope(county.engine) as s:
-        a = start_campaign(session=s, rules=county.rules, params=_params(), mail_from=county.settings.mail_from,
-                           tz=county.settings.tz, today=TODAY)
-        b = start_campaign(session=s, rules=county.rules, params=_params(name="道路交通安全整治", sectors="road_transport",
-                                                                         townships="QL01,QL02"),
-                           mail_from=county.settings.mail_from, tz=county.settings.tz, today=TODAY)
-    assert a["id"] != b["id"] and b["townships"] == ["QL01", "QL02"] and len(b["obligation_ids"]) == 2
-
-
-@pytest.mark.parametrize(
-    "kw,fragment",
-    [
-        ({"name": ""}, "name (--name)"),
-        ({"sectors": "boats"}, "sectors (--sectors)"),
-        ({"sectors": ""}, "sectors (--sectors)"),
-        ({"from_date": "2026-13-01"}, "from_date (--from)"),
-        ({"to_date": "2026-11-01"}, "to_date is before from_date"),
-        ({"summary_due": "2027-01-01"}, "summary_due is before to_date"),
-    ],
-)
-def test_bad_campaign_parameters_name_the_field(kw, fragment):
-    with pytest.raises(AnquanError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
-        _params(**kw)
-
-
-def test_unknown_township_is_refused(county):
-    with pytest.raises(AnquanError, match="townships \\(--townships\\): not townships in the directory: QL99"):
-        with session_scope(county.engine) as s:
-            start_campaign(session=s, rules=county.rules, params=_params(townships="QL01,QL99"),
-                           mail_from=county.settings.mail_from, tz=county.settings.tz, today=TODAY)
