@@ -23,6 +23,17 @@ from anquan.resources import sample_county
 PG_ENV = "ANQUAN_TEST_POSTGRES_URL"
 SAMPLE = sample_county()
 REPO_ROOT = Path(__file__).resolve().parent.parent  # the checkout (scripts/, README) for tests of the two commands
+def pytest_addoption(parser):
+    parser.addoption("--update-snapshots", action="store_true", default=False,
+                     help="rewrite the golden mail snapshots in tests/testdata/mail/ instead of comparing with them")
+
+
+@pytest.fixture
+def update_snapshots(request) -> bool:
+    """True when run with --update-snapshots (an option, because the suite clears ANQUAN_* variables)."""
+    return request.config.getoption("--update-snapshots")
+
+
 def _all_tables() -> list[str]:
     """Every table the models define (a new one cannot be forgotten by the per-test TRUNCATE)."""
     import anquan.models.directory, anquan.models.obligations, anquan.models.outbox, anquan.models.records  # noqa: F401  (fill the metadata)

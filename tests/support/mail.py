@@ -1,0 +1,148 @@
+"""Fixed values for every mail template, for the golden snapshots in tests/testdata/mail/.
+
+No database and no clock: each case is what the code that sends the mail would hand the template, written out
+by hand (rows become model instances or dicts, as in production). `render_case` renders a case through the same
+function production uses: `render` for the tick's mails (reminder, escalation, digest), `render_named` for the rest.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from anquan.assessment.scoring import Assessment, Deduction, TownshipResult
+from anquan.models.directory import Organisation
+from anquan.models.obligations import Obligation
+from anquan.models.records import Accident, Campaign, MajorEvent, RiskAlert
+from anquan.notifications.render import MailContext, MailItem, Rendered, render, render_named
+
+COUNTY = Organisation(id=1, code="QL", name="青岚县", kind="county")
+TOWNSHIP = Organisation(id=2, code="QL01", name="石门镇", kind="township", parent_id=1)
+ENTERPRISE = Organisation(id=4, code="QL01E001", name="青岚县石门建筑工程有限公司", kind="enterprise", parent_id=2,
+                          township_id=2, sector="construction", employees=120)
+
+
+def mail_item(**kw) -> MailItem:
+    base = dict(
+        obligation_id=4045, kind="midyear_report", title="半年安全生产履职报告书及自检自评",
+        action="填写半年安全生产工作履职报告书及自检自评材料，由行政主要负责人审查签字后报县人民政府和县安委会。",
+        org_code="QL01", org_name="石门镇", owner_name="石门镇", period="2026", due_on=date(2026, 7, 5),
+        stage="reminder-7", stage_kind="reminder", days=7, recipient_role="township_head",
+    )
+    base.update(kw)
+    return MailItem(**base)
+
+
+# The tick's mails: a MailContext each, rendered by `render` (which picks the template).
+TICK_CASES: dict[str, MailContext] = {
+    "reminder": MailContext("李明", "li.ming@qinglan.example", date(2026, 6, 28), [mail_item()]),
+    "escalation": MailContext("王芳", "wang.fang@qinglan.example", date(2026, 4, 10), [mail_item(
+        obligation_id=376, kind="monthly_risk_analysis", title="企业每月安全生产风险分析", action="开展本月安全生产风险分析。",
+        org_code="QL01E001", org_name="青岚县石门建筑工程有限公司", owner_name="青岚县石门建筑工程有限公司",
+        period="2026-03", due_on=date(2026, 3, 31), stage="escalation-3", stage_kind="escalation", days=10,
+        recipient_role="deputy_head_safety", fallback_from="safety_office", also_told="赵强（县安委办）")]),
+    "digest": MailContext("陈军", "chen.jun@qinglan.example", date(2026, 4, 20), [
+        mail_item(obligation_id=10, kind="quarterly_inspection", title="季度安全生产大检查及总结报送", period="2026-Q1",
+              due_on=date(2026, 4, 5), stage="escalation-3", stage_kind="escalation", days=15, action="报送检查总结。"),
+        mail_item(obligation_id=11, kind="holiday_inspection", title="节日长假前安全专项检查", period="2026-labour_day",
+              due_on=date(2026, 4, 30), stage="reminder-14", stage_kind="reminder", days=10, action="开展节前检查。"),
+    ]),
+}
+
+
+def _assessment() -> Assessment:
+    t1 = TownshipResult(org_id=2, org_code="QL01", org_name="石门镇", base=Decimal(100), deductions=[
+        Deduction("季度安全生产大检查及总结报送", Decimal("-2"), "2026年第2季度逾期报送（事项#412）"),
+        Deduction("企业每月安全生产风险分析", Decimal("-1.5"), "完成率85.0%，低于90%"),
+        Deduction("县安委会加分", Decimal("1"), "县安委会认定：汛期抢险表现突出"),
+    ])
+    t2 = TownshipResult(org_id=5, org_code="QL02", org_name="龙潭乡", base=Decimal(100), veto_reasons=[
+        "发生较大及以上生产安全责任事故：2026年8月3日，死亡3人（事故#7）"])
+    return Assessment(year=2026, as_of=date(2027, 1, 15), provisional=False, results=[t1, t2],
+                      county_targets=["全县生产安全事故起数控制在12起以内", "死亡人数控制在6人以内"])
+
+
+def named_cases() -> dict[str, dict]:
+    """The other mails: template name → the values the sending code passes to `render_named`."""
+    a = _assessment()
+    ranked = a.ranked()
+    campaign = Campaign(id=3, key="k", name="烟花爆竹安全专项整治", sectors="fireworks,hazardous_chemicals", townships="QL01",
+                        starts_on=date(2026, 12, 1), ends_on=date(2027, 1, 31), summary_due=date(2027, 2, 10))
+    sectors = "烟花爆竹、危险化学品"
+    hazards = [
+        {"org_name": "石门镇", "description": "脚手架基础不稳", "enterprise_name": "青岚县石门建筑工程有限公司", "place": None,
+         "responsible_person": "张伟", "deadline": "2026-09-30", "funds": "5万元", "status": "open", "overdue": True,
+         "closed_on": None},
+        {"org_name": "石门镇", "description": "河道护栏缺失", "enterprise_name": None, "place": "石门村渡口",
+         "responsible_person": "刘洋", "deadline": "2026-12-31", "funds": None, "status": "open", "overdue": False,
+         "closed_on": None},
+        {"org_name": "龙潭乡", "description": "液化气储罐区未设防火堤", "enterprise_name": "龙潭燃气有限公司", "place": None,
+         "responsible_person": "陈刚", "deadline": "2026-08-31", "funds": "12万元", "status": "closed", "overdue": False,
+         "closed_on": "2026-08-20"},
+    ]
+    return {
+        "accident": {"to_name": "李明", "role_label": "乡(镇)长", "township": TOWNSHIP, "level": "一般事故",
+                     "kind_label": "道路交通以外行业",
+                     "a": Accident(id=12, org_id=2, occurred_on=date(2026, 3, 3), kind="other", deaths=1, injuries=2,
+                                   liability=True, egregious=False, description="施工现场高处坠落")},
+        "assessment_result": {"to_name": "李明", "role_label": "乡(镇)长", "r": ranked[1], "a": a, "rank": 2,
+                              "total": len(ranked)},
+        "assessment_summary": {"to_name": "赵强", "role_label": "县安委办", "a": a, "ranked": ranked, "county": COUNTY},
+        "book": {"to_name": "李明", "role_label": "乡(镇)长", "org": TOWNSHIP, "year": 2026,
+                 "ob": Obligation(id=21, due_on=date(2026, 2, 28))},
+        "campaign_enterprise": {"c": campaign, "sector_labels": sectors, "to_name": "孙经理", "role_label": "企业主要负责人",
+                                "township": TOWNSHIP, "enterprise_name": "青岚县石门烟花爆竹经营部"},
+        "campaign_township": {"c": campaign, "sector_labels": sectors, "to_name": "王芳", "role_label": "乡(镇)安监办",
+                              "township": TOWNSHIP, "enterprise_count": 4, "obligation_id": 5120},
+        "hazard_digest": {"to_name": "赵强", "role_label": "县安委办", "county_name": "青岚县", "hazards": hazards,
+                          "year": 2026, "month": 10, "open": 2, "overdue": 1, "closed": 1},
+        "indicator_warning": {"to_name": "李明", "role_label": "乡(镇)长", "township": TOWNSHIP, "year": 2026,
+                              "level_label": "已达到80%",
+                              "s": {"metric": "deaths", "label": "死亡人数", "value": 4, "limit": 5, "share": 0.8}},
+        "major_event_township": {"to_name": "王芳", "role_label": "乡(镇)安监办", "township": TOWNSHIP,
+                                 "e": MajorEvent(id=2, key="k", name="全县重点项目集中开工仪式", townships="QL01",
+                                                 starts_on=date(2026, 12, 14), ends_on=date(2026, 12, 15)),
+                                 "due_on": date(2026, 12, 11), "obligation_id": 5133, "enterprise_count": 17,
+                                 "action": "组织开展重大活动前安全专项检查，重点检查人员密集场所、消防和用电安全。"},
+        "risk_alert": {"to_name": "王芳", "role_label": "乡(镇)安监办", "enterprise": ENTERPRISE, "township": TOWNSHIP,
+                       "a": RiskAlert(id=8, key="k", org_id=4, kind="warning_sign", description="仓库温度异常升高，烟感报警两次",
+                                      measures="已停止作业，组织排查", reported_on=date(2026, 11, 28)),
+                       "kind_label": "事故征兆", "sector_label": "建筑施工", "also_told": "赵强（县安委办）",
+                       "enterprise_contacts": [
+                           {"name": "孙经理", "role_label": "企业主要负责人", "phone": "13800000001", "email": "boss@e1.example"},
+                           {"name": "吴安全", "role_label": "企业安全管理人员", "phone": None, "email": "safety@e1.example"}]},
+        "risk_completion": {"to_name": "王芳", "role_label": "乡(镇)安监办", "year": 2026, "month": 10, "t": {
+            "org_code": "QL01", "org_name": "石门镇", "due": 20, "done": 18, "rate": 0.9,
+            "missing": [{"code": "QL01E007", "name": "石门镇红星砖厂"}, {"code": "QL01E012", "name": "青岚县石门运输有限公司"}]}},
+        "round_county": {"to_name": "赵强", "role_label": "县安委办", "county_name": "青岚县", "year": 2026, "quarter": 2,
+                         "plan": [
+                             {"township": TOWNSHIP, "enterprises": 20, "key": 6, "duties": [
+                                 {"kind": "quarterly_meeting", "title": "季度安全生产工作会议", "due_on": date(2026, 6, 30), "id": 401},
+                                 {"kind": "quarterly_inspection", "title": "季度安全生产大检查及总结报送", "due_on": date(2026, 7, 5), "id": 412}]},
+                             {"township": Organisation(id=5, code="QL02", name="龙潭乡", kind="township"), "enterprises": 9,
+                              "key": 0, "duties": []}]},
+        "round_enterprise": {"to_name": "孙经理", "role_label": "企业主要负责人", "enterprise": ENTERPRISE,
+                             "township": TOWNSHIP, "year": 2026, "quarter": 2},
+        "round_township": {"to_name": "李明", "role_label": "乡(镇)长", "township": TOWNSHIP, "year": 2026,
+                           "quarter": 2, "items": [
+                               {"kind": "quarterly_meeting", "title": "季度安全生产工作会议", "due_on": date(2026, 6, 30), "id": 401},
+                               {"kind": "quarterly_inspection", "title": "季度安全生产大检查及总结报送", "due_on": date(2026, 7, 5), "id": 412}],
+                           "key_sector": {"建筑施工": ["青岚县石门建筑工程有限公司"],
+                                          "烟花爆竹": ["青岚县石门烟花爆竹经营部", "石门镇鞭炮批发部"]}},
+    }
+
+
+def render_case(name: str) -> Rendered:
+    """Render one case through production's own function."""
+    if name in TICK_CASES:
+        return render(TICK_CASES[name])
+    return render_named(name, named_cases()[name])
+
+
+def case_names() -> list[str]:
+    return sorted([*TICK_CASES, *named_cases()])
+
+
+def snapshot_text(r: Rendered) -> str:
+    """The snapshot file's content: subject, plain text, then the HTML."""
+    return f"Subject: {r.subject}\n\n{r.text}\n----- html -----\n{r.html}"
