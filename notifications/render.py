@@ -11,35 +11,11 @@ from functools import lru_cache
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from anquan.models.directory import Role
 from anquan.resources import templates_dir
+from anquan.vocabulary import period_label, role_label
 
 TEMPLATES_DIR = templates_dir("mail")
 MAX_ITEMS_LISTED = 100  # a digest lists this many items and counts the rest
-
-ROLE_LABELS = {
-    Role.county_office.value: "县安委办",
-    Role.county_inspector.value: "县督查组",
-    Role.township_head.value: "乡(镇)长",
-    Role.deputy_head_safety.value: "分管安全副乡(镇)长",
-    Role.safety_office.value: "乡(镇)安监办",
-    Role.township_leader.value: "乡(镇)领导班子成员",
-    Role.village_safety_officer.value: "村兼职安全员",
-    Role.unit_head.value: "单位负责人",
-    Role.enterprise_principal.value: "企业主要负责人",
-    Role.enterprise_safety_manager.value: "企业安全管理人员",
-}
-
-HOLIDAY_LABELS = {
-    "new_years_day": "元旦", "spring_festival": "春节", "tomb_sweeping_day": "清明节", "labour_day": "劳动节",
-    "dragon_boat_festival": "端午节", "mid_autumn_festival": "中秋节", "national_day": "国庆节",
-}
-
-SECTOR_LABELS = {
-    "non_coal_mining": "非煤矿山", "water_transport": "水上交通", "road_transport": "道路交通",
-    "crowded_places": "人员密集场所消防", "construction": "建筑施工", "fireworks": "烟花爆竹",
-    "hazardous_chemicals": "危险化学品", "other": "其他行业",
-}
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
@@ -47,30 +23,6 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 def one_line(text: str) -> str:
     """A header-safe version of text: line breaks and control characters become one space."""
     return _CONTROL.sub(" ", text or "").strip()
-
-
-EVENT_PERIOD = re.compile(r"^(?:(\d{4})-)?(campaign|hazard|event)-(\d+)$")
-
-
-def period_label(period: str) -> str:
-    """2026 -> 2026年; 2026-Q2 -> 2026年第2季度; 2026-03 -> 2026年3月; 2026-national_day -> 2026年国庆节前.
-
-    Obligations made by events read by number here (campaign-3 -> 专项整治第3号); the tick's mail
-    names them (anquan.vocabulary) where it can.
-    """
-    m = EVENT_PERIOD.match(period)
-    if m:
-        year, what, n = m.groups()
-        return {"campaign": f"专项整治第{n}号", "hazard": f"{year}年挂牌督办隐患第{n}号",
-                "event": f"{year}年重大活动第{n}号前"}[what]
-    year, _, rest = period.partition("-")
-    if not rest:
-        return f"{year}年"
-    if rest.startswith("Q") and rest[1:].isdigit():
-        return f"{year}年第{rest[1:]}季度"
-    if rest.isdigit():
-        return f"{year}年{int(rest)}月"
-    return f"{year}年{HOLIDAY_LABELS.get(rest, rest)}前"
 
 
 @dataclass
@@ -99,11 +51,11 @@ class MailItem:
 
     @property
     def role_label(self) -> str:
-        return ROLE_LABELS.get(self.recipient_role, self.recipient_role)
+        return role_label(self.recipient_role)
 
     @property
     def fallback_label(self) -> str | None:
-        return ROLE_LABELS.get(self.fallback_from, self.fallback_from) if self.fallback_from else None
+        return role_label(self.fallback_from)
 
 
 @dataclass

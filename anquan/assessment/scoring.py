@@ -26,6 +26,7 @@ from anquan.rules.cycle import CycleRules
 from anquan.models.directory import Organisation, OrgKind
 from anquan.models.obligations import Obligation, ObligationStatus
 from anquan.models.records import Accident, AccidentKind, Adjustment, ControlIndicator
+from anquan.vocabulary import MONTHLY_RISK_ANALYSIS
 
 EXCELLENT, GOOD, PASS, FAIL = "优秀", "良好", "合格", "不合格"
 
@@ -202,7 +203,7 @@ def assess(
     for tid, status in session.execute(
         select(subject.township_id, Obligation.status)
         .join(subject, subject.id == Obligation.subject_org_id)
-        .where(Obligation.year == year, Obligation.kind == "monthly_risk_analysis", subject.township_id.in_(ids),
+        .where(Obligation.year == year, Obligation.kind == MONTHLY_RISK_ANALYSIS, subject.township_id.in_(ids),
                Obligation.due_on < as_of, Obligation.status != ObligationStatus.waived.value)
     ).all():
         counts[tid][1] += 1
@@ -295,7 +296,8 @@ def notify_results(*, session: Session, assessment: Assessment, mail_from: str, 
     from anquan.assessment.documents import assessment_notice, assessment_workbook
     from anquan.models.directory import Contact, Role
     from anquan.notifications.outbox import enqueue, event_key
-    from anquan.notifications.render import ROLE_LABELS, render_named
+    from anquan.notifications.render import render_named
+    from anquan.vocabulary import ROLE_LABELS
 
     def people(org_ids, role: Role):
         return session.execute(

@@ -20,7 +20,8 @@ from anquan.campaigns.params import one_line_name, township_codes, townships_in_
 from anquan.models.directory import Contact, Organisation, OrgKind, Role, Sector
 from anquan.models.records import Campaign
 from anquan.notifications.outbox import enqueue, event_key
-from anquan.notifications.render import ROLE_LABELS, SECTOR_LABELS, render_named
+from anquan.notifications.render import render_named
+from anquan.vocabulary import CAMPAIGN_TASK, ROLE_LABELS, SECTOR_LABELS, campaign_period
 
 
 
@@ -77,8 +78,8 @@ def start_campaign(*, session: Session, rules, params: CampaignParams, mail_from
     values = {"c": campaign, "sector_labels": "、".join(SECTOR_LABELS[s] for s in sectors)}
     tasks, mails = [], 0
     for t in townships:
-        ob = open_event_obligation(session=session, rules=rules, kind="campaign_task", org_id=t.id, subject_org_id=t.id,
-                                   year=params.summary_due.year, period=f"campaign-{campaign.id}", due_on=params.summary_due)
+        ob = open_event_obligation(session=session, rules=rules, kind=CAMPAIGN_TASK, org_id=t.id, subject_org_id=t.id,
+                                   year=params.summary_due.year, period=campaign_period(campaign.id), due_on=params.summary_due)
         tasks.append(ob.id)
         enterprises = session.execute(
             select(Organisation.id, Organisation.name).where(Organisation.township_id == t.id,

@@ -23,9 +23,8 @@ from anquan.models.directory import Contact, Organisation, OrgKind, Role
 from anquan.models.obligations import Obligation, ObligationStatus
 from anquan.models.records import MajorEvent
 from anquan.notifications.outbox import enqueue, event_key
-from anquan.notifications.render import ROLE_LABELS, render_named
-
-KIND = "event_inspection"
+from anquan.notifications.render import render_named
+from anquan.vocabulary import EVENT_INSPECTION, ROLE_LABELS, event_period
 OPTION = {"name": "--name", "townships": "--townships", "from_date": "--from", "to_date": "--to"}
 
 
@@ -59,7 +58,7 @@ def add_major_event(*, session: Session, rules, calendar, params: EventParams, m
     if params.from_date <= today:
         raise AnquanError(f"major event refused: from_date (--from): {params.from_date} is not after today ({today}); "
                           "an event is entered before it starts")
-    rule = rules.kind(KIND)
+    rule = rules.kind(EVENT_INSPECTION)
     townships = townships_in_scope(session, params.townships, refused="major event refused")
     codes = [t.code for t in townships]
     # As before a long holiday: the working day(s) before it starts; never before today,
@@ -74,10 +73,10 @@ def add_major_event(*, session: Session, rules, calendar, params: EventParams, m
                            ends_on=params.to_date)
         session.add(event)
         session.flush()
-    period = f"{params.from_date.year}-event-{event.id}"
+    period = event_period(params.from_date.year, event.id)
     obligations, mails = [], 0
     for t in townships:
-        ob = open_event_obligation(session=session, rules=rules, kind=KIND, org_id=t.id, subject_org_id=t.id,
+        ob = open_event_obligation(session=session, rules=rules, kind=EVENT_INSPECTION, org_id=t.id, subject_org_id=t.id,
                                    year=params.from_date.year, period=period, due_on=due)
         obligations.append(ob.id)
         enterprises = session.execute(
@@ -107,13 +106,13 @@ def list_major_events(*, session: Session, year: int | None = None) -> list[dict
         period: (n, n_done)
         for period, n, n_done in session.execute(
             select(Obligation.period, func.count(), func.count().filter(Obligation.status.in_(done)))
-            .where(Obligation.kind == KIND, Obligation.period.in_([f"{e.starts_on.year}-event-{e.id}" for e in events]))
+            .where(Obligation.kind == EVENT_INSPECTION, Obligation.period.in_([event_period(e.starts_on.year, e.id) for e in events]))
             .group_by(Obligation.period)
         )
     }
     rows = []
     for e in events:
-        n, n_done = counts.get(f"{e.starts_on.year}-event-{e.id}", (0, 0))
+        n, n_done = counts.get(event_period(e.starts_on.year, e.id), (0, 0))
         rows.append({"id": e.id, "name": e.name, "from": e.starts_on.isoformat(), "to": e.ends_on.isoformat(),
                      "townships": e.townships.split(","), "inspections": n, "inspections_done": n_done})
     return rows

@@ -40,6 +40,7 @@ from anquan.rules.workcalendar import WorkCalendar
 from anquan.models.directory import Organisation, OrgKind
 from anquan.models.obligations import Obligation, ObligationStatus, PlanStamp
 from anquan.models.types import UTCDateTime, utcnow
+from anquan.vocabulary import holiday_period, month_period, quarter_period, year_period
 
 Progress = Callable[[str, int, int], None]
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -126,22 +127,22 @@ def periods_for(kind: str, *, rules: CycleRules, calendar: WorkCalendar, year: i
     nominal: list[tuple[str, date, bool]] = []  # (period, nominal due, estimated?)
     if isinstance(rule, YearlyKind):
         d = rule.due
-        nominal.append((str(year), _day_of(year + d.year_offset, d.month, d.day), False))
+        nominal.append((year_period(year), _day_of(year + d.year_offset, d.month, d.day), False))
     elif isinstance(rule, QuarterlyKind):
         for q in range(1, 5):
             y, m = _add_months(year, 3 * q, rule.due.months_after_period)
-            nominal.append((f"{year}-Q{q}", _day_of(y, m, rule.due.day), False))
+            nominal.append((quarter_period(year, q), _day_of(y, m, rule.due.day), False))
     elif isinstance(rule, MonthlyKind):
         for month in range(1, 13):
             y, m = _add_months(year, month, rule.due.months_after_period)
-            nominal.append((f"{year}-{month:02d}", _day_of(y, m, rule.due.day), False))
+            nominal.append((month_period(year, month), _day_of(y, m, rule.due.day), False))
     elif isinstance(rule, EventKind):
         return [], []  # created by events (hazards, campaigns), never planned
     elif isinstance(rule, HolidayKind):
         blocks, warnings = calendar.long_holidays(year, [str(h) for h in rules.long_holidays])
         for block in blocks:
             due = calendar.working_day_before(block.start, rule.due.working_days_before_start)
-            nominal.append((f"{year}-{block.name}", due, block.provisional))
+            nominal.append((holiday_period(year, block.name), due, block.provisional))
     out = []
     for period, nom, estimated in nominal:
         due = nom

@@ -25,13 +25,13 @@ from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from anquan.vocabulary import event_period_labels, is_event_period
 from anquan.rules.cycle import OWNER, CycleRules
 from anquan.models.directory import ROLE_ORG_KIND, Contact, Organisation, OrgKind, Role
 from anquan.models.obligations import Obligation, ObligationStatus
 from anquan.models.outbox import MailStatus, Notice, NoticeOutcome, OutboxMessage
 from anquan.models.types import utcnow
-from anquan.notifications.render import ROLE_LABELS, MailContext, MailItem, build_message, message_id_for, render
+from anquan.notifications.render import MailContext, MailItem, build_message, message_id_for, render
+from anquan.vocabulary import REPORT_KINDS, event_period_labels, is_event_period, parse_period, report_span_label, role_label
 
 Progress = Callable[[str, int, int], None]
 
@@ -303,7 +303,7 @@ def tick(
                                     outcome=NoticeOutcome.no_recipient.value, recipient_email="", created_at=now))
                 continue
             for person, fallback in people:
-                others = [f"{p.name}（{ROLE_LABELS.get(p.role, p.role)}）" for p, _ in people if p is not person]
+                others = [f"{p.name}（{role_label(p.role)}）" for p, _ in people if p is not person]
                 notices.append(dict(
                     obligation_id=ob.id, stage=stage.name, scheduled_on=stage.on, tick_date=as_of,
                     outcome=NoticeOutcome.notified.value, recipient_email=person.email.lower(),
@@ -322,9 +322,6 @@ def tick(
     return report
 
 
-REPORT_KINDS = ("midyear_report", "annual_report")
-
-
 def _report_forms(session: Session, items: list, rules, rubric, as_of: date) -> list[tuple[str, str, bytes]]:
     """The duty report form (履职报告书), pre-filled, for each report reminder a township head receives."""
     from anquan.reporting.books import render_duty_report
@@ -333,10 +330,9 @@ def _report_forms(session: Session, items: list, rules, rubric, as_of: date) -> 
     for i in items:
         if i.kind in REPORT_KINDS and i.stage_kind == "reminder" and i.recipient_role == Role.township_head.value:
             township = session.execute(select(Organisation).where(Organisation.code == i.org_code)).scalar_one()
-            year = int(i.period)
+            year = parse_period(i.period).year
             data = render_duty_report(session, rules=rules, rubric=rubric, township=township, year=year, kind=i.kind, as_of=as_of)
-            label = "半年" if i.kind == "midyear_report" else "全年"
-            forms.append((f"{year}年{township.name}{label}安全生产工作履职报告书.docx",
+            forms.append((f"{year}年{township.name}{report_span_label(i.kind)}安全生产工作履职报告书.docx",
                           "application/vnd.openxmlformats-officedocument.wordprocessingml.document", data))
     return forms
 

@@ -22,7 +22,8 @@ from anquan.models.directory import Contact, Organisation, OrgKind, Role
 from anquan.models.records import Accident, AccidentKind, Adjustment, ControlIndicator
 from anquan.models.types import utcnow
 from anquan.notifications.outbox import enqueue, event_key
-from anquan.notifications.render import ROLE_LABELS, render_named
+from anquan.notifications.render import render_named
+from anquan.vocabulary import accident_kind_label, role_label
 
 
 @dataclass
@@ -61,7 +62,7 @@ def _tell(session: Session, people, *, template: str, values: dict, key_parts: t
           mail: MailSettings) -> int:
     sent = 0
     for name, email, role in people:
-        rendered = render_named(template, {**values, "to_name": name, "role_label": ROLE_LABELS.get(role, role)})
+        rendered = render_named(template, {**values, "to_name": name, "role_label": role_label(role)})
         if enqueue(session=session, key=event_key(*key_parts, email.lower()), to_name=name, to_addr=email,
                    rendered=rendered, stage=stage, on=on, mail_from=mail.mail_from, tz=mail.tz):
             sent += 1
@@ -92,7 +93,7 @@ def _accident_mail(session, accident: Accident, township: Organisation, mail: Ma
         return 0
     level = "重特大事故" if accident.deaths >= 10 else "较大事故" if accident.deaths >= 3 else "一般事故"
     values = {"a": accident, "township": township, "level": level,
-              "kind_label": "道路交通" if accident.kind == AccidentKind.road_traffic.value else "道路交通以外行业"}
+              "kind_label": accident_kind_label(accident.kind)}
     return _tell(session, _head_and_county_office(session, township), template="accident", values=values,
                  key_parts=("accident", accident.id, accident.deaths), stage="accident", on=on, mail=mail)
 

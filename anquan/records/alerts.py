@@ -18,11 +18,10 @@ from sqlmodel import Session
 from anquan.errors import AnquanError
 from anquan.models.directory import ROLE_ORG_KIND, Contact, Organisation, OrgKind, Role
 from anquan.models.obligations import Obligation
-from anquan.models.records import AlertKind, RiskAlert
+from anquan.models.records import RiskAlert
 from anquan.notifications.outbox import enqueue, event_key
-from anquan.notifications.render import ROLE_LABELS, SECTOR_LABELS, render_named
-
-KIND_LABELS = {AlertKind.warning_sign.value: "事故征兆", AlertKind.major_hazard_source.value: "重大危险源"}
+from anquan.notifications.render import render_named
+from anquan.vocabulary import ALERT_KIND_LABELS, MONTHLY_RISK_ANALYSIS, month_period, role_label, sector_label
 
 
 def _contacts(session: Session, org_id: int, roles: list[str]) -> list[Contact]:
@@ -48,7 +47,7 @@ def analysis_for_alert(*, session: Session, obligation_id: int) -> Obligation | 
 
     None when there is no such obligation (submitting it says so)."""
     ob = session.get(Obligation, obligation_id)
-    if ob is not None and ob.kind != "monthly_risk_analysis":
+    if ob is not None and ob.kind != MONTHLY_RISK_ANALYSIS:
         raise AnquanError(f"warning signs and major hazard sources go with an enterprise's monthly risk analysis; "
                           f"obligation {obligation_id} is a {ob.kind}")
     return ob
@@ -59,8 +58,8 @@ def report_alert(
     mail_from: str, tz, measures: str | None = None, obligation_id: int | None = None,
 ) -> dict:
     """Record the alert and queue the mail to the township safety office and the county office, in one transaction."""
-    if kind not in KIND_LABELS:
-        raise AnquanError(f"alert refused: kind (--kind): {kind!r} is not one of {', '.join(KIND_LABELS)}")
+    if kind not in ALERT_KIND_LABELS:
+        raise AnquanError(f"alert refused: kind (--kind): {kind!r} is not one of {', '.join(ALERT_KIND_LABELS)}")
     description = (description or "").strip()
     if len(description) < 4:
         raise AnquanError("alert refused: text (--text): describe what was found (at least 4 characters)")
@@ -77,8 +76,8 @@ def report_alert(
     county = session.get(Organisation, township.parent_id) if township.parent_id else None
     if obligation_id is None:
         obligation_id = session.execute(
-            select(Obligation.id).where(Obligation.kind == "monthly_risk_analysis", Obligation.org_id == enterprise.id,
-                                        Obligation.period == f"{reported_on.year}-{reported_on.month:02d}")
+            select(Obligation.id).where(Obligation.kind == MONTHLY_RISK_ANALYSIS, Obligation.org_id == enterprise.id,
+                                        Obligation.period == month_period(reported_on.year, reported_on.month))
         ).scalar_one_or_none()
     key = event_key("risk-alert", enterprise.id, kind, reported_on, description)
     alert = session.execute(select(RiskAlert).where(RiskAlert.key == key)).scalar_one_or_none()
@@ -92,16 +91,16 @@ def report_alert(
         _holders(session, rules, township, county, Role.county_office)
     seen: set[str] = set()
     people = [p for p in people if not (p.email.lower() in seen or seen.add(p.email.lower()))]
-    own = [{"name": c.name, "role_label": ROLE_LABELS.get(c.role, c.role), "phone": c.phone, "email": c.email}
+    own = [{"name": c.name, "role_label": role_label(c.role), "phone": c.phone, "email": c.email}
            for c in _contacts(session, enterprise.id,
                               [Role.enterprise_principal.value, Role.enterprise_safety_manager.value])]
     mails = 0
     for p in people:
-        others = "、".join(f"{o.name}（{ROLE_LABELS.get(o.role, o.role)}）" for o in people if o is not p)
+        others = "、".join(f"{o.name}（{role_label(o.role)}）" for o in people if o is not p)
         rendered = render_named("risk_alert", {
-            "to_name": p.name, "role_label": ROLE_LABELS.get(p.role, p.role), "a": alert, "enterprise": enterprise,
-            "township": township, "kind_label": KIND_LABELS[kind], "enterprise_contacts": own,
-            "sector_label": SECTOR_LABELS.get(enterprise.sector or "other", enterprise.sector or ""), "also_told": others})
+            "to_name": p.name, "role_label": role_label(p.role), "a": alert, "enterprise": enterprise,
+            "township": township, "kind_label": ALERT_KIND_LABELS[kind], "enterprise_contacts": own,
+            "sector_label": sector_label(enterprise.sector), "also_told": others})
         mails += enqueue(session=session, key=event_key("risk-alert", alert.id, p.email.lower()), to_name=p.name,
                          to_addr=p.email, rendered=rendered, stage="alert", on=today, mail_from=mail_from, tz=tz)
     return {"id": alert.id, "created": created, "kind": kind, "org_code": enterprise.code, "org_name": enterprise.name,
@@ -121,7 +120,7 @@ def list_alerts(*, session: Session, year: int | None = None, township: str | No
     for a, code, name, ts_code in session.execute(q).all():
         if year is not None and a.reported_on.year != year:
             continue
-        rows.append({"id": a.id, "kind": a.kind, "kind_label": KIND_LABELS.get(a.kind, a.kind), "org_code": code,
+        rows.append({"id": a.id, "kind": a.kind, "kind_label": ALERT_KIND_LABELS.get(a.kind, a.kind), "org_code": code,
                      "org_name": name, "township": ts_code, "reported_on": a.reported_on.isoformat(),
                      "description": a.description, "measures": a.measures, "obligation_id": a.obligation_id})
     return rows

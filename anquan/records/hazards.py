@@ -17,6 +17,7 @@ from anquan.models.directory import Organisation, OrgKind
 from anquan.models.obligations import Obligation, ObligationStatus
 from anquan.models.records import Hazard, HazardStatus
 from anquan.models.types import utcnow
+from anquan.vocabulary import HAZARD_EVALUATION, HAZARD_RECTIFICATION, hazard_period
 
 REQUIRED = ("description", "responsible_person", "measures", "emergency_plan")
 
@@ -70,9 +71,9 @@ def add_hazard(
                **{k: v.strip() for k, v in values.items()})
     session.add(h)
     session.flush()
-    ob = open_event_obligation(session=session, rules=rules, kind="hazard_rectification", org_id=township.id,
+    ob = open_event_obligation(session=session, rules=rules, kind=HAZARD_RECTIFICATION, org_id=township.id,
                                subject_org_id=enterprise.id if enterprise else township.id, year=year,
-                               period=f"{year}-hazard-{h.id}", due_on=deadline)
+                               period=hazard_period(year, h.id), due_on=deadline)
     h.rectification_id = ob.id
     session.add(h)
     session.flush()
@@ -127,7 +128,7 @@ def update_hazard(*, session: Session, rules, hazard_id: int, **changes) -> dict
             ob.due_on = ob.nominal_due_on = h.deadline
             # The schedule starts again from the new deadline; a stage already sent
             # for this obligation is never sent twice (notices are unique).
-            ob.next_action_on = first_action_on(rules.kind("hazard_rectification"), h.deadline)
+            ob.next_action_on = first_action_on(rules.kind(HAZARD_RECTIFICATION), h.deadline)
             ob.updated_at = utcnow()
             session.add(ob)
     h.updated_at = utcnow()
@@ -147,10 +148,10 @@ def close_hazard(*, session: Session, rules, hazard_id: int, closed_on: date, to
     ob = session.get(Obligation, h.rectification_id)
     if ob is not None and ob.status == ObligationStatus.open.value:
         _record(session, ob, closed_on, note or "隐患整改完成", None, "hazard")
-    days = rules.kind("hazard_evaluation").due.days_after_event or 30
-    ev = open_event_obligation(session=session, rules=rules, kind="hazard_evaluation", org_id=h.org_id,
+    days = rules.kind(HAZARD_EVALUATION).due.days_after_event or 30
+    ev = open_event_obligation(session=session, rules=rules, kind=HAZARD_EVALUATION, org_id=h.org_id,
                                subject_org_id=ob.subject_org_id if ob else h.org_id, year=h.year,
-                               period=f"{h.year}-hazard-{h.id}", due_on=closed_on + timedelta(days=days))
+                               period=hazard_period(h.year, h.id), due_on=closed_on + timedelta(days=days))
     h.evaluation_id = ev.id
     session.add(h)
     session.flush()

@@ -18,8 +18,9 @@ from anquan.errors import AnquanError
 from anquan.models.directory import Contact, Organisation, OrgKind, Role
 from anquan.models.records import ControlIndicator
 from anquan.resources import templates_dir
-from anquan.vocabulary import event_period_labels
-from anquan.notifications.render import period_label
+from anquan.vocabulary import (BOOK_SIGNING, CAMPAIGN_TASK, EVENT_INSPECTION, HOLIDAY_INSPECTION, MIDYEAR_REPORT,
+                               MONTHLY_RISK_ANALYSIS, QUARTERLY_INSPECTION, QUARTERLY_MEETING, ROLE_LABELS,
+                               event_period_labels, period_label, report_span_label)
 
 DOCUMENTS_DIR = templates_dir("documents")
 
@@ -135,8 +136,8 @@ BOOK_FIELDS = {
 }
 
 
-DUTY_KINDS = ("book_signing", "quarterly_meeting", "quarterly_inspection", "holiday_inspection", "event_inspection",
-              "midyear_report", "campaign_task")
+DUTY_KINDS = (BOOK_SIGNING, QUARTERLY_MEETING, QUARTERLY_INSPECTION, HOLIDAY_INSPECTION, EVENT_INSPECTION, MIDYEAR_REPORT,
+              CAMPAIGN_TASK)
 
 
 def duty_report_context(session: Session, *, rules, rubric, township: Organisation, year: int, kind: str, as_of: date) -> dict:
@@ -147,7 +148,7 @@ def duty_report_context(session: Session, *, rules, rubric, township: Organisati
     from anquan.models.obligations import Obligation, ObligationStatus
     from anquan.models.records import Accident
 
-    period_to = date(year, 6, 30) if kind == "midyear_report" else date(year, 12, 31)
+    period_to = date(year, 6, 30) if kind == MIDYEAR_REPORT else date(year, 12, 31)
     county = session.get(Organisation, township.parent_id)
     duties = []
     obligations = session.execute(
@@ -166,7 +167,7 @@ def duty_report_context(session: Session, *, rules, rubric, township: Organisati
     enterprise_ids = select(Organisation.id).where(Organisation.township_id == township.id, Organisation.kind == OrgKind.enterprise.value)
     due, done = session.execute(
         select(func.count(), func.count().filter(Obligation.status.in_([ObligationStatus.submitted.value, ObligationStatus.late.value])))
-        .where(Obligation.kind == "monthly_risk_analysis", Obligation.year == year, Obligation.subject_org_id.in_(enterprise_ids),
+        .where(Obligation.kind == MONTHLY_RISK_ANALYSIS, Obligation.year == year, Obligation.subject_org_id.in_(enterprise_ids),
                Obligation.due_on <= min(period_to, as_of), Obligation.status != ObligationStatus.waived.value)
     ).one()
     hazards = list_hazards(session=session, year=year, org_code=township.code, today=as_of)
@@ -179,7 +180,7 @@ def duty_report_context(session: Session, *, rules, rubric, township: Organisati
     return {
         "year": year, "county_name": county.name if county else "", "township_name": township.name,
         "township_head": _first(session, township.id, Role.township_head),
-        "period_label": "半年" if kind == "midyear_report" else "全年",
+        "period_label": report_span_label(kind),
         "period_from": date(year, 1, 1).isoformat(), "period_to": period_to.isoformat(), "as_of": as_of.isoformat(),
         "duties": duties,
         "risk": {"due": due, "done": done, "rate": f"{done / due * 100:.1f}%" if due else "—"},
@@ -201,7 +202,7 @@ def send_books(*, session: Session, rules, year: int, today: date, mail_from: st
     """Mail every organisation whose book for the year is not yet signed its book, asking for the signed scan."""
     from anquan.models.obligations import Obligation, ObligationStatus
     from anquan.notifications.outbox import enqueue, event_key
-    from anquan.notifications.render import ROLE_LABELS, render_named
+    from anquan.notifications.render import render_named
 
     for name, fields in BOOK_FIELDS.items():
         check_template(DOCUMENTS_DIR / name, fields)
@@ -209,7 +210,7 @@ def send_books(*, session: Session, rules, year: int, today: date, mail_from: st
                 OrgKind.unit.value: Role.unit_head}
     rows = session.execute(
         select(Obligation, Organisation).join(Organisation, Organisation.id == Obligation.org_id)
-        .where(Obligation.kind == "book_signing", Obligation.year == year, Obligation.status == ObligationStatus.open.value)
+        .where(Obligation.kind == BOOK_SIGNING, Obligation.year == year, Obligation.status == ObligationStatus.open.value)
         .order_by(Organisation.code)
     ).all()
     queued = books = 0

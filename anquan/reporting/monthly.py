@@ -12,7 +12,8 @@ from anquan.records.hazards import list_hazards
 from anquan.models.directory import Contact, Organisation, OrgKind, Role
 from anquan.models.obligations import Obligation, ObligationStatus
 from anquan.notifications.outbox import enqueue, event_key
-from anquan.notifications.render import ROLE_LABELS, render_named
+from anquan.notifications.render import render_named
+from anquan.vocabulary import MONTHLY_RISK_ANALYSIS, ROLE_LABELS, month_period
 
 
 def risk_analysis_completion(*, session: Session, year: int, month: int) -> list[dict]:
@@ -22,7 +23,7 @@ def risk_analysis_completion(*, session: Session, year: int, month: int) -> list
         select(township.id, township.code, township.name, enterprise.code, enterprise.name, Obligation.status)
         .join(enterprise, enterprise.id == Obligation.subject_org_id)
         .join(township, township.id == enterprise.township_id)
-        .where(Obligation.kind == "monthly_risk_analysis", Obligation.period == f"{year}-{month:02d}",
+        .where(Obligation.kind == MONTHLY_RISK_ANALYSIS, Obligation.period == month_period(year, month),
                Obligation.status != ObligationStatus.waived.value)
         .order_by(township.code, enterprise.code)
     ).all()

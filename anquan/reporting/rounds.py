@@ -17,7 +17,9 @@ from sqlmodel import Session
 from anquan.models.directory import Contact, Organisation, OrgKind, Role
 from anquan.models.obligations import Obligation
 from anquan.notifications.outbox import enqueue, event_key
-from anquan.notifications.render import ROLE_LABELS, SECTOR_LABELS, render_named
+from anquan.notifications.render import render_named
+from anquan.vocabulary import (COUNTY_SUPERVISION, QUARTERLY_INSPECTION, QUARTERLY_MEETING, ROLE_LABELS,
+                               SECTOR_LABELS, quarter_period)
 
 KEY_SECTORS = ["non_coal_mining", "water_transport", "road_transport", "crowded_places", "construction", "fireworks",
                "hazardous_chemicals"]
@@ -26,11 +28,11 @@ KEY_SECTORS = ["non_coal_mining", "water_transport", "road_transport", "crowded_
 def open_quarter(*, session: Session, rules, year: int, quarter: int, today: date, mail_from: str, tz) -> dict:
     if quarter not in (1, 2, 3, 4):
         raise ValueError("quarter is 1 to 4")
-    period = f"{year}-Q{quarter}"
+    period = quarter_period(year, quarter)
     due = defaultdict(list)
     for ob, org_code in session.execute(
         select(Obligation, Organisation.code).join(Organisation, Organisation.id == Obligation.subject_org_id)
-        .where(Obligation.period == period, Obligation.kind.in_(["quarterly_meeting", "quarterly_inspection", "county_supervision"]))
+        .where(Obligation.period == period, Obligation.kind.in_([QUARTERLY_MEETING, QUARTERLY_INSPECTION, COUNTY_SUPERVISION]))
         .order_by(Obligation.due_on)
     ).all():
         due[org_code].append({"kind": ob.kind, "title": rules.kinds[ob.kind].title, "due_on": ob.due_on, "id": ob.id})
@@ -46,7 +48,7 @@ def open_quarter(*, session: Session, rules, year: int, quarter: int, today: dat
         for e in ents:
             if e.sector in KEY_SECTORS:
                 key_sector[SECTOR_LABELS[e.sector]].append(e.name)
-        items = [d for d in due.get(t.code, []) if d["kind"] != "county_supervision"]
+        items = [d for d in due.get(t.code, []) if d["kind"] != COUNTY_SUPERVISION]
         plan.append({"township": t, "duties": due.get(t.code, []), "enterprises": len(ents),
                      "key": sum(len(v) for v in key_sector.values())})
         for name, email, role in session.execute(

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from anquan.errors import AnquanError
 from anquan.rules.yamlconfig import load_config, parse_config
 from anquan.models.directory import ROLE_ORG_KIND, OrgKind, Role, Sector
+from anquan.vocabulary import HOLIDAY_NAMES
 
 OWNER = "owner"  # in an escalation stage: the roles that owe the obligation
 
@@ -170,15 +171,6 @@ KindRule = Annotated[
 ]
 
 KIND_ID = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
-HOLIDAY_NAMES = (
-    "new_years_day",
-    "spring_festival",
-    "tomb_sweeping_day",
-    "labour_day",
-    "dragon_boat_festival",
-    "mid_autumn_festival",
-    "national_day",
-)
 
 
 class CycleRules(_Strict):

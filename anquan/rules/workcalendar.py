@@ -20,7 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from anquan.errors import AnquanError
-from anquan.rules.cycle import HOLIDAY_NAMES
+from anquan.vocabulary import HOLIDAY_NAMES
 
 # Lunar New Year's Day (正月初一), used only to *estimate* the Spring Festival
 # of a year with no official arrangement. Astronomical fact, not policy.

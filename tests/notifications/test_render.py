@@ -4,7 +4,8 @@ from datetime import date
 
 import pytest
 
-from anquan.notifications.render import MailContext, period_label, render
+from anquan.notifications.render import MailContext, render
+from anquan.vocabulary import period_label
 from tests.support.mail import mail_item
 
 
