@@ -20,6 +20,7 @@ from anquan.models.settings import Settings, load_settings
 @dataclass
 class App:
     settings: Settings = field(default_factory=load_settings)
+    _schema_checked: bool = field(default=False, init=False, repr=False)
 
     @cached_property
     def engine(self) -> Engine:
@@ -32,8 +33,12 @@ class App:
         return session_scope(self.checked_engine() if checked else self.engine)
 
     def checked_engine(self) -> Engine:
-        """The engine, after making sure the schema is current (else SchemaNotCurrent)."""
-        ensure_current(self.engine)
+        """The engine, after making sure the schema is current (else SchemaNotCurrent).
+
+        Checked once per App: a use case opens a unit of work per call, and a simulated year makes thousands."""
+        if not self._schema_checked:
+            ensure_current(self.engine)
+            self._schema_checked = True
         return self.engine
 
     @cached_property

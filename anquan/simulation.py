@@ -21,12 +21,18 @@ from typing import Callable
 from sqlalchemy import func, select
 
 from anquan.app import App
-from anquan.models.db import session_scope, upgrade
+from anquan.assessment import usecases as assessment
+from anquan.campaigns import usecases as campaigns
+from anquan.cycle import usecases as cycle
+from anquan.directory import usecases as directory_uc
+from anquan.models.db import upgrade
 from anquan.models.directory import Organisation, OrgKind
 from anquan.models.obligations import Obligation, ObligationStatus
 from anquan.models.outbox import OutboxMessage
 from anquan.models.records import MajorEvent, RiskAlert
 from anquan.models.settings import Settings
+from anquan.records import usecases as records
+from anquan.reporting import usecases as reporting
 from anquan.resources import sample_county
 
 SAMPLE = sample_county()
@@ -40,22 +46,9 @@ class Mix:
 
 def simulate(*, year: int, out: Path, seed: int = 2026, directory: Path = SAMPLE, base: Settings,
              progress: Callable[[str, int, int], None] | None = None, mix: Mix = Mix()) -> dict:
-    """Play a year; returns the summary (also written to out/summary.json)."""
-    from anquan.records.alerts import report_alert
-    from anquan.assessment.scoring import assess, county_name, notify_results
-    from anquan.campaigns.events import add_major_event, validate_event
-    from anquan.campaigns.campaign import start_campaign, validate_params
-    from anquan.directory.importer import import_directory
-    from anquan.reporting.books import send_books
-    from anquan.records.hazards import add_hazard, close_hazard
-    from anquan.reporting.monthly import send_monthly_reports
-    from anquan.cycle.obligations import submit
-    from anquan.cycle.planning import plan_year
-    from anquan.records.accidents import MailSettings, add_accident
-    from anquan.assessment.documents import assessment_notice, assessment_workbook
-    from anquan.cycle.tick import tick
-    from anquan.notifications.delivery import deliver
+    """Play a year; returns the summary (also written to out/summary.json).
 
+    Every step is the use case a front door calls, dated the simulated day."""
     started = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -71,11 +64,9 @@ def simulate(*, year: int, out: Path, seed: int = 2026, directory: Path = SAMPLE
     app = App(settings=settings)
     upgrade(app.engine)
     rng = random.Random(seed)
-    tz, mail_from = settings.tz, settings.mail_from
-    mail = MailSettings(mail_from=mail_from, tz=tz)
-    with session_scope(app.engine) as s:
-        import_directory(session=s, path=directory)
-        plan_year(session=s, rules=app.rules, calendar=app.calendar, year=year)
+    directory_uc.import_directory(app, path=directory)
+    cycle.plan(app, year=year)
+    with app.session() as s:
         townships = s.execute(select(Organisation.code).where(Organisation.kind == OrgKind.township.value)
                               .order_by(Organisation.code)).scalars().all()
         enterprises = s.execute(select(Organisation.code, Organisation.township_id).where(
@@ -95,27 +86,27 @@ def simulate(*, year: int, out: Path, seed: int = 2026, directory: Path = SAMPLE
                 plan[due + timedelta(days=rng.randint(1, 25))].append(oid)
 
     events: dict[date, list[Callable]] = defaultdict(list)
-    events[date(year, 2, 1)].append(lambda s, d: send_books(session=s, rules=app.rules, year=year, today=d,
-                                                            mail_from=mail_from, tz=tz))
+    events[date(year, 2, 1)].append(lambda d: reporting.send_books(app, year=year, today=d))
     hazards: list[int] = []
     for code in rng.sample(townships, k=min(4, len(townships))):
         deadline = date(year, rng.randint(5, 10), 28)
 
-        def listing(s, d, code=code, deadline=deadline):
-            t = s.execute(select(Organisation).where(Organisation.code == code)).scalar_one()
+        def listing(d, code=code, deadline=deadline):
+            with app.session() as s:
+                t = s.execute(select(Organisation).where(Organisation.code == code)).scalar_one()
             candidates = [e for e, tid in enterprises if tid == t.id]
-            h = add_hazard(session=s, rules=app.rules, org_code=code, year=year, description="模拟隐患：消防通道堵塞",
-                           responsible_person="模拟责任人", measures="清理通道，加装监控", deadline=deadline,
-                           emergency_plan="专人值守", funds="3万元", enterprise_code=candidates[0] if candidates else None,
-                           place=None if candidates else "集镇市场")
+            h = records.add_hazard(app, org_code=code, year=year, description="模拟隐患：消防通道堵塞",
+                                   responsible_person="模拟责任人", measures="清理通道，加装监控", deadline=deadline,
+                                   emergency_plan="专人值守", funds="3万元",
+                                   enterprise_code=candidates[0] if candidates else None,
+                                   place=None if candidates else "集镇市场")
             hazards.append(h["id"])
         events[date(year, 3, 15)].append(listing)
 
     # A major event entered by hand three weeks ahead; most townships report their inspection in time.
-    def major_event(s, d):
-        entered = add_major_event(session=s, rules=app.rules, calendar=app.calendar, params=validate_event({
-            "name": "青岚县茶文化旅游节", "from_date": date(year, 9, 18), "to_date": date(year, 9, 20)}),
-            mail_from=mail_from, tz=tz, today=d)
+    def major_event(d):
+        entered = campaigns.add_major_event(app, params={
+            "name": "青岚县茶文化旅游节", "from_date": date(year, 9, 18), "to_date": date(year, 9, 20)}, today=d)
         due = date.fromisoformat(entered["inspection_due"])
         for oid in entered["obligation_ids"]:
             if rng.random() < mix.on_time:
@@ -129,66 +120,55 @@ def simulate(*, year: int, out: Path, seed: int = 2026, directory: Path = SAMPLE
         kind = rng.choice(["warning_sign", "major_hazard_source"])
         code = rng.choice(enterprise_codes)
         text = "模拟：储罐区可燃气体检测报警两次" if kind == "warning_sign" else "模拟：新增液氨储罐，构成重大危险源"
-        events[day].append(lambda s, d, code=code, kind=kind, text=text: report_alert(
-            session=s, rules=app.rules, org_code=code, kind=kind, description=text, reported_on=d, today=d,
-            mail_from=mail_from, tz=tz))
+        # delivered with the day's mail below, like everything else in the simulated year
+        events[day].append(lambda d, code=code, kind=kind, text=text: records.report_alert(
+            app, org_code=code, kind=kind, description=text, reported_on=d, today=d, deliver=False))
 
-    def close_some(s, d):
+    def close_some(d):
         for hid in hazards[: max(1, len(hazards) // 2)]:
-            close_hazard(session=s, rules=app.rules, hazard_id=hid, closed_on=d - timedelta(days=rng.randint(0, 20)), today=d,
-                         note="模拟：整改完成")
+            records.close_hazard(app, hazard_id=hid, closed_on=d - timedelta(days=rng.randint(0, 20)), today=d,
+                                 note="模拟：整改完成")
     events[date(year, 9, 10)].append(close_some)
     for _ in range(rng.randint(2, 5)):
         day = date(year, rng.randint(1, 12), rng.randint(1, 28))
         code = rng.choice(townships)
         kind = rng.choice(["road_traffic", "other"])
         deaths = rng.choice([0, 0, 0, 1, 1, 2, 3])
-        events[day].append(lambda s, d, code=code, kind=kind, deaths=deaths: add_accident(
-            session=s, org_code=code, occurred_on=d, kind=kind, deaths=deaths, injuries=rng.randint(0, 4), mail=mail,
-            rubric=app.rubric, today=d, description="模拟事故"))
-    events[date(year, 11, 1)].append(lambda s, d: start_campaign(
-        session=s, rules=app.rules, params=validate_params({
-            "name": "冬春火灾防控和烟花爆竹安全专项整治", "sectors": "fireworks,crowded_places", "townships": "all",
-            "from_date": date(year, 11, 1), "to_date": date(year, 12, 31), "summary_due": date(year + 1, 1, 10)}),
-        mail_from=mail_from, tz=tz, today=d))
+        events[day].append(lambda d, code=code, kind=kind, deaths=deaths: records.record_accident(
+            app, org_code=code, occurred_on=d, kind=kind, deaths=deaths, injuries=rng.randint(0, 4), today=d,
+            description="模拟事故"))
+    events[date(year, 11, 1)].append(lambda d: campaigns.start_campaign(app, params={
+        "name": "冬春火灾防控和烟花爆竹安全专项整治", "sectors": "fireworks,crowded_places", "townships": "all",
+        "from_date": date(year, 11, 1), "to_date": date(year, 12, 31), "summary_due": date(year + 1, 1, 10)}, today=d))
     for month in range(2, 13):
-        events[date(year, month, 1)].append(lambda s, d, m=month - 1: send_monthly_reports(
-            session=s, year=year, month=m, today=d, mail_from=mail_from, tz=tz))
-    events[date(year + 1, 1, 1)].append(lambda s, d: send_monthly_reports(session=s, year=year, month=12, today=d,
-                                                                          mail_from=mail_from, tz=tz))
-    assessment_day = date(year + 1, 1, 15)
+        events[date(year, month, 1)].append(lambda d, m=month - 1: reporting.monthly_report(app, year=year, month=m,
+                                                                                              today=d))
+    events[date(year + 1, 1, 1)].append(lambda d: reporting.monthly_report(app, year=year, month=12, today=d))
     assessed = {}
 
-    def assessment(s, d):
-        result = assess(session=s, rules=app.rules, rubric=app.rubric, year=year, as_of=d)
-        notify_results(session=s, assessment=result, mail_from=mail_from, tz=tz, today=d)
-        name = county_name(s)
-        (out / f"assessment-{year}.xlsx").write_bytes(assessment_workbook(result, county_name=name))
-        (out / f"assessment-{year}.docx").write_bytes(assessment_notice(result, county_name=name, issued_on=d))
-        assessed["result"] = result
-    events[assessment_day].append(assessment)
+    def publish(d):
+        assessed["result"] = assessment.publish_year(app, year=year, on=d, folder=out).assessment
+    events[date(year + 1, 1, 15)].append(publish)
 
     day, last = date(year, 1, 1), date(year + 1, 1, 20)
     total_days = (last - day).days + 1
     ticks = Counter()
     n = 0
     while day <= last:
-        with session_scope(app.engine) as s:
-            for oid in plan.pop(day, []):
-                submit(session=s, obligation_id=oid, today=day, submitted_on=day, note="模拟报送")
-            for event in events.pop(day, []):
-                event(s, day)
-            report = tick(session=s, rules=app.rules, as_of=day, mail_from=mail_from, tz=tz, rubric=app.rubric)
-            ticks["messages"] += report.messages
-            ticks["notices"] += report.notices
-            ticks["skipped"] += report.stages_skipped
-        deliver(engine=app.engine, settings=settings)
+        cycle.submit_all(app, obligation_ids=plan.pop(day, []), on=day, note="模拟报送")
+        for event in events.pop(day, []):
+            event(day)
+        report = assessment.daily_tick(app, as_of=day)
+        ticks["messages"] += report.messages
+        ticks["notices"] += report.notices
+        ticks["skipped"] += report.stages_skipped
+        cycle.deliver_mail(app)
         n += 1
         if progress:
             progress("simulate", n, total_days)
         day += timedelta(days=1)
 
-    with session_scope(app.engine) as s:
+    with app.session() as s:
         by_status = dict(s.execute(select(Obligation.status, func.count()).where(Obligation.year == year)
                                    .group_by(Obligation.status)).all())
         by_kind_stage: dict[str, dict[str, int]] = defaultdict(dict)

@@ -1,4 +1,4 @@
-"""The Prefect flows of the cycle. Each is a thin wrapper over the function the command line calls.
+"""The Prefect flows of the cycle. Each is a thin wrapper: parse its parameters, call one use case, log and return.
 
 State lives in Anquan's database, not in Prefect: every flow reads the
 database as of a date and does what is due, so a late, repeated or missed run
@@ -16,8 +16,11 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 
 from anquan.app import App
+from anquan.assessment import usecases as assessment
+from anquan.campaigns import usecases as campaigns
+from anquan.cycle import usecases as cycle
 from anquan.flows.schedule import superseded
-from anquan.models.db import session_scope
+from anquan.reporting import usecases as reporting
 
 
 def _scheduled_time() -> datetime | None:
@@ -38,12 +41,9 @@ def scheduled_day(app: App) -> date:
 @flow(name="plan_year", log_prints=False)
 def plan_year(year: int | None = None) -> dict:
     """Plan a year's obligations (default: the year the run was scheduled in)."""
-    from anquan.cycle.planning import plan_year as plan
-
     app = App()
     year = year or scheduled_day(app).year
-    with session_scope(app.checked_engine()) as session:
-        report = plan(session=session, rules=app.rules, calendar=app.calendar, year=year)
+    report = cycle.plan(app, year=year)
     logger = get_run_logger()
     for w in report.warnings:
         logger.warning(w)
@@ -54,8 +54,6 @@ def plan_year(year: int | None = None) -> dict:
 @flow(name="daily_tick", log_prints=False)
 def daily_tick(day: str | None = None) -> dict:
     """Queue the reminders and escalations due on a day (default: the scheduled day)."""
-    from anquan.cycle.tick import tick
-
     app = App()
     if day is None:
         when = _scheduled_time()
@@ -63,9 +61,7 @@ def daily_tick(day: str | None = None) -> dict:
             get_run_logger().info("tick scheduled for %s stands aside: a newer scheduled tick acts instead", when)
             return {"superseded": True, "scheduled": when.isoformat()}
     as_of = date.fromisoformat(day) if day else scheduled_day(app)
-    with session_scope(app.checked_engine()) as session:
-        report = tick(session=session, rules=app.rules, as_of=as_of, mail_from=app.settings.mail_from, tz=app.settings.tz,
-                      rubric=app.rubric)
+    report = assessment.daily_tick(app, as_of=as_of)
     rows = [
         {"township": township, "stage": stage, "notices": n}
         for township, stages in report.by_township_stage.items()
@@ -98,10 +94,7 @@ def daily_tick(day: str | None = None) -> dict:
 @flow(name="deliver_mail", log_prints=False)
 def deliver_mail() -> dict:
     """Send the pending mail (SMTP, or .eml files without an SMTP host)."""
-    from anquan.notifications.delivery import deliver
-
-    app = App()
-    report = deliver(engine=app.checked_engine(), settings=app.settings)
+    report = cycle.deliver_mail(App())
     logger = get_run_logger()
     logger.info("delivered %s, deferred %s, failed %s (%s)", report.sent, report.deferred, report.failed, report.where)
     for e in report.errors:
@@ -112,21 +105,12 @@ def deliver_mail() -> dict:
 @flow(name="annual_assessment", log_prints=False)
 def annual_assessment(year: int | None = None) -> list[dict]:
     """Assess the past year (default: the year before the scheduled day), publish it and mail the results."""
-    from anquan.assessment.scoring import assess, county_name, notify_results
-    from anquan.assessment.documents import assessment_notice, assessment_workbook
-
     app = App()
     day = scheduled_day(app)
     year = year or day.year - 1
-    with session_scope(app.checked_engine()) as session:
-        result = assess(session=session, rules=app.rules, rubric=app.rubric, year=year, as_of=day)
-        name = county_name(session)
-        queued = notify_results(session=session, assessment=result, mail_from=app.settings.mail_from,
-                                tz=app.settings.tz, today=day)
     folder = app.settings.data_dir / "reports" / str(year)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"assessment-{year}.xlsx").write_bytes(assessment_workbook(result, county_name=name))
-    (folder / f"assessment-{year}.docx").write_bytes(assessment_notice(result, county_name=name, issued_on=day))
+    published = assessment.publish_year(app, year=year, on=day, folder=folder)
+    result, name, queued = published.assessment, published.county_name, published.mails_queued
     rows = result.as_list()
     create_table_artifact(
         key="annual-assessment",
@@ -147,14 +131,9 @@ def special_campaign(
 
     Parameters are validated as `anquan campaign start` validates them; a bad one fails the run with the field named.
     """
-    from anquan.campaigns.campaign import start_campaign, validate_params
-
-    app = App()
-    params = validate_params({"name": name, "sectors": sectors, "townships": townships, "from_date": from_date,
-                              "to_date": to_date, "summary_due": summary_due})
-    with session_scope(app.checked_engine()) as session:
-        result = start_campaign(session=session, rules=app.rules, params=params, mail_from=app.settings.mail_from,
-                                tz=app.settings.tz, today=app.today())
+    result = campaigns.start_campaign(App(), params={
+        "name": name, "sectors": sectors, "townships": townships, "from_date": from_date, "to_date": to_date,
+        "summary_due": summary_due})
     get_run_logger().info("campaign %s: %s townships, %s mails queued", result["name"], len(result["townships"]),
                           result["mails_queued"])
     return result
@@ -166,13 +145,8 @@ def major_event(name: str, from_date: str, to_date: str, townships: list[str] | 
 
     Parameters are validated as `anquan event add` validates them; a bad one fails the run with the field named.
     """
-    from anquan.campaigns.events import add_major_event, validate_event
-
-    app = App()
-    params = validate_event({"name": name, "townships": townships, "from_date": from_date, "to_date": to_date})
-    with session_scope(app.checked_engine()) as session:
-        result = add_major_event(session=session, rules=app.rules, calendar=app.calendar, params=params,
-                                 mail_from=app.settings.mail_from, tz=app.settings.tz, today=app.today())
+    result = campaigns.add_major_event(App(), params={"name": name, "townships": townships, "from_date": from_date,
+                                                      "to_date": to_date})
     get_run_logger().info("major event %s: %s townships inspect by %s, %s mails queued", result["name"],
                           len(result["townships"]), result["inspection_due"], result["mails_queued"])
     return result
@@ -181,17 +155,11 @@ def major_event(name: str, from_date: str, to_date: str, townships: list[str] | 
 @flow(name="monthly_report", log_prints=False)
 def monthly_report(year: int | None = None, month: int | None = None) -> dict:
     """After each month: the risk-analysis completion per township (artifact and mail), and the hazards' progress."""
-    from anquan.reporting.monthly import send_monthly_reports
-
     app = App()
     day = scheduled_day(app)
     if year is None or month is None:
-        first = day.replace(day=1)
-        last_month = date.fromordinal(first.toordinal() - 1)
-        year, month = last_month.year, last_month.month
-    with session_scope(app.checked_engine()) as session:
-        result = send_monthly_reports(session=session, year=year, month=month, today=day,
-                                      mail_from=app.settings.mail_from, tz=app.settings.tz)
+        year, month = reporting.previous_month(day)
+    result = reporting.monthly_report(app, year=year, month=month, today=day)
     create_table_artifact(
         key="monthly-risk-analysis",
         table=[{"township": f"{t['org_name']} ({t['org_code']})", "due": t["due"], "done": t["done"],
@@ -207,29 +175,19 @@ def monthly_report(year: int | None = None, month: int | None = None) -> dict:
 @flow(name="sign_books", log_prints=False)
 def sign_books(year: int | None = None) -> dict:
     """Early February: every township, village and unit gets its book to sign, attached to the mail."""
-    from anquan.reporting.books import send_books
-
     app = App()
     day = scheduled_day(app)
-    year = year or day.year
-    with session_scope(app.checked_engine()) as session:
-        result = send_books(session=session, rules=app.rules, year=year, today=day, mail_from=app.settings.mail_from,
-                            tz=app.settings.tz)
-    get_run_logger().info("books %s: %s rendered, %s mails queued", year, result["books"], result["mails_queued"])
+    result = reporting.send_books(app, year=year or day.year, today=day)
+    get_run_logger().info("books %s: %s rendered, %s mails queued", year or day.year, result["books"],
+                          result["mails_queued"])
     return result
 
 
 @flow(name="quarterly_round", log_prints=False)
 def quarterly_round(year: int | None = None, quarter: int | None = None) -> dict:
     """At the start of each quarter: what each township owes, self-check notices to enterprises, the county's round plan."""
-    from anquan.reporting.rounds import open_quarter
-
     app = App()
     day = scheduled_day(app)
-    year = year or day.year
-    quarter = quarter or (day.month - 1) // 3 + 1
-    with session_scope(app.checked_engine()) as session:
-        result = open_quarter(session=session, rules=app.rules, year=year, quarter=quarter, today=day,
-                              mail_from=app.settings.mail_from, tz=app.settings.tz)
+    result = reporting.quarterly_round(app, year=year or day.year, quarter=quarter or (day.month - 1) // 3 + 1, today=day)
     get_run_logger().info("quarter %s opened: %s mails queued", result["period"], result["mails_queued"])
     return result

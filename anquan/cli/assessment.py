@@ -11,9 +11,8 @@ from typer.core import TyperGroup
 from anquan.cli.kit import JsonOpt, lazy, open_app, out, parse_date, print_json, table
 from anquan.errors import AnquanError
 
-scoring = lazy("anquan.assessment.scoring")
-documents = lazy("anquan.assessment.documents")
-accidents = lazy("anquan.records.accidents")
+publishing = lazy("anquan.assessment.publish")
+records = lazy("anquan.records.usecases")
 rubric = lazy("anquan.rules.rubric")
 
 
@@ -49,18 +48,10 @@ def assess_run(
       anquan assess 2026 --org QL01            (a township's provisional score)
       anquan assess adjust --org QL01 --year 2026 --points -2 --item 督查发现问题 --reason "Q3 督查台账不全"
     """
-
     a = open_app()
     day = parse_date(as_of, "--as-of") or a.today()
-    with a.session() as session:
-        result = scoring.assess(session=session, rules=a.rules, rubric=a.rubric, year=year, as_of=day, org_code=org)
-        name = scoring.county_name(session)
-        queued = scoring.notify_results(session=session, assessment=result, mail_from=a.settings.mail_from, tz=a.settings.tz,
-                                today=a.today()) if notify else 0
-    if xlsx:
-        xlsx.write_bytes(documents.assessment_workbook(result, county_name=name))
-    if docx:
-        docx.write_bytes(documents.assessment_notice(result, county_name=name, issued_on=a.today()))
+    published = publishing.publish(a, year=year, as_of=day, org_code=org, xlsx=xlsx, docx=docx, notify=notify)
+    result = published.assessment
     if as_json:
         print_json(result.as_list())
         return
@@ -74,11 +65,10 @@ def assess_run(
             out.print(f"  {float(d.points):+g}  {d.item}: {d.evidence}")
     for t in result.county_targets:
         out.print(f"County target: {t}")
-    for path in (xlsx, docx):
-        if path:
-            out.print(f"Wrote {path}")
+    for path in published.written:
+        out.print(f"Wrote {path}")
     if notify:
-        out.print(f"{queued} mail(s) queued; deliver with `anquan mail deliver`.")
+        out.print(f"{published.mails_queued} mail(s) queued; deliver with `anquan mail deliver`.")
 
 
 @assess_app.command("adjust")
@@ -97,17 +87,14 @@ def assess_adjust(
       anquan assess adjust --org QL01 --year 2026 --points -2 --item 督查发现问题 --reason "三季度督查台账不全"
       anquan assess adjust --import adjustments.xlsx
     """
-
-    a = open_app()
     if import_file is None:
         missing = [n for n, v in (("--org", org), ("--year", year), ("--points", points), ("--item", item), ("--reason", reason)) if v is None]
         if missing:
             raise AnquanError(f"missing {', '.join(missing)} (or give --import FILE)")
-    with a.session() as session:
-        if import_file is not None:
-            rows = accidents.import_adjustments(session=session, path=import_file)
-        else:
-            rows = [accidents.add_adjustment(session=session, org_code=org, year=year, points=points, item=item, reason=reason)]
+    if import_file is not None:
+        rows = records.import_adjustments(open_app(), path=import_file)
+    else:
+        rows = [records.add_adjustment(open_app(), org_code=org, year=year, points=points, item=item, reason=reason)]
     if as_json:
         print_json(rows)
         return
@@ -121,7 +108,6 @@ def assess_check_rubric(file: Annotated[Optional[Path], typer.Argument(help="Def
 
     Example: anquan assess check-rubric config/rubric.yaml
     """
-
     path = file or open_app().settings.rubric_file
     r = rubric.load_rubric(path)
     out.print(f"{path}: valid; base {r.base}, {len(r.obligations)} obligation items, risk analysis, staffing, indicators.")

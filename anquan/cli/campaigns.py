@@ -9,8 +9,7 @@ from rich.table import Table
 
 from anquan.cli.kit import JsonOpt, lazy, open_app, out, print_json
 
-campaign = lazy("anquan.campaigns.campaign")
-events = lazy("anquan.campaigns.events")
+campaigns = lazy("anquan.campaigns.usecases")
 
 campaign_app = typer.Typer(help="Special rectification campaigns (专项整治).", no_args_is_help=True)
 event_app = typer.Typer(help="Major events (重大活动) entered by hand: townships inspect before them.", no_args_is_help=True)
@@ -33,13 +32,9 @@ def campaign_start(
     Example: anquan campaign start --name 烟花爆竹安全专项整治 --sectors fireworks,hazardous_chemicals
              --from 2026-12-01 --to 2027-01-31 --summary-due 2027-02-10
     """
-
-    a = open_app()
-    params = campaign.validate_params({"name": name, "sectors": sectors, "townships": townships, "from_date": start,
-                              "to_date": end, "summary_due": summary_due})
-    with a.session() as session:
-        result = campaign.start_campaign(session=session, rules=a.rules, params=params, mail_from=a.settings.mail_from,
-                                tz=a.settings.tz, today=a.today())
+    result = campaigns.start_campaign(open_app(), params={
+        "name": name, "sectors": sectors, "townships": townships, "from_date": start, "to_date": end,
+        "summary_due": summary_due})
     if as_json:
         print_json(result)
         return
@@ -64,12 +59,8 @@ def event_add(
 
     Example: anquan event add --name 全国两会 --from 2027-03-03 --to 2027-03-12
     """
-
-    a = open_app()
-    params = events.validate_event({"name": name, "townships": townships, "from_date": start, "to_date": end})
-    with a.session() as session:
-        result = events.add_major_event(session=session, rules=a.rules, calendar=a.calendar, params=params,
-                                 mail_from=a.settings.mail_from, tz=a.settings.tz, today=a.today())
+    result = campaigns.add_major_event(open_app(), params={"name": name, "townships": townships, "from_date": start,
+                                                           "to_date": end})
     if as_json:
         print_json(result)
         return
@@ -88,10 +79,7 @@ def event_list(
 
     Example: anquan event list --year 2027
     """
-
-    a = open_app()
-    with a.session() as session:
-        rows = events.list_major_events(session=session, year=year)
+    rows = campaigns.list_major_events(open_app(), year=year)
     if as_json:
         print_json(rows)
         return

@@ -11,11 +11,9 @@ from anquan.cli.kit import (JsonOpt, err, lazy, open_app, out, parse_date, print
                             stream_json, table)
 from anquan.errors import AnquanError
 
-planning = lazy("anquan.cycle.planning")
-obligations = lazy("anquan.cycle.obligations")
-ticking = lazy("anquan.cycle.tick")
-alerts_domain = lazy("anquan.records.alerts")
-delivery = lazy("anquan.notifications.delivery")
+cycle = lazy("anquan.cycle.usecases")
+records = lazy("anquan.records.usecases")
+assessment = lazy("anquan.assessment.usecases")
 
 obligations_app = typer.Typer(help="The year's obligations.", no_args_is_help=True)
 
@@ -30,9 +28,8 @@ def plan(
       anquan plan 2026
       anquan plan 2027 --json
     """
-    a = open_app()
-    with progress_bar(not as_json) as progress, a.session() as session:
-        report = planning.plan_year(session=session, rules=a.rules, calendar=a.calendar, year=year, progress=progress)
+    with progress_bar(not as_json) as progress:
+        report = cycle.plan(open_app(), year=year, progress=progress)
     if as_json:
         print_json(report.as_dict())
         return
@@ -65,18 +62,12 @@ def obligations_list(
       anquan obligations list --year 2026 --org QL01
       anquan obligations list --kind midyear_report --status open --json
     """
-    a = open_app()
-    if kind is not None:
-        a.rules.kind(kind)
-    with a.session() as session:
-        obligations.validate_filters(session=session, kinds=[kind] if kind else [], org_code=org, status=status)
-        filters = dict(year=year, org_code=org, kind=kind, status=status)
-        if as_json:
-            stream_json(obligations.list_obligations(session=session, limit=None if limit in (-1, 0) else limit, **filters))
-            return
-        n = 200 if limit == -1 else (limit or None)
-        rows = list(obligations.list_obligations(session=session, limit=n, **filters))
-        total = obligations.count_obligations(session=session, **filters) if n and len(rows) == n else len(rows)
+    filters = dict(year=year, org_code=org, kind=kind, status=status)
+    if as_json:
+        stream_json(cycle.each_obligation(open_app(), limit=None if limit in (-1, 0) else limit, **filters))
+        return
+    page = cycle.obligation_page(open_app(), limit=200 if limit == -1 else (limit or None), **filters)
+    rows, total = page.rows, page.total
     out.print(table(
         ["id", "kind", "org", "name", "period", "due", "status", "submitted"],
         ([r["id"], r["kind"], r["org_code"] if r["org_code"] == r["subject_code"] else f"{r['org_code']}→{r['subject_code']}",
@@ -95,9 +86,7 @@ def obligations_show(obligation_id: Annotated[int, typer.Argument(metavar="ID")]
 
     Example: anquan obligations show 42
     """
-    a = open_app()
-    with a.session() as session:
-        data = obligations.get_obligation(session=session, obligation_id=obligation_id)
+    data = cycle.show_obligation(open_app(), obligation_id=obligation_id)
     if as_json:
         print_json(data)
         return
@@ -118,9 +107,7 @@ def obligations_waive(
 
     Example: anquan obligations waive 42 --reason "enterprise closed in March"
     """
-    a = open_app()
-    with a.session() as session:
-        obligations.waive(session=session, obligation_id=obligation_id, reason=reason)
+    cycle.waive(open_app(), obligation_id=obligation_id, reason=reason)
     out.print(f"Obligation {obligation_id} waived.")
 
 
@@ -149,26 +136,17 @@ def submit(
                           "not with --import")
     if measures and not (warning or major_hazard):
         raise AnquanError("--measures goes with --warning or --major-hazard")
-    a = open_app()
-    today = a.today()
-    alerts: list[dict] = []
-    with a.session() as session:
-        if import_file is not None:
-            results = obligations.import_submissions(session=session, path=import_file, today=today)
-        else:
-            submitted_on = parse_date(on, "--on")
-            ob = alerts_domain.analysis_for_alert(session=session, obligation_id=obligation_id) \
-                if warning or major_hazard else None
-            results = [obligations.submit(session=session, obligation_id=obligation_id, today=today,
-                                          submitted_on=submitted_on, note=note, file=file, files_dir=a.settings.files_dir)]
-            for kind, text in (("warning_sign", warning), ("major_hazard_source", major_hazard)):
-                if text:
-                    alerts.append(alerts_domain.report_alert(
-                        session=session, rules=a.rules, org_code=session.get(alerts_domain.Organisation, ob.org_id).code, kind=kind,
-                        description=text, measures=measures, reported_on=submitted_on or today, today=today,
-                        obligation_id=ob.id, mail_from=a.settings.mail_from, tz=a.settings.tz))
-    sent = delivery.deliver(engine=a.checked_engine(), settings=a.settings).as_dict() \
-        if any(x["mails_queued"] for x in alerts) else None
+    alerts, sent = [], None
+    if import_file is not None:
+        results = cycle.import_submissions(open_app(), path=import_file)
+    elif warning or major_hazard:
+        done = records.submit_risk_analysis(open_app(), obligation_id=obligation_id, warning=warning,
+                                            major_hazard=major_hazard, measures=measures,
+                                            submitted_on=parse_date(on, "--on"), note=note, file=file)
+        results, alerts, sent = [done.submission], done.reported.alerts, done.reported.delivery
+    else:
+        results = [cycle.submit(open_app(), obligation_id=obligation_id, submitted_on=parse_date(on, "--on"),
+                                note=note, file=file)]
     if as_json:
         payload = [r.as_dict() for r in results]
         if alerts:
@@ -197,9 +175,8 @@ def tick(
     """
     a = open_app()
     day = parse_date(on, "--date") or a.today()
-    with progress_bar(not as_json) as progress, a.session() as session:
-        report = ticking.tick(session=session, rules=a.rules, as_of=day, mail_from=a.settings.mail_from,
-                              tz=a.settings.tz, progress=progress, rubric=a.rubric)
+    with progress_bar(not as_json) as progress:
+        report = assessment.daily_tick(a, as_of=day, progress=progress)
     if as_json:
         print_json(report.as_dict())
         return

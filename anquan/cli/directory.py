@@ -10,6 +10,7 @@ import typer
 from anquan.cli.kit import JsonOpt, lazy, open_app, out, print_json, progress_bar, table
 
 importer = lazy("anquan.directory.importer")
+directory = lazy("anquan.directory.usecases")
 
 directory_app = typer.Typer(help="The county directory: organisations and contacts.", no_args_is_help=True)
 
@@ -38,11 +39,8 @@ def directory_import(
       anquan directory import samples/qinglan-county
       anquan directory import county.xlsx --dry-run
     """
-    a = open_app()
-    with progress_bar(not as_json) as progress, a.session() as session:
-        report = importer.import_directory(session=session, path=path, dry_run=dry_run, progress=progress)
-        if dry_run:
-            session.rollback()
+    with progress_bar(not as_json) as progress:
+        report = directory.import_directory(open_app(), path=path, dry_run=dry_run, progress=progress)
     if as_json:
         print_json(report.as_dict())
         return
@@ -64,9 +62,7 @@ def directory_show(as_json: JsonOpt = False) -> None:
 
     Example: anquan directory show --json
     """
-    a = open_app()
-    with a.session() as session:
-        summary = importer.directory_summary(session=session, rules=a.rules)
+    summary = directory.summary(open_app())
     if as_json:
         print_json(summary)
         return

@@ -8,8 +8,7 @@ import typer
 
 from anquan.cli.kit import JsonOpt, err, lazy, open_app, out, print_json, stream_json, table
 
-delivery = lazy("anquan.notifications.delivery")
-outbox = lazy("anquan.notifications.outbox")
+cycle = lazy("anquan.cycle.usecases")
 
 mail_app = typer.Typer(help="The mail outbox: delivery and what was sent.", no_args_is_help=True)
 
@@ -22,8 +21,7 @@ def mail_deliver(as_json: JsonOpt = False) -> None:
       anquan mail deliver
       ANQUAN_SMTP_HOST=mail.county.example anquan mail deliver --json
     """
-    a = open_app()
-    report = delivery.deliver(engine=a.checked_engine(), settings=a.settings)
+    report = cycle.deliver_mail(open_app())
     if as_json:
         print_json(report.as_dict())
         return
@@ -45,12 +43,10 @@ def mail_list(
       anquan mail list --status pending
       anquan mail list --json
     """
-    a = open_app()
-    with a.session() as session:
-        if as_json:
-            stream_json(outbox.list_messages(session=session, status=status, limit=None if limit in (-1, 0) else limit))
-            return
-        rows = list(outbox.list_messages(session=session, status=status, limit=200 if limit == -1 else (limit or None)))
+    if as_json:
+        stream_json(cycle.each_message(open_app(), status=status, limit=None if limit in (-1, 0) else limit))
+        return
+    rows = list(cycle.each_message(open_app(), status=status, limit=200 if limit == -1 else (limit or None)))
     out.print(table(["id", "to", "subject", "stage", "status", "attempts", "last error"],
                     ([r["id"], r["to"], r["subject"], r["stage"], r["status"], r["attempts"], r["last_error"]] for r in rows)))
     out.print(f"{len(rows)} message(s) shown.")

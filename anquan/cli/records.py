@@ -10,10 +10,7 @@ from rich.table import Table
 
 from anquan.cli.kit import JsonOpt, lazy, open_app, out, parse_date, print_alert, print_json, table
 
-accidents = lazy("anquan.records.accidents")
-hazards = lazy("anquan.records.hazards")
-alerts = lazy("anquan.records.alerts")
-delivery = lazy("anquan.notifications.delivery")
+records = lazy("anquan.records.usecases")
 
 accident_app = typer.Typer(help="Accidents of the year (事故).", no_args_is_help=True)
 indicators_app = typer.Typer(help="The county-issued control indicators (控制考核指标).", no_args_is_help=True)
@@ -22,10 +19,10 @@ alert_app = typer.Typer(help="Warning signs and major hazard sources enterprises
                         no_args_is_help=True)
 
 
-
-def _accident_out(data: dict, queued: int, as_json: bool, verb: str) -> None:
+def _accident_out(recorded, as_json: bool, verb: str) -> None:
+    data, queued = recorded.accident, recorded.mails_queued
     if as_json:
-        print_json({**data, "mails_queued": queued})
+        print_json(recorded.as_dict())
         return
     out.print(f"{verb} accident {data['id']}: {data['org_code']} {data['date']} {data['kind']}, "
               f"{data['deaths']} dead, {data['injuries']} injured" + (f"; {queued} mail(s) queued" if queued else "") + ".")
@@ -47,13 +44,10 @@ def accident_add(
 
     Example: anquan accident add --org QL01 --date 2026-05-03 --kind road_traffic --deaths 2 --injuries 3
     """
-
-    a = open_app()
-    with a.session() as session:
-        data, queued = accidents.add_accident(session=session, org_code=org, occurred_on=parse_date(on, "--date"), kind=kind,
+    added = records.record_accident(open_app(), org_code=org, occurred_on=parse_date(on, "--date"), kind=kind,
                                     deaths=deaths, injuries=injuries, liability=not not_liability, egregious=egregious,
-                                    description=description, mail=a.mail(), rubric=a.rubric, today=a.today())
-    _accident_out(data, queued, as_json, "Recorded")
+                                    description=description)
+    _accident_out(added, as_json, "Recorded")
 
 
 @accident_app.command("update")
@@ -73,14 +67,10 @@ def accident_update(
 
     Example: anquan accident update 7 --deaths 4
     """
-
-    a = open_app()
-    with a.session() as session:
-        data, queued = accidents.update_accident(
-            session=session, accident_id=accident_id, mail=a.mail(), rubric=a.rubric, today=a.today(), org_code=org,
-            occurred_on=parse_date(on, "--date"), kind=kind, deaths=deaths, injuries=injuries, liability=liability,
-            egregious=egregious, description=description)
-    _accident_out(data, queued, as_json, "Updated")
+    updated = records.correct_accident(
+        open_app(), accident_id=accident_id, org_code=org, occurred_on=parse_date(on, "--date"), kind=kind,
+        deaths=deaths, injuries=injuries, liability=liability, egregious=egregious, description=description)
+    _accident_out(updated, as_json, "Updated")
 
 
 @accident_app.command("list")
@@ -93,10 +83,7 @@ def accident_list(
 
     Example: anquan accident list --year 2026
     """
-
-    a = open_app()
-    with a.session() as session:
-        rows = accidents.list_accidents(session=session, year=year, org_code=org)
+    rows = records.list_accidents(open_app(), year=year, org_code=org)
     if as_json:
         print_json(rows)
         return
@@ -111,10 +98,7 @@ def accident_show(accident_id: Annotated[int, typer.Argument(metavar="ID")], as_
 
     Example: anquan accident show 7
     """
-
-    a = open_app()
-    with a.session() as session:
-        data = accidents.get_accident(session=session, accident_id=accident_id)
+    data = records.show_accident(open_app(), accident_id=accident_id)
     if as_json:
         print_json(data)
         return
@@ -128,10 +112,7 @@ def accident_import(file: Annotated[Path, typer.Argument(metavar="FILE", help=".
 
     Example: anquan accident import accidents.xlsx
     """
-
-    a = open_app()
-    with a.session() as session:
-        rows = accidents.import_accidents(session=session, path=file, mail=a.mail(), rubric=a.rubric, today=a.today())
+    rows = records.import_accidents(open_app(), path=file)
     if as_json:
         print_json(rows)
         return
@@ -147,16 +128,11 @@ def indicators_import(file: Annotated[Path, typer.Argument(metavar="FILE", help=
 
     Example: anquan indicators import indicators-2026.xlsx
     """
-
-    a = open_app()
-    with a.session() as session:
-        result = accidents.import_indicators(session=session, path=file, rubric=a.rubric, mail=a.mail(), today=a.today())
+    result = records.import_indicators(open_app(), path=file)
     if as_json:
         print_json(result)
         return
     out.print(f"Indicators: {result['created']} new, {result['updated']} replaced; {result['warnings_queued']} warning mail(s) queued.")
-
-
 
 
 def _hazard_out(data: dict, as_json: bool, verb: str) -> None:
@@ -187,12 +163,10 @@ def hazard_add(
     Example: anquan hazard add --org QL01 --year 2026 --enterprise QL01E001 --description "脚手架基础不稳"
              --responsible 张伟 --measures "加固基础" --funds 5万元 --deadline 2026-09-30 --emergency-plan "停止作业"
     """
-
-    a = open_app()
-    with a.session() as session:
-        data = hazards.add_hazard(session=session, rules=a.rules, org_code=org, year=year, description=description,
-                          responsible_person=responsible, measures=measures, deadline=parse_date(deadline, "--deadline"),
-                          emergency_plan=emergency_plan, funds=funds, enterprise_code=enterprise, place=place)
+    data = records.add_hazard(open_app(), org_code=org, year=year, description=description,
+                              responsible_person=responsible, measures=measures,
+                              deadline=parse_date(deadline, "--deadline"), emergency_plan=emergency_plan, funds=funds,
+                              enterprise_code=enterprise, place=place)
     _hazard_out(data, as_json, "Listed")
 
 
@@ -207,10 +181,7 @@ def hazard_list(
 
     Example: anquan hazard list --year 2026 --status open
     """
-
-    a = open_app()
-    with a.session() as session:
-        rows = hazards.list_hazards(session=session, year=year, org_code=org, status=status, today=a.today())
+    rows = records.list_hazards(open_app(), year=year, org_code=org, status=status)
     if as_json:
         print_json(rows)
         return
@@ -225,10 +196,7 @@ def hazard_show(hazard_id: Annotated[int, typer.Argument(metavar="ID")], as_json
 
     Example: anquan hazard show 3
     """
-
-    a = open_app()
-    with a.session() as session:
-        data = hazards.get_hazard(session=session, hazard_id=hazard_id, today=a.today())
+    data = records.show_hazard(open_app(), hazard_id=hazard_id)
     if as_json:
         print_json(data)
         return
@@ -251,12 +219,9 @@ def hazard_update(
 
     Example: anquan hazard update 3 --deadline 2026-10-31
     """
-
-    a = open_app()
-    with a.session() as session:
-        data = hazards.update_hazard(session=session, rules=a.rules, hazard_id=hazard_id, description=description,
-                             responsible_person=responsible, measures=measures,
-                             deadline=parse_date(deadline, "--deadline"), emergency_plan=emergency_plan, funds=funds)
+    data = records.update_hazard(open_app(), hazard_id=hazard_id, description=description,
+                                 responsible_person=responsible, measures=measures,
+                                 deadline=parse_date(deadline, "--deadline"), emergency_plan=emergency_plan, funds=funds)
     _hazard_out(data, as_json, "Updated")
 
 
@@ -271,12 +236,7 @@ def hazard_close(
 
     Example: anquan hazard close 3 --on 2026-09-20 --note "基础已加固，验收合格"
     """
-
-    a = open_app()
-    today = a.today()
-    with a.session() as session:
-        data = hazards.close_hazard(session=session, rules=a.rules, hazard_id=hazard_id, closed_on=parse_date(on, "--on") or today,
-                            today=today, note=note)
+    data = records.close_hazard(open_app(), hazard_id=hazard_id, closed_on=parse_date(on, "--on"), note=note)
     _hazard_out(data, as_json, "Closed")
     if not as_json:
         out.print(f"Effect evaluation: obligation {data['evaluation_id']}.")
@@ -289,16 +249,11 @@ def hazard_import(file: Annotated[Path, typer.Argument(metavar="FILE", help=".xl
 
     Example: anquan hazard import hazards-2026.xlsx
     """
-
-    a = open_app()
-    with a.session() as session:
-        rows = hazards.import_hazards(session=session, rules=a.rules, path=file)
+    rows = records.import_hazards(open_app(), path=file)
     if as_json:
         print_json(rows)
         return
     out.print(f"Listed {len(rows)} hazard(s).")
-
-
 
 
 @alert_app.command("report")
@@ -318,14 +273,9 @@ def alert_report(
 
     Example: anquan alert report --org QL04E006 --kind warning_sign --text "仓库温度异常升高" --measures "已停止作业"
     """
-
-    a = open_app()
-    today = a.today()
-    with a.session() as session:
-        result = alerts.report_alert(session=session, rules=a.rules, org_code=org, kind=kind, description=text,
-                              measures=measures, reported_on=parse_date(on, "--date") or today, today=today,
-                              mail_from=a.settings.mail_from, tz=a.settings.tz)
-    delivery = delivery.deliver(engine=a.checked_engine(), settings=a.settings).as_dict() if result["mails_queued"] else None
+    reported = records.report_alert(open_app(), org_code=org, kind=kind, description=text, measures=measures,
+                                    reported_on=parse_date(on, "--date"))
+    result, delivery = reported.alerts[0], reported.delivery
     if as_json:
         print_json({**result, "delivery": delivery})
         return
@@ -342,10 +292,7 @@ def alert_list(
 
     Example: anquan alert list --year 2026 --township QL04
     """
-
-    a = open_app()
-    with a.session() as session:
-        rows = alerts.list_alerts(session=session, year=year, township=township)
+    rows = records.list_alerts(open_app(), year=year, township=township)
     if as_json:
         print_json(rows)
         return
@@ -354,6 +301,5 @@ def alert_list(
         table.add_row(str(r["id"]), r["reported_on"], r["kind_label"], f"{r['org_code']} {r['org_name']}", r["township"],
                       r["description"])
     out.print(table)
-
 
 

@@ -9,7 +9,7 @@ import typer
 
 from anquan.cli.kit import JsonOpt, lazy, open_app, out, print_json
 
-books = lazy("anquan.reporting.books")
+reporting = lazy("anquan.reporting.usecases")
 
 book_app = typer.Typer(help="The responsibility books (安全生产目标责任书).", no_args_is_help=True)
 
@@ -26,10 +26,7 @@ def book_render(
 
     Example: anquan book render 2027 --out books/
     """
-
-    a = open_app()
-    with a.session() as session:
-        paths = books.render_books(session=session, year=year, out=out_dir, org_code=org)
+    paths = reporting.render_books(open_app(), year=year, out=out_dir, org_code=org)
     out.print(f"Wrote {len(paths)} book(s) to {out_dir}.")
 
 
@@ -39,11 +36,7 @@ def book_send(year: Annotated[int, typer.Argument(help="The year of the books.")
 
     Example: anquan book send 2027
     """
-
-    a = open_app()
-    with a.session() as session:
-        result = books.send_books(session=session, rules=a.rules, year=year, today=a.today(), mail_from=a.settings.mail_from,
-                            tz=a.settings.tz)
+    result = reporting.send_books(open_app(), year=year)
     if as_json:
         print_json(result)
         return

@@ -31,9 +31,11 @@ from anquan.models.obligations import Obligation, ObligationStatus
 from anquan.models.outbox import MailStatus, Notice, NoticeOutcome, OutboxMessage
 from anquan.models.types import utcnow
 from anquan.notifications.render import MailContext, MailItem, build_message, message_id_for, render
-from anquan.vocabulary import REPORT_KINDS, event_period_labels, is_event_period, parse_period, report_span_label, role_label
+from anquan.vocabulary import event_period_labels, is_event_period, role_label
 
 Progress = Callable[[str, int, int], None]
+# Files for one recipient's message, given the items it tells them about: (file name, MIME type, bytes).
+AttachmentProvider = Callable[[Session, "list[MailItem]", date], "list[tuple[str, str, bytes]] | None"]
 
 
 @dataclass(frozen=True)
@@ -244,9 +246,12 @@ def due_batch(as_of: date, batch_size: int):
 
 def tick(
     *, session: Session, rules: CycleRules, as_of: date, mail_from: str, tz, batch_size: int = 2000,
-    progress: Progress | None = None, rubric=None,
+    progress: Progress | None = None, attachments: AttachmentProvider | None = None,
 ) -> TickReport:
-    """Do what is due on `as_of`. Idempotent: a second run for the same day does nothing."""
+    """Do what is due on `as_of`. Idempotent: a second run for the same day does nothing.
+
+    `attachments`, when given, adds files to each recipient's message (the duty report form to a report
+    reminder): the tick is handed it rather than importing what renders them."""
     report = TickReport(date=as_of)
     now = utcnow()
     directory = _Directory(session)
@@ -318,27 +323,13 @@ def tick(
         if progress:
             progress("tick", done, due_total)
     report.by_township_stage = {t: dict(c) for t, c in sorted(by_ts.items())}
-    report.messages = _compose(session, rules=rules, as_of=as_of, mail_from=mail_from, tz=tz, now=now, rubric=rubric)
+    report.messages = _compose(session, rules=rules, as_of=as_of, mail_from=mail_from, tz=tz, now=now,
+                               attachments=attachments)
     return report
 
 
-def _report_forms(session: Session, items: list, rules, rubric, as_of: date) -> list[tuple[str, str, bytes]]:
-    """The duty report form (履职报告书), pre-filled, for each report reminder a township head receives."""
-    from anquan.reporting.books import render_duty_report
-
-    forms = []
-    for i in items:
-        if i.kind in REPORT_KINDS and i.stage_kind == "reminder" and i.recipient_role == Role.township_head.value:
-            township = session.execute(select(Organisation).where(Organisation.code == i.org_code)).scalar_one()
-            year = parse_period(i.period).year
-            data = render_duty_report(session, rules=rules, rubric=rubric, township=township, year=year, kind=i.kind, as_of=as_of)
-            forms.append((f"{year}年{township.name}{report_span_label(i.kind)}安全生产工作履职报告书.docx",
-                          "application/vnd.openxmlformats-officedocument.wordprocessingml.document", data))
-    return forms
-
-
 def _compose(session: Session, *, rules: CycleRules, as_of: date, mail_from: str, tz, now: datetime,
-             batch: int = 500, rubric=None) -> int:
+             batch: int = 500, attachments: AttachmentProvider | None = None) -> int:
     """Turn the day's new notices into one outbox message per recipient."""
     owner = Organisation.__table__.alias("owner")
     subject = Organisation.__table__.alias("subject")
@@ -393,9 +384,9 @@ def _compose(session: Session, *, rules: CycleRules, as_of: date, mail_from: str
         name = group[0].recipient_name or email
         rendered = render(MailContext(to_name=name, to_addr=email, tick_date=as_of, items=items))
         message_id = message_id_for(key, mail_from)
-        attachments = _report_forms(session, items, rules, rubric, as_of) if rubric is not None else None
         raw = build_message(rendered=rendered, to_name=name, to_addr=email, mail_from=mail_from,
-                            message_id=message_id, key=key, when=sent_at_local, attachments=attachments)
+                            message_id=message_id, key=key, when=sent_at_local,
+                            attachments=attachments(session, items, as_of) if attachments else None)
         stages = sorted({r.stage for r in group})
         outbox_rows.append(dict(
             key=key, message_id=message_id, to_addr=email, to_name=name, subject=rendered.subject,

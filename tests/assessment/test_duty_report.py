@@ -6,6 +6,7 @@ from email import message_from_bytes, policy
 from sqlalchemy import select
 
 from anquan.reporting.books import render_duty_report
+from anquan.assessment.report_forms import duty_report_forms
 from anquan.cycle.tick import tick
 from anquan.models.db import session_scope
 from anquan.models.outbox import OutboxMessage
@@ -32,7 +33,8 @@ def test_duty_report_form_carries_the_record(planned_county):
 def test_report_reminder_carries_the_form(planned_county):
     with session_scope(planned_county.engine) as s:
         tick(session=s, rules=planned_county.rules, as_of=date(2026, 6, 14), mail_from=planned_county.settings.mail_from,
-             tz=planned_county.settings.tz, rubric=planned_county.rubric)
+             tz=planned_county.settings.tz,
+             attachments=duty_report_forms(rules=planned_county.rules, rubric=planned_county.rubric))
         msgs = s.execute(select(OutboxMessage)).scalars().all()
     heads = [m for m in msgs if "reminder-21" in m.stage]
     with_form = []

@@ -1,0 +1,52 @@
+"""Assess and publish, as one sequence: score the year, write the workbook and the notice, mail the results.
+
+The command line (`anquan assess YEAR --xlsx --docx --notify`), the
+`annual_assessment` flow and the simulated year all publish through here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from anquan.app import App
+from anquan.assessment.documents import assessment_notice, assessment_workbook
+from anquan.assessment.scoring import Assessment, assess, county_name, notify_results
+
+
+@dataclass
+class Published:
+    """The assessment, the county it is for, the mails queued and the documents written."""
+
+    assessment: Assessment
+    county_name: str
+    mails_queued: int = 0
+    written: list[Path] = field(default_factory=list)
+
+
+def publish(app: App, *, year: int, as_of: date, today: date | None = None, org_code: str | None = None,
+            xlsx: Path | None = None, docx: Path | None = None, notify: bool = False) -> Published:
+    """Assess `year` as of `as_of` (one township with `org_code`); then, as asked, mail each township head and the
+    county office (same unit of work as the scoring), and write the workbook and the notice dated `today`."""
+    today = today or app.today()
+    with app.session() as s:
+        result = assess(session=s, rules=app.rules, rubric=app.rubric, year=year, as_of=as_of, org_code=org_code)
+        published = Published(result, county_name(s))
+        if notify:
+            published.mails_queued = notify_results(session=s, assessment=result, mail_from=app.settings.mail_from,
+                                                    tz=app.settings.tz, today=today)
+    if xlsx:
+        xlsx.write_bytes(assessment_workbook(result, county_name=published.county_name))
+        published.written.append(xlsx)
+    if docx:
+        docx.write_bytes(assessment_notice(result, county_name=published.county_name, issued_on=today))
+        published.written.append(docx)
+    return published
+
+
+def publish_year(app: App, *, year: int, on: date, folder: Path) -> Published:
+    """The annual publication: every township, documents `assessment-YEAR.xlsx/.docx` in `folder`, results mailed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return publish(app, year=year, as_of=on, today=on, xlsx=folder / f"assessment-{year}.xlsx",
+                   docx=folder / f"assessment-{year}.docx", notify=True)

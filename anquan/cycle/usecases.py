@@ -1,0 +1,120 @@
+"""The cycle's use cases: plan a year, look at obligations, submit, waive, tick, deliver.
+
+Each is one plain function over the application context: it opens the unit of
+work once (`with app.session() as s:`), calls the domain functions and returns
+what a front door (command line, flow, simulation, web page) presents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Iterator
+
+from anquan.app import App
+from anquan.cycle import obligations
+from anquan.cycle.planning import PlanReport, Progress, plan_year
+from anquan.cycle.tick import AttachmentProvider, TickReport, tick as run_tick
+from anquan.notifications.delivery import DeliveryReport, deliver
+from anquan.notifications.outbox import list_messages
+
+
+def plan(app: App, *, year: int, progress: Progress | None = None) -> PlanReport:
+    """Create the year's obligations for the whole directory (idempotent)."""
+    with app.session() as s:
+        return plan_year(session=s, rules=app.rules, calendar=app.calendar, year=year, progress=progress)
+
+
+@dataclass
+class ObligationPage:
+    """At most `limit` obligations in due-date order, and how many there are in all."""
+
+    rows: list[dict]
+    total: int
+
+
+def _checked_filters(app: App, s, *, year, org_code, kind, status) -> dict:
+    if kind is not None:
+        app.rules.kind(kind)
+    obligations.validate_filters(session=s, kinds=[kind] if kind else [], org_code=org_code, status=status)
+    return dict(year=year, org_code=org_code, kind=kind, status=status)
+
+
+def obligation_page(app: App, *, year: int | None = None, org_code: str | None = None, kind: str | None = None,
+                    status: str | None = None, limit: int | None = 200) -> ObligationPage:
+    """One page of obligations (limit None = all) and the count of all that match."""
+    with app.session() as s:
+        filters = _checked_filters(app, s, year=year, org_code=org_code, kind=kind, status=status)
+        rows = list(obligations.list_obligations(session=s, limit=limit, **filters))
+        total = obligations.count_obligations(session=s, **filters) if limit and len(rows) == limit else len(rows)
+    return ObligationPage(rows=rows, total=total)
+
+
+def each_obligation(app: App, *, year: int | None = None, org_code: str | None = None, kind: str | None = None,
+                    status: str | None = None, limit: int | None = None) -> Iterator[dict]:
+    """Every matching obligation, streamed in batches. The filters are checked now, before the first row."""
+    with app.session() as s:
+        filters = _checked_filters(app, s, year=year, org_code=org_code, kind=kind, status=status)
+
+    def rows() -> Iterator[dict]:
+        with app.session() as s:
+            yield from obligations.list_obligations(session=s, limit=limit, **filters)
+
+    return rows()
+
+
+def show_obligation(app: App, *, obligation_id: int) -> dict:
+    with app.session() as s:
+        return obligations.get_obligation(session=s, obligation_id=obligation_id)
+
+
+def submit(app: App, *, obligation_id: int, submitted_on: date | None = None, note: str | None = None,
+           file: Path | None = None, today: date | None = None) -> obligations.SubmissionResult:
+    """Record one submission (late after the due date; a resubmission is kept as history)."""
+    with app.session() as s:
+        return obligations.submit(session=s, obligation_id=obligation_id, today=today or app.today(),
+                                  submitted_on=submitted_on, note=note, file=file, files_dir=app.settings.files_dir)
+
+
+def submit_all(app: App, *, obligation_ids: list[int], on: date, note: str | None = None
+               ) -> list[obligations.SubmissionResult]:
+    """Several submissions handed in on one day, in one unit of work (the simulated year's daily batch)."""
+    with app.session() as s:
+        return [obligations.submit(session=s, obligation_id=oid, today=on, submitted_on=on, note=note)
+                for oid in obligation_ids]
+
+
+def import_submissions(app: App, *, path: Path, today: date | None = None) -> list[obligations.SubmissionResult]:
+    """Record the submissions of an .xlsx or .csv (columns id, submitted_on, note). All or nothing."""
+    with app.session() as s:
+        return obligations.import_submissions(session=s, path=path, today=today or app.today())
+
+
+def waive(app: App, *, obligation_id: int, reason: str) -> dict:
+    """Waive an open obligation: it needs nothing more and gets no reminders."""
+    with app.session() as s:
+        return obligations.waive(session=s, obligation_id=obligation_id, reason=reason)
+
+
+def tick(app: App, *, as_of: date, progress: Progress | None = None,
+         attachments: AttachmentProvider | None = None) -> TickReport:
+    """Queue the reminders and escalations due on `as_of` (idempotent).
+
+    Front doors call `anquan.assessment.usecases.daily_tick`, which hands in the
+    pre-filled duty report for the report reminders; the cycle itself knows no Word.
+    """
+    with app.session() as s:
+        return run_tick(session=s, rules=app.rules, as_of=as_of, mail_from=app.settings.mail_from, tz=app.settings.tz,
+                        progress=progress, attachments=attachments)
+
+
+def deliver_mail(app: App) -> DeliveryReport:
+    """Send every pending message that is due (SMTP, or .eml files without an SMTP host)."""
+    return deliver(engine=app.checked_engine(), settings=app.settings)
+
+
+def each_message(app: App, *, status: str | None = None, limit: int | None = None) -> Iterator[dict]:
+    """The outbox, oldest first, streamed."""
+    with app.session() as s:
+        yield from list_messages(session=s, status=status, limit=limit)

@@ -1,0 +1,184 @@
+"""The records' use cases: accidents and indicators, score adjustments, listed hazards, risk alerts.
+
+Each opens the unit of work once and returns what a front door presents. A
+risk alert is delivered at once, after its transaction commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from anquan.app import App
+from anquan.cycle import obligations
+from anquan.cycle.usecases import deliver_mail
+from anquan.errors import AnquanError
+from anquan.models.directory import Organisation
+from anquan.records import accidents, alerts, hazards
+
+
+# -- accidents, indicators, adjustments --------------------------------------------
+
+@dataclass
+class AccidentRecorded:
+    """The accident as stored, and how many mails it queued (deaths tell the county at once)."""
+
+    accident: dict
+    mails_queued: int
+
+    def as_dict(self) -> dict:
+        return {**self.accident, "mails_queued": self.mails_queued}
+
+
+def record_accident(app: App, *, org_code: str, occurred_on: date, kind: str, deaths: int, injuries: int = 0,
+                    liability: bool = True, egregious: bool = False, description: str | None = None,
+                    today: date | None = None) -> AccidentRecorded:
+    with app.session() as s:
+        data, queued = accidents.add_accident(
+            session=s, org_code=org_code, occurred_on=occurred_on, kind=kind, deaths=deaths, injuries=injuries,
+            liability=liability, egregious=egregious, description=description, mail=app.mail(), rubric=app.rubric,
+            today=today or app.today())
+    return AccidentRecorded(data, queued)
+
+
+def correct_accident(app: App, *, accident_id: int, **changes) -> AccidentRecorded:
+    """Change an accident (e.g. a later death toll); only the changes given (not None) apply."""
+    with app.session() as s:
+        data, queued = accidents.update_accident(session=s, accident_id=accident_id, mail=app.mail(),
+                                                 rubric=app.rubric, today=app.today(), **changes)
+    return AccidentRecorded(data, queued)
+
+
+def list_accidents(app: App, *, year: int | None = None, org_code: str | None = None) -> list[dict]:
+    with app.session() as s:
+        return accidents.list_accidents(session=s, year=year, org_code=org_code)
+
+
+def show_accident(app: App, *, accident_id: int) -> dict:
+    with app.session() as s:
+        return accidents.get_accident(session=s, accident_id=accident_id)
+
+
+def import_accidents(app: App, *, path: Path) -> list[dict]:
+    with app.session() as s:
+        return accidents.import_accidents(session=s, path=path, mail=app.mail(), rubric=app.rubric, today=app.today())
+
+
+def import_indicators(app: App, *, path: Path) -> dict:
+    with app.session() as s:
+        return accidents.import_indicators(session=s, path=path, rubric=app.rubric, mail=app.mail(), today=app.today())
+
+
+def add_adjustment(app: App, *, org_code: str, year: int, points, item: str, reason: str) -> dict:
+    with app.session() as s:
+        return accidents.add_adjustment(session=s, org_code=org_code, year=year, points=points, item=item, reason=reason)
+
+
+def import_adjustments(app: App, *, path: Path) -> list[dict]:
+    with app.session() as s:
+        return accidents.import_adjustments(session=s, path=path)
+
+
+# -- hazards -------------------------------------------------------------------------
+
+def add_hazard(app: App, *, org_code: str, year: int, description: str, responsible_person: str, measures: str,
+               deadline: date, emergency_plan: str, funds: str | None = None, enterprise_code: str | None = None,
+               place: str | None = None) -> dict:
+    """List a hazard; its rectification becomes an obligation with reminders up to the deadline."""
+    with app.session() as s:
+        return hazards.add_hazard(session=s, rules=app.rules, org_code=org_code, year=year, description=description,
+                                  responsible_person=responsible_person, measures=measures, deadline=deadline,
+                                  emergency_plan=emergency_plan, funds=funds, enterprise_code=enterprise_code,
+                                  place=place)
+
+
+def list_hazards(app: App, *, year: int | None = None, org_code: str | None = None, status: str | None = None) -> list[dict]:
+    with app.session() as s:
+        return hazards.list_hazards(session=s, year=year, org_code=org_code, status=status, today=app.today())
+
+
+def show_hazard(app: App, *, hazard_id: int) -> dict:
+    with app.session() as s:
+        return hazards.get_hazard(session=s, hazard_id=hazard_id, today=app.today())
+
+
+def update_hazard(app: App, *, hazard_id: int, **changes) -> dict:
+    with app.session() as s:
+        return hazards.update_hazard(session=s, rules=app.rules, hazard_id=hazard_id, **changes)
+
+
+def close_hazard(app: App, *, hazard_id: int, closed_on: date | None = None, note: str | None = None,
+                 today: date | None = None) -> dict:
+    """Close a hazard (default: today); its effect evaluation opens."""
+    today = today or app.today()
+    with app.session() as s:
+        return hazards.close_hazard(session=s, rules=app.rules, hazard_id=hazard_id, closed_on=closed_on or today,
+                                    today=today, note=note)
+
+
+def import_hazards(app: App, *, path: Path) -> list[dict]:
+    with app.session() as s:
+        return hazards.import_hazards(session=s, rules=app.rules, path=path)
+
+
+# -- risk alerts -----------------------------------------------------------------------
+
+@dataclass
+class AlertsReported:
+    """The alerts recorded and, when they queued mail, what the immediate delivery did."""
+
+    alerts: list[dict] = field(default_factory=list)
+    delivery: dict | None = None
+
+
+def _deliver_at_once(app: App, reported: list[dict]) -> dict | None:
+    """Alerts do not wait for the next scheduled delivery; what cannot go now stays pending for it."""
+    return deliver_mail(app).as_dict() if any(a["mails_queued"] for a in reported) else None
+
+
+def report_alert(app: App, *, org_code: str, kind: str, description: str, measures: str | None = None,
+                 reported_on: date | None = None, today: date | None = None, deliver: bool = True) -> AlertsReported:
+    """Record a warning sign or major hazard source; mail it to the township and the county, delivered at once."""
+    today = today or app.today()
+    with app.session() as s:
+        alert = alerts.report_alert(session=s, rules=app.rules, org_code=org_code, kind=kind, description=description,
+                                    measures=measures, reported_on=reported_on or today, today=today,
+                                    mail_from=app.settings.mail_from, tz=app.settings.tz)
+    return AlertsReported([alert], _deliver_at_once(app, [alert]) if deliver else None)
+
+
+@dataclass
+class AnalysisSubmitted:
+    """A monthly risk analysis handed in together with the alerts it raised."""
+
+    submission: obligations.SubmissionResult
+    reported: AlertsReported
+
+
+def submit_risk_analysis(app: App, *, obligation_id: int, warning: str | None = None, major_hazard: str | None = None,
+                         measures: str | None = None, submitted_on: date | None = None, note: str | None = None,
+                         file: Path | None = None) -> AnalysisSubmitted:
+    """Submit an enterprise's monthly risk analysis with the warning sign or major hazard source it found.
+
+    The submission and the alerts are one unit of work; the alerts' mail is then delivered at once."""
+    if measures and not (warning or major_hazard):
+        raise AnquanError("measures go with a warning sign or a major hazard source")
+    today = app.today()
+    found = []
+    with app.session() as s:
+        ob = alerts.analysis_for_alert(session=s, obligation_id=obligation_id) if warning or major_hazard else None
+        result = obligations.submit(session=s, obligation_id=obligation_id, today=today, submitted_on=submitted_on,
+                                    note=note, file=file, files_dir=app.settings.files_dir)
+        for kind, text in (("warning_sign", warning), ("major_hazard_source", major_hazard)):
+            if text:
+                found.append(alerts.report_alert(
+                    session=s, rules=app.rules, org_code=s.get(Organisation, ob.org_id).code, kind=kind,
+                    description=text, measures=measures, reported_on=submitted_on or today, today=today,
+                    obligation_id=ob.id, mail_from=app.settings.mail_from, tz=app.settings.tz))
+    return AnalysisSubmitted(result, AlertsReported(found, _deliver_at_once(app, found)))
+
+
+def list_alerts(app: App, *, year: int | None = None, township: str | None = None) -> list[dict]:
+    with app.session() as s:
+        return alerts.list_alerts(session=s, year=year, township=township)
