@@ -158,13 +158,13 @@ class AnalysisSubmitted:
 
 def submit_risk_analysis(app: App, *, obligation_id: int, warning: str | None = None, major_hazard: str | None = None,
                          measures: str | None = None, submitted_on: date | None = None, note: str | None = None,
-                         file: Path | None = None) -> AnalysisSubmitted:
+                         file: Path | None = None, today: date | None = None) -> AnalysisSubmitted:
     """Submit an enterprise's monthly risk analysis with the warning sign or major hazard source it found.
 
     The submission and the alerts are one unit of work; the alerts' mail is then delivered at once."""
     if measures and not (warning or major_hazard):
         raise AnquanError("measures go with a warning sign or a major hazard source")
-    today = app.today()
+    today = today or app.today()
     found = []
     with app.session() as s:
         ob = alerts.analysis_for_alert(session=s, obligation_id=obligation_id) if warning or major_hazard else None

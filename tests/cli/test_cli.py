@@ -1,13 +1,21 @@
-"""The command line as a user runs it: a real process, real arguments, real exit codes."""
+"""The command line: in-process through typer's runner, and as a real process where the process is the point.
+
+In-process (`run`) for what a command does with its arguments; a real process (`run_process`) for the exit
+code a shell sees, start-up (what `--help` imports), `bash scripts/run --once` and the progress bar on a terminal.
+"""
 
 import json
 import os
 import subprocess
 import sys
+import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from anquan.cli import app
 from tests.conftest import REPO_ROOT as PROJECT_ROOT, SAMPLE
 
 # The installed console script, as a user runs it.
@@ -27,7 +35,30 @@ COMMANDS = [
 ]
 
 
-def run(args, env_extra=None, tmp=None, check=True):
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run(args, env_extra=None, tmp=None, check=True) -> Ran:
+    """`anquan ARGS` in this process. The working directory is the test's tmp_path (tests/conftest.py).
+
+    An exception the command line does not turn into `error: ...` shows as a traceback on stderr, as it would
+    in a shell, so `"Traceback" not in stderr` keeps its meaning."""
+    result = CliRunner().invoke(app, [str(a) for a in args], env=env_extra or {}, prog_name="anquan")
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(result.exception))
+    ran = Ran(result.exit_code, result.stdout, stderr)
+    if check and ran.returncode != 0:
+        raise AssertionError(f"anquan {' '.join(map(str, args))} failed ({ran.returncode}):\n{ran.stdout}\n{ran.stderr}")
+    return ran
+
+
+def run_process(args, env_extra=None, tmp=None, check=True):
+    """`anquan ARGS` as a separate process, as a shell runs it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANQUAN_")}
     env.update(env_extra or {})
     proc = subprocess.run(ANQUAN + [str(a) for a in args], capture_output=True, text=True, env=env,
@@ -50,8 +81,20 @@ def test_help_everywhere_in_english_with_examples(cmd):
         assert "Example" in proc.stdout, proc.stdout
 
 
+def test_help_starts_without_the_domain():
+    """Start-up: `anquan --help` in a fresh process imports no database layer, Prefect or document library."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", ANQUAN[0], "--help"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0 and "Usage: anquan" in proc.stdout
+    imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    heavy = {"sqlalchemy", "sqlmodel", "alembic", "prefect", "docx", "docxtpl", "openpyxl", "jinja2", "aiosmtplib"}
+    assert not {m for m in imported if m.split(".")[0] in heavy}, sorted(m for m in imported if m.split(".")[0] in heavy)
+    assert not {m for m in imported if m.startswith("anquan.") and not m.startswith("anquan.cli")} - {"anquan.errors"}
+
+
 def test_schema_missing_is_explained(env, tmp_path):
-    proc = run(["plan", "2026"], env, tmp_path, check=False)
+    """As a shell sees it: exit code 1 and one line on stderr."""
+    proc = run_process(["plan", "2026"], env, tmp_path, check=False)
     assert proc.returncode == 1
     assert "run `anquan db upgrade`" in proc.stderr
     assert "Traceback" not in proc.stderr

@@ -1,0 +1,46 @@
+"""Assess and publish as one sequence; the daily tick with the duty report handed in; the tick's imports."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+from email import message_from_bytes, policy
+
+from anquan.assessment import usecases as assessment
+from tests.support import outbox
+
+FINAL = date(2027, 1, 15)
+
+
+def test_publish_writes_what_is_asked_and_mails_only_with_notify(planned_county, tmp_path):
+    quiet = assessment.publish(planned_county, year=2026, as_of=FINAL, today=FINAL, xlsx=tmp_path / "a.xlsx")
+    assert quiet.mails_queued == 0 and quiet.written == [tmp_path / "a.xlsx"] and outbox(planned_county) == []
+    assert (tmp_path / "a.xlsx").stat().st_size > 0 and quiet.county_name
+    one = assessment.publish(planned_county, year=2026, as_of=date(2026, 11, 29), org_code="QL02")
+    assert one.assessment.provisional and [r.org_code for r in one.assessment.results] == ["QL02"] and not one.written
+
+
+def test_the_annual_publication_writes_both_documents_and_mails_the_results(planned_county, tmp_path):
+    folder = tmp_path / "reports" / "2026"
+    published = assessment.publish_year(planned_county, year=2026, on=FINAL, folder=folder)
+    assert [p.name for p in published.written] == ["assessment-2026.xlsx", "assessment-2026.docx"]
+    assert all(p.parent == folder and p.is_file() for p in published.written)
+    assert published.mails_queued == len(outbox(planned_county)) > 0
+    assert len(published.assessment.ranked()) == 8
+
+
+def test_the_daily_tick_attaches_the_duty_report_to_each_township_head(planned_county):
+    report = assessment.daily_tick(planned_county, as_of=date(2026, 6, 14))
+    forms = [m.to_addr for m in outbox(planned_county)
+             for part in message_from_bytes(m.raw, policy=policy.default).iter_attachments()
+             if part.get_filename().endswith("履职报告书.docx")]
+    assert report.messages > 0 and len(forms) == len(set(forms)) == 8
+
+
+def test_the_cycle_does_not_import_word_rendering_or_scoring():
+    code = ("import sys, anquan.cycle.tick, anquan.cycle.usecases; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('docx', 'docxtpl') "
+            "or m.startswith(('anquan.assessment', 'anquan.reporting'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
