@@ -51,6 +51,32 @@ def simulate(*, year: int, out: Path, seed: int = 2026, directory: Path = SAMPLE
     Every step is the use case a front door calls, dated the simulated day."""
     started = time.perf_counter()
     out = Path(out)
+    app = _own_app(out, base)
+    rng = random.Random(seed)
+    directory_uc.import_directory(app, path=directory)
+    cycle.plan(app, year=year)
+    plan, townships, enterprises = _submissions(app, year=year, rng=rng, mix=mix)
+    assessed: dict = {}
+    events: dict[date, list[Callable]] = defaultdict(list)
+    _schedule_records(app, events, year=year, rng=rng, mix=mix, plan=plan, townships=townships, enterprises=enterprises)
+    _schedule_reports(app, events, year=year, rng=rng, townships=townships, out=out, assessed=assessed)
+    days, ticks = _play(app, year=year, plan=plan, events=events, progress=progress)
+    tally = _tally(app, year=year, result=assessed.get("result"))
+    summary = {
+        "year": year, "seed": seed, "days": days, "seconds": round(time.perf_counter() - started, 1),
+        "obligations": tally["obligations"],
+        "mail": {"total": tally["mail_total"], "files": len(list(app.settings.mail_dir.glob("*.eml"))),
+                 "by_template_and_stage": tally["mail_by_template_and_stage"]},
+        "tick": dict(ticks), "alerts": tally["alerts"], "major_events": tally["major_events"],
+        "townships": tally["townships"], "out": str(out),
+    }
+    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    app.engine.dispose()
+    return summary
+
+
+def _own_app(out: Path, base: Settings) -> App:
+    """An App on a fresh SQLite database in `out`, its mail kept as .eml files in out/mail."""
     out.mkdir(parents=True, exist_ok=True)
     db = out / "simulation.db"
     for stale in (db, out / "simulation.db-wal", out / "simulation.db-shm"):
@@ -63,9 +89,11 @@ def simulate(*, year: int, out: Path, seed: int = 2026, directory: Path = SAMPLE
                                        "mail_dir": mail_dir})
     app = App(settings=settings)
     upgrade(app.engine)
-    rng = random.Random(seed)
-    directory_uc.import_directory(app, path=directory)
-    cycle.plan(app, year=year)
+    return app
+
+
+def _submissions(app: App, *, year: int, rng: random.Random, mix: Mix):
+    """Which obligations are handed in on which day (on time, late or never), the townships and the enterprises."""
     with app.session() as s:
         townships = s.execute(select(Organisation.code).where(Organisation.kind == OrgKind.township.value)
                               .order_by(Organisation.code)).scalars().all()
@@ -84,8 +112,12 @@ def simulate(*, year: int, out: Path, seed: int = 2026, directory: Path = SAMPLE
                 plan[due - timedelta(days=rng.randint(0, 6))].append(oid)
             elif r < mix.on_time + mix.late:
                 plan[due + timedelta(days=rng.randint(1, 25))].append(oid)
+    return plan, townships, enterprises
 
-    events: dict[date, list[Callable]] = defaultdict(list)
+
+def _schedule_records(app: App, events: dict, *, year: int, rng: random.Random, mix: Mix, plan: dict,
+                      townships: list[str], enterprises: list) -> None:
+    """The books in February, listed hazards, a major event and the risk alerts of the year."""
     events[date(year, 2, 1)].append(lambda d: reporting.send_books(app, year=year, today=d))
     hazards: list[int] = []
     for code in rng.sample(townships, k=min(4, len(townships))):
@@ -123,12 +155,18 @@ def simulate(*, year: int, out: Path, seed: int = 2026, directory: Path = SAMPLE
         # delivered with the day's mail below, like everything else in the simulated year
         events[day].append(lambda d, code=code, kind=kind, text=text: records.report_alert(
             app, org_code=code, kind=kind, description=text, reported_on=d, today=d, deliver=False))
+    events[date(year, 9, 10)].append(lambda d: _close_some(app, hazards, d, rng))
 
-    def close_some(d):
-        for hid in hazards[: max(1, len(hazards) // 2)]:
-            records.close_hazard(app, hazard_id=hid, closed_on=d - timedelta(days=rng.randint(0, 20)), today=d,
-                                 note="模拟：整改完成")
-    events[date(year, 9, 10)].append(close_some)
+
+def _close_some(app: App, hazards: list[int], d: date, rng: random.Random) -> None:
+    for hid in hazards[: max(1, len(hazards) // 2)]:
+        records.close_hazard(app, hazard_id=hid, closed_on=d - timedelta(days=rng.randint(0, 20)), today=d,
+                             note="模拟：整改完成")
+
+
+def _schedule_reports(app: App, events: dict, *, year: int, rng: random.Random, townships: list[str], out: Path,
+                      assessed: dict) -> None:
+    """Accidents, a campaign in November, the monthly reports, and the assessment published in January."""
     for _ in range(rng.randint(2, 5)):
         day = date(year, rng.randint(1, 12), rng.randint(1, 28))
         code = rng.choice(townships)
@@ -144,12 +182,14 @@ def simulate(*, year: int, out: Path, seed: int = 2026, directory: Path = SAMPLE
         events[date(year, month, 1)].append(lambda d, m=month - 1: reporting.monthly_report(app, year=year, month=m,
                                                                                               today=d))
     events[date(year + 1, 1, 1)].append(lambda d: reporting.monthly_report(app, year=year, month=12, today=d))
-    assessed = {}
 
     def publish(d):
         assessed["result"] = assessment.publish_year(app, year=year, on=d, folder=out).assessment
     events[date(year + 1, 1, 15)].append(publish)
 
+
+def _play(app: App, *, year: int, plan: dict, events: dict, progress) -> tuple[int, Counter]:
+    """Each day: the submissions, the day's events, the tick (duty report attached) and the delivery."""
     day, last = date(year, 1, 1), date(year + 1, 1, 20)
     total_days = (last - day).days + 1
     ticks = Counter()
@@ -167,7 +207,11 @@ def simulate(*, year: int, out: Path, seed: int = 2026, directory: Path = SAMPLE
         if progress:
             progress("simulate", n, total_days)
         day += timedelta(days=1)
+    return total_days, ticks
 
+
+def _tally(app: App, *, year: int, result) -> dict:
+    """Obligations by status, mail by template and stage, alerts, events, and each township's score."""
     with app.session() as s:
         by_status = dict(s.execute(select(Obligation.status, func.count()).where(Obligation.year == year)
                                    .group_by(Obligation.status)).all())
@@ -189,17 +233,10 @@ def simulate(*, year: int, out: Path, seed: int = 2026, directory: Path = SAMPLE
         mail_total = s.execute(select(func.count()).select_from(OutboxMessage)).scalar_one()
         alerts = dict(s.execute(select(RiskAlert.kind, func.count()).group_by(RiskAlert.kind)).all())
         events_entered = s.execute(select(func.count()).select_from(MajorEvent)).scalar_one()
-    result = assessed.get("result")
     if result is not None:
         for r in result.ranked():
             per_township.setdefault(r.org_code, {"name": r.org_name, "obligations": {}}).update(
                 {"score": float(r.score), "grade": r.grade, "vetoed": r.vetoed})
-    summary = {
-        "year": year, "seed": seed, "days": total_days, "seconds": round(time.perf_counter() - started, 1),
-        "obligations": {k: by_status.get(k, 0) for k in (s.value for s in ObligationStatus)},
-        "mail": {"total": mail_total, "files": len(list(mail_dir.glob("*.eml"))), "by_template_and_stage": by_kind_stage},
-        "tick": dict(ticks), "alerts": alerts, "major_events": events_entered, "townships": per_township, "out": str(out),
-    }
-    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
-    app.engine.dispose()
-    return summary
+    return {"obligations": {k: by_status.get(k, 0) for k in (s.value for s in ObligationStatus)},
+            "mail_total": mail_total, "mail_by_template_and_stage": by_kind_stage,
+            "alerts": alerts, "major_events": events_entered, "townships": per_township}

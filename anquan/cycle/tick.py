@@ -249,9 +249,7 @@ def tick(
     progress: Progress | None = None, attachments: AttachmentProvider | None = None,
 ) -> TickReport:
     """Do what is due on `as_of`. Idempotent: a second run for the same day does nothing.
-
-    `attachments`, when given, adds files to each recipient's message (the duty report form to a report
-    reminder): the tick is handed it rather than importing what renders them."""
+    `attachments` (handed in, not imported) adds files to a message, e.g. the duty report to its reminder."""
     report = TickReport(date=as_of)
     now = utcnow()
     directory = _Directory(session)
