@@ -15,6 +15,7 @@ from anquan.cycle import obligations
 from anquan.cycle.usecases import deliver_mail
 from anquan.errors import AnquanError
 from anquan.models.directory import Organisation
+from anquan.models.records import AlertKind
 from anquan.records import accidents, alerts, hazards
 
 
@@ -170,7 +171,7 @@ def submit_risk_analysis(app: App, *, obligation_id: int, warning: str | None = 
         ob = alerts.analysis_for_alert(session=s, obligation_id=obligation_id) if warning or major_hazard else None
         result = obligations.submit(session=s, obligation_id=obligation_id, today=today, submitted_on=submitted_on,
                                     note=note, file=file, files_dir=app.settings.files_dir)
-        for kind, text in (("warning_sign", warning), ("major_hazard_source", major_hazard)):
+        for kind, text in ((AlertKind.warning_sign.value, warning), (AlertKind.major_hazard_source.value, major_hazard)):
             if text:
                 found.append(alerts.report_alert(
                     session=s, rules=app.rules, org_code=s.get(Organisation, ob.org_id).code, kind=kind,
