@@ -108,9 +108,9 @@ def annual_assessment(year: int | None = None) -> list[dict]:
     app = App()
     day = scheduled_day(app)
     year = year or day.year - 1
-    folder = app.settings.data_dir / "reports" / str(year)
-    published = assessment.publish_year(app, year=year, on=day, folder=folder)
+    published = assessment.publish_year(app, year=year, on=day)
     result, name, queued = published.assessment, published.county_name, published.mails_queued
+    folder = published.written[0].parent
     rows = result.as_list()
     create_table_artifact(
         key="annual-assessment",

@@ -45,8 +45,10 @@ def publish(app: App, *, year: int, as_of: date, today: date | None = None, org_
     return published
 
 
-def publish_year(app: App, *, year: int, on: date, folder: Path) -> Published:
-    """The annual publication: every township, documents `assessment-YEAR.xlsx/.docx` in `folder`, results mailed."""
+def publish_year(app: App, *, year: int, on: date, folder: Path | None = None) -> Published:
+    """The annual publication: every township, results mailed, documents `assessment-YEAR.xlsx/.docx` in `folder`
+    (default: the data folder's reports/YEAR)."""
+    folder = folder or app.settings.data_dir / "reports" / str(year)
     folder.mkdir(parents=True, exist_ok=True)
     return publish(app, year=year, as_of=on, today=on, xlsx=folder / f"assessment-{year}.xlsx",
                    docx=folder / f"assessment-{year}.docx", notify=True)

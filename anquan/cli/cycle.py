@@ -7,8 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from anquan.cli.kit import (JsonOpt, err, lazy, open_app, out, parse_date, print_alert, print_json, progress_bar,
-                            stream_json, table)
+from anquan.cli.kit import (JsonOpt, err, lazy, open_app, out, parse_date, print_alert, print_fields, print_json,
+                            progress_bar, stream_json, table)
 from anquan.errors import AnquanError
 
 cycle = lazy("anquan.cycle.usecases")
@@ -90,9 +90,9 @@ def obligations_show(obligation_id: Annotated[int, typer.Argument(metavar="ID")]
     if as_json:
         print_json(data)
         return
-    for key in ("id", "kind", "org_code", "org_name", "subject_code", "subject_name", "period", "due_on",
-                "nominal_due_on", "provisional", "status", "submitted_on", "waived_reason"):
-        out.print(f"{key:>15}: {'' if data[key] is None else data[key]}")
+    print_fields({key: data[key] for key in ("id", "kind", "org_code", "org_name", "subject_code", "subject_name", "period",
+                                             "due_on", "nominal_due_on", "provisional", "status", "submitted_on",
+                                             "waived_reason")}, width=15)
     out.print(f"{'submissions':>15}: {len(data['submissions'])}")
     for s in data["submissions"]:
         out.print(f"{'':>17}{s['submitted_on']} ({s['source']}) {s['note'] or ''} {s['file_name'] or ''}".rstrip())

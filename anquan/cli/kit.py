@@ -110,6 +110,12 @@ def table(columns: list[str], rows: Iterable[Iterable]) -> Table:
     return t
 
 
+def print_fields(data: dict, *, width: int) -> None:
+    """One record, a `name: value` line per field, the names right-aligned to `width`."""
+    for k, v in data.items():
+        out.print(f"{k:>{width}}: {'' if v is None else v}")
+
+
 def print_delivery(delivery: dict | None) -> None:
     """What an immediate delivery (after an alert) did."""
     if delivery is None:

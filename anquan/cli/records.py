@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from anquan.cli.kit import JsonOpt, lazy, open_app, out, parse_date, print_alert, print_json, table
+from anquan.cli.kit import JsonOpt, lazy, open_app, out, parse_date, print_alert, print_fields, print_json, table
 
 records = lazy("anquan.records.usecases")
 
@@ -101,9 +101,8 @@ def accident_show(accident_id: Annotated[int, typer.Argument(metavar="ID")], as_
     data = records.show_accident(open_app(), accident_id=accident_id)
     if as_json:
         print_json(data)
-        return
-    for k, v in data.items():
-        out.print(f"{k:>12}: {'' if v is None else v}")
+    else:
+        print_fields(data, width=12)
 
 
 @accident_app.command("import")
@@ -199,9 +198,8 @@ def hazard_show(hazard_id: Annotated[int, typer.Argument(metavar="ID")], as_json
     data = records.show_hazard(open_app(), hazard_id=hazard_id)
     if as_json:
         print_json(data)
-        return
-    for k, v in data.items():
-        out.print(f"{k:>18}: {'' if v is None else v}")
+    else:
+        print_fields(data, width=18)
 
 
 @hazard_app.command("update")
