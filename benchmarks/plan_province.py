@@ -396,7 +396,7 @@ def label_statements(records, kinds) -> list[dict]:
 def code_fingerprint() -> dict:
     """Which planning code and schema were measured (they change while this benchmark is used)."""
     h = hashlib.sha256()
-    files = [ROOT / "anquan" / "planning.py", ROOT / "models" / "obligations.py", *sorted((ROOT / "migrations" / "versions").glob("*.py"))]
+    files = [ROOT / "anquan" / "cycle" / "planning.py", ROOT / "anquan" / "cycle" / "bulkplan.py", ROOT / "models" / "obligations.py", *sorted((ROOT / "migrations" / "versions").glob("*.py"))]
     for f in files:
         h.update(f.read_bytes())
     try:

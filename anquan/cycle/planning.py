@@ -11,7 +11,7 @@ planned under the same rules and calendar (see PlanStamp) are skipped, so a
 re-plan after importing one new enterprise touches only that enterprise.
 
 A large plan on PostgreSQL (a province's first plan of a year: 2.4 million
-obligations) takes the bulk path, see _BulkPlan: the foreign keys of
+obligations) takes the bulk path, see BulkPlan: the foreign keys of
 obligation and plan_stamp are dropped for the inserts and re-added (validated)
 before commit, and when the plan at least doubles the table the secondary
 indexes of obligation are built afterwards instead of maintained row by row.
@@ -24,14 +24,12 @@ from __future__ import annotations
 import calendar as _cal
 import hashlib
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Callable
 
 from sqlalchemy import Boolean, Date, Integer, String, and_, exists, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from anquan.errors import AnquanError
@@ -39,31 +37,14 @@ from anquan.rules.cycle import CycleRules, EventKind, HolidayKind, MonthlyKind, 
 from anquan.rules.workcalendar import WorkCalendar
 from anquan.models.directory import Organisation, OrgKind
 from anquan.models.obligations import Obligation, ObligationStatus, PlanStamp
+from anquan.models.bulk import insert_ignoring_conflicts
 from anquan.models.types import UTCDateTime, utcnow
 from anquan.vocabulary import holiday_period, month_period, quarter_period, year_period
+from anquan.cycle import bulkplan
+from anquan.cycle.bulkplan import BULK_PLAN_ROWS, BulkPlan, mostly_planned, plan_settings
 
 Progress = Callable[[str, int, int], None]
 MIN_YEAR, MAX_YEAR = 2000, 2100
-# A plan estimated at this many obligations or more takes the bulk path on
-# PostgreSQL (a county's first plan of a year is a few thousand; a province's
-# is 2.4 million). None disables the bulk path.
-BULK_PLAN_ROWS = 100_000
-# How long the bulk path waits for its exclusive locks before planning the ordinary way.
-BULK_LOCK_TIMEOUT = "10s"
-# Session settings for the plan's transaction on PostgreSQL (SET LOCAL, put
-# back before returning). work_mem: the stamping's NOT IN hashes the stamped
-# ids only while they fit (4 MB, the default, is ~250,000 stamps; past that
-# it becomes a per-row subplan). plan_cache_mode: psycopg prepares statements
-# run five times; a generic plan made while plan_stamp was empty would be
-# reused for every later re-plan.
-PG_PLAN_SETTINGS = {"work_mem": "64MB", "plan_cache_mode": "force_custom_plan"}
-# SQLite's page cache for the plan's connection, in KiB (the default is 2,000
-# KiB): a province's first plan took 53.1 s with the default, 34.9 s with 64 MiB,
-# 29.5 s with 128 MiB and 26.5 s with 256 MiB. The cache only grows as far as the
-# plan needs and is shrunk back to the previous size before plan_year returns,
-# so it is a bounded, transient peak (up to 256 MiB), not a load of the rows.
-SQLITE_PLAN_CACHE_KIB = 262_144
-
 
 @dataclass(frozen=True)
 class PeriodDue:
@@ -166,16 +147,6 @@ def plan_digest(*, rules: CycleRules, calendar: WorkCalendar, year: int) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
-def _insert_ignoring_conflicts(session: Session, select_stmt, columns: list[str]):
-    dialect = session.get_bind().dialect.name
-    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert_fn(Obligation).from_select(columns, select_stmt).on_conflict_do_nothing(
-        index_elements=["org_id", "subject_org_id", "kind", "period"]
-    )
-    # rowcount of an INSERT is only kept on request (SQLAlchemy 2.x).
-    return session.connection().execute(stmt.execution_options(preserve_rowcount=True))
-
-
 def _subjects(spec: OwnerSpec, *, year: int, digest: str):
     """The organisations an owner spec plans for, and the owner column for each."""
     subject = Organisation.__table__.alias("subject")
@@ -201,7 +172,7 @@ def plan_year(
     """Create the year's obligations for the whole directory. Safe to run again at any time.
 
     bulk_threshold: the estimated number of obligations from which PostgreSQL
-    takes the bulk path (see _BulkPlan); None never takes it.
+    takes the bulk path (see BulkPlan); None never takes it.
     """
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise AnquanError(f"year {year} is out of range ({MIN_YEAR}..{MAX_YEAR})")
@@ -212,7 +183,7 @@ def plan_year(
         # neither half-planned nor stamped as planned; the next plan takes it up.
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
-    with _plan_settings(session):
+    with plan_settings(session):
         schedule: list[tuple[str, OwnerSpec, PeriodDue]] = []
         for kind in rules.kinds:
             periods, warnings = periods_for(kind, rules=rules, calendar=calendar, year=year)
@@ -242,12 +213,12 @@ def plan_year(
         )
         bulk = None
         large = bulk_threshold is not None and estimated_rows >= max(bulk_threshold, 1)
-        if large and session.get_bind().dialect.name == "postgresql" and not _mostly_planned(session, year, estimated_rows):
-            bulk = _BulkPlan.start(session, estimated_rows=estimated_rows)
+        if large and session.get_bind().dialect.name == "postgresql" and not mostly_planned(session, year, estimated_rows):
+            bulk = BulkPlan.start(session, estimated_rows=estimated_rows)
             if bulk is None:
                 report.warnings.append(
                     f"planned without the bulk path: another transaction held organisation, obligation or plan_stamp "
-                    f"for more than {BULK_LOCK_TIMEOUT}; nothing is lost, the plan only took longer")
+                    f"for more than {bulkplan.BULK_LOCK_TIMEOUT}; nothing is lost, the plan only took longer")
 
         now = utcnow()
         columns = ["kind", "org_id", "subject_org_id", "year", "period", "due_on", "nominal_due_on",
@@ -273,7 +244,8 @@ def plan_year(
                     literal(now, UTCDateTime()),
                     literal(now, UTCDateTime()),
                 ).where(where)
-                result = _insert_ignoring_conflicts(session, stmt, columns)
+                result = insert_ignoring_conflicts(session, Obligation, stmt, columns,
+                                                   conflict_on=["org_id", "subject_org_id", "kind", "period"])
                 created[kind] += max(result.rowcount or 0, 0)
                 if progress:
                     progress("plan", i, steps)
@@ -323,141 +295,3 @@ def _stamp(session: Session, *, year: int, digest: str) -> None:
     )
     stmt = stmt.on_conflict_do_update(index_elements=["org_id", "year"], set_={"digest": stmt.excluded.digest})
     session.execute(stmt)
-
-
-@contextmanager
-def _plan_settings(session: Session):
-    """The plan's connection settings, put back afterwards (see PG_PLAN_SETTINGS, SQLITE_PLAN_CACHE_KIB)."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        previous = _set_local(session, PG_PLAN_SETTINGS)
-        yield
-        _set_local(session, previous)  # on success only: a rollback undoes SET LOCAL anyway
-    elif dialect == "sqlite":
-        conn = session.connection()
-        previous = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
-        conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_PLAN_CACHE_KIB}")
-        try:
-            yield
-        finally:
-            conn.exec_driver_sql(f"PRAGMA cache_size = {int(previous)}")
-    else:
-        yield
-
-
-def _mostly_planned(session: Session, year: int, estimated_rows: int) -> bool:
-    """Whether the year already holds at least half the rows the plan could write.
-
-    Then the plan is a re-plan (the rules or the calendar changed, so every
-    organisation is unstamped) that inserts little: the bulk path's locks and
-    rebuilds would bring nothing. Counts at most that half, through the index led by year.
-    """
-    half = max(estimated_rows // 2, 1)
-    existing = session.execute(
-        select(func.count()).select_from(select(Obligation.id).where(Obligation.year == year).limit(half).subquery())
-    ).scalar_one()
-    return existing >= half
-
-
-def _set_local(session: Session, settings: dict[str, str]) -> dict[str, str]:
-    """SET LOCAL each setting (PostgreSQL); returns the previous values."""
-    conn = session.connection()
-    previous = {}
-    for name, value in settings.items():
-        previous[name] = conn.execute(select(func.current_setting(name))).scalar_one()
-        conn.execute(select(func.set_config(name, value, True)))
-    return previous
-
-
-class _BulkPlan:
-    """The bulk path of a large plan on PostgreSQL, inside the plan's transaction.
-
-    Checking the foreign keys for every inserted row (obligation's org_id and
-    subject_org_id, plan_stamp's org_id -> organisation) was about half of a
-    province's first plan; adding them back at the end validates each table in
-    one join (~0.8 s per key for 2.4 million obligations). When the plan is at
-    least as large as the table already is (so the rebuild costs no more than
-    the plan), the non-unique indexes of obligation (not the primary key, not
-    uq_obligation_event that ON CONFLICT needs, not the small partial one) are
-    dropped too and built again at the end, instead of maintained row by row.
-    A province's first plan (2.4 million rows): 44.5 s without the bulk path,
-    31 s with the keys dropped, 20-21 s with the indexes rebuilt as well
-    (benchmarks/README.md).
-
-    The price: dropping a foreign key takes an ACCESS EXCLUSIVE lock on both
-    its tables, held until the plan commits (re-adding the key NOT VALID and
-    validating it later would not shorten that: the drop's lock lasts to the end
-    of the transaction anyway). So nothing can read organisation, obligation or
-    plan_stamp meanwhile; the tick, the CLI and directory imports wait for the
-    plan (about 20 s for a province's first plan of a year), and the plan waits
-    for whatever holds them when it starts. The three locks are taken in one
-    LOCK statement, in a fixed order, before anything is written. DDL is
-    transactional on PostgreSQL: a plan that fails rolls back with its
-    constraints and indexes as they were. They are put back from their own
-    definitions (pg_get_constraintdef, pg_get_indexdef) under their own names,
-    so the schema stays the migrations'. Integrity holds: the keys are back and
-    validated (against the latest snapshot, PostgreSQL's rule for validation)
-    before the commit, and nobody else can write either table in between.
-    """
-
-    @classmethod
-    def start(cls, session: Session, *, estimated_rows: int) -> "_BulkPlan | None":
-        """Lock the three tables and begin; None when they stay busy past BULK_LOCK_TIMEOUT.
-
-        The wait is bounded so that a plan does not queue every reader behind it for
-        as long as some other transaction runs; the plan then takes the ordinary path.
-        """
-        conn = session.connection()
-        previous = conn.exec_driver_sql("SELECT current_setting('lock_timeout')").scalar_one()
-        savepoint = conn.begin_nested()
-        try:
-            conn.execute(select(func.set_config("lock_timeout", BULK_LOCK_TIMEOUT, True)))
-            conn.exec_driver_sql("LOCK TABLE organisation, obligation, plan_stamp IN ACCESS EXCLUSIVE MODE")
-        except OperationalError as exc:
-            if getattr(exc.orig, "sqlstate", None) != "55P03":  # lock_not_available
-                raise
-            savepoint.rollback()
-            return None
-        savepoint.commit()  # the locks stay until the plan's transaction ends
-        conn.execute(select(func.set_config("lock_timeout", previous, True)))
-        return cls(session, estimated_rows=estimated_rows)
-
-    def __init__(self, session: Session, *, estimated_rows: int):
-        """Call through start(), which takes the locks."""
-        self.conn = session.connection()
-        sql = self.conn.exec_driver_sql
-        self.foreign_keys = sql(
-            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid IN ('obligation'::regclass, 'plan_stamp'::regclass) AND contype = 'f' "
-            "ORDER BY 1, 2"
-        ).all()
-        reltuples = sql("SELECT reltuples FROM pg_class WHERE oid = 'obligation'::regclass").scalar_one()
-        existing_rows = reltuples if reltuples >= 0 else sql("SELECT count(*) FROM obligation").scalar_one()
-        self.indexes = []
-        if estimated_rows >= existing_rows:
-            self.indexes = sql(
-                "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
-                "JOIN pg_class i ON i.oid = x.indexrelid "
-                "WHERE x.indrelid = 'obligation'::regclass AND NOT x.indisunique AND NOT x.indisprimary "
-                "AND x.indpred IS NULL ORDER BY i.relname"
-            ).all()
-        for table, name, _ in self.foreign_keys:
-            sql(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
-        for name, _ in self.indexes:
-            sql(f'DROP INDEX "{name}"')
-
-    def finish(self) -> None:
-        sql = self.conn.exec_driver_sql
-        for table, name, definition in self.foreign_keys:
-            sql(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
-        # maintenance_work_mem stays the server's: 256MB instead of the default
-        # 64MB made the (year, kind, period) build slower here (2.4-2.6 s vs 1.4-1.7 s).
-        for _, definition in self.indexes:
-            sql(definition)
-        # Statistics that describe what was just written. Without them a re-plan
-        # right after (before autovacuum's ANALYZE) estimated the 326,520 fresh
-        # stamps at 5 rows and anti-joined each township against a materialised
-        # scan of them: 10 s per statement, +50 enterprises in 97 s instead of
-        # 3.6 s (plan_province.py --scale 1.5, 2 of 10 runs). The tick's plans
-        # need obligation's too.
-        sql("ANALYZE obligation, plan_stamp")

@@ -313,11 +313,11 @@ def test_bulk_plan_with_busy_tables_plans_the_ordinary_way(app, backend, small_d
 
     from sqlalchemy import text
 
-    import anquan.cycle.planning as planning
+    import anquan.cycle.bulkplan as bulkplan
 
     if backend != "postgresql":
         pytest.skip("the bulk path is PostgreSQL's")
-    monkeypatch.setattr(planning, "BULK_LOCK_TIMEOUT", "200ms")
+    monkeypatch.setattr(bulkplan, "BULK_LOCK_TIMEOUT", "200ms")
     with session_scope(app.engine) as s:
         import_directory(session=s, path=small_dir)
     before = _pg_schema(app)
