@@ -15,6 +15,7 @@ from anquan.rules.cycle import CycleRules, load_rules
 from anquan.rules.workcalendar import WorkCalendar
 from anquan.models.db import ensure_current, make_engine, session_scope
 from anquan.models.settings import Settings, load_settings
+from anquan.notifications.outbox import MailSettings
 
 
 @dataclass
@@ -52,8 +53,6 @@ class App:
         return load_rubric(self.settings.rubric_file)
 
     def mail(self):
-        from anquan.records.accidents import MailSettings
-
         return MailSettings(mail_from=self.settings.mail_from, tz=self.settings.tz)
 
     @cached_property

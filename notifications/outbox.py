@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Iterator
-
 import hashlib
+from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Iterator
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -15,6 +15,14 @@ from anquan.errors import AnquanError
 from anquan.models.outbox import MailStatus, Notice, OutboxMessage
 from anquan.models.types import utcnow
 from anquan.notifications.render import Rendered, build_message, message_id_for
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """What every queued mail needs from the installation: the sender and the county's time zone."""
+
+    mail_from: str
+    tz: object
 
 
 def event_key(*parts) -> str:

@@ -19,7 +19,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from anquan.directory.importer import staffing_gaps
+from anquan.directory.summary import staffing_gaps
 from anquan.errors import AnquanError
 from anquan.rules.rubric import Rubric
 from anquan.rules.cycle import CycleRules
@@ -294,22 +294,22 @@ def notify_results(*, session: Session, assessment: Assessment, mail_from: str, 
     import json
 
     from anquan.assessment.documents import assessment_notice, assessment_workbook
-    from anquan.models.directory import Contact, Role
+    from anquan.directory.recipients import holders
+    from anquan.models.directory import Role
     from anquan.notifications.outbox import enqueue, event_key
     from anquan.notifications.render import render_named
     from anquan.vocabulary import ROLE_LABELS
 
     def people(org_ids, role: Role):
-        return session.execute(
-            select(Contact.org_id, Contact.name, Contact.email).where(Contact.org_id.in_(org_ids), Contact.role == role.value, Contact.active)
-            .order_by(Contact.id)
-        ).all()
+        found = holders(session, org_ids=org_ids, roles=[role])
+        return sorted(((p.org_id, p.name, p.email, p.contact_id) for ps in found.values() for p in ps),
+                      key=lambda x: x[3])
 
     queued = 0
     ranked = assessment.ranked()
     rank_of = {r.org_id: i for i, r in enumerate(ranked, start=1)}
     digest = lambda data: hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]  # noqa: E731
-    for org_id, name, email in people([r.org_id for r in ranked], Role.township_head):
+    for org_id, name, email, _ in people([r.org_id for r in ranked], Role.township_head):
         r = next(x for x in ranked if x.org_id == org_id)
         rendered = render_named("assessment_result", {
             "to_name": name, "role_label": ROLE_LABELS[Role.township_head.value], "r": r, "a": assessment,
@@ -333,7 +333,7 @@ def notify_results(*, session: Session, assessment: Assessment, mail_from: str, 
              "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
              assessment_notice(part, county_name=county.name, issued_on=today)),
         ]
-        for _org, name, email in people([county_id], Role.county_office):
+        for _org, name, email, _ in people([county_id], Role.county_office):
             rendered = render_named("assessment_summary", {
                 "to_name": name, "role_label": ROLE_LABELS[Role.county_office.value], "a": part, "ranked": part.ranked(),
                 "county": county,

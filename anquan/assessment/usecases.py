@@ -9,7 +9,7 @@ from datetime import date
 
 from anquan.app import App
 from anquan.assessment.publish import Published, publish, publish_year
-from anquan.assessment.report_forms import duty_report_forms
+from anquan.assessment.duty_report import duty_report_forms
 from anquan.cycle import usecases as cycle
 from anquan.cycle.planning import Progress
 from anquan.cycle.tick import TickReport

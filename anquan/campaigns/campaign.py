@@ -17,7 +17,8 @@ from sqlmodel import Session
 
 from anquan.cycle.obligations import open_event_obligation
 from anquan.campaigns.params import one_line_name, township_codes, townships_in_scope, validate
-from anquan.models.directory import Contact, Organisation, OrgKind, Role, Sector
+from anquan.directory.recipients import holders
+from anquan.models.directory import Organisation, OrgKind, Role, Sector
 from anquan.models.records import Campaign
 from anquan.notifications.outbox import enqueue, event_key
 from anquan.notifications.render import render_named
@@ -86,11 +87,8 @@ def start_campaign(*, session: Session, rules, params: CampaignParams, mail_from
                                                              Organisation.kind == OrgKind.enterprise.value,
                                                              Organisation.sector.in_(sectors))
         ).all()
-        for name, email, role in session.execute(
-            select(Contact.name, Contact.email, Contact.role).where(
-                Contact.org_id == t.id, Contact.active,
-                Contact.role.in_([Role.safety_office.value, Role.deputy_head_safety.value]))
-        ).all():
+        for name, email, role in [(p.name, p.email, p.role) for p in holders(
+                session, org_ids=[t.id], roles=[Role.safety_office, Role.deputy_head_safety]).get(t.id, [])]:
             mails += enqueue(session=session, key=event_key("campaign", campaign.id, "township", email.lower()), to_name=name,
                              to_addr=email, rendered=render_named("campaign_township", {
                                  **values, "to_name": name, "role_label": ROLE_LABELS[role], "township": t,
@@ -98,11 +96,9 @@ def start_campaign(*, session: Session, rules, params: CampaignParams, mail_from
                              stage="campaign", on=today, mail_from=mail_from, tz=tz)
         names = dict(enterprises)
         if names:
-            for org_id, name, email, role in session.execute(
-                select(Contact.org_id, Contact.name, Contact.email, Contact.role).where(
-                    Contact.org_id.in_(list(names)), Contact.active,
-                    Contact.role.in_([Role.enterprise_principal.value, Role.enterprise_safety_manager.value]))
-            ).all():
+            staff = holders(session, org_ids=names, roles=[Role.enterprise_principal, Role.enterprise_safety_manager])
+            for org_id, name, email, role in [(p.org_id, p.name, p.email, p.role)
+                                              for people in staff.values() for p in people]:
                 mails += enqueue(session=session, key=event_key("campaign", campaign.id, "enterprise", org_id, email.lower()),
                                  to_name=name, to_addr=email, rendered=render_named("campaign_enterprise", {
                                      **values, "to_name": name, "role_label": ROLE_LABELS[role], "township": t,

@@ -19,7 +19,8 @@ from sqlmodel import Session
 from anquan.errors import AnquanError
 from anquan.cycle.obligations import open_event_obligation
 from anquan.campaigns.params import one_line_name, township_codes, townships_in_scope, validate
-from anquan.models.directory import Contact, Organisation, OrgKind, Role
+from anquan.directory.recipients import holders
+from anquan.models.directory import Organisation, OrgKind, Role
 from anquan.models.obligations import Obligation, ObligationStatus
 from anquan.models.records import MajorEvent
 from anquan.notifications.outbox import enqueue, event_key
@@ -82,11 +83,8 @@ def add_major_event(*, session: Session, rules, calendar, params: EventParams, m
         enterprises = session.execute(
             select(Organisation.id).where(Organisation.township_id == t.id, Organisation.kind == OrgKind.enterprise.value)
         ).all()
-        for name, email, role in session.execute(
-            select(Contact.name, Contact.email, Contact.role).where(
-                Contact.org_id == t.id, Contact.active,
-                Contact.role.in_([Role.safety_office.value, Role.deputy_head_safety.value])).order_by(Contact.id)
-        ).all():
+        for name, email, role in [(p.name, p.email, p.role) for p in holders(
+                session, org_ids=[t.id], roles=[Role.safety_office, Role.deputy_head_safety]).get(t.id, [])]:
             mails += enqueue(session=session, key=event_key("major-event", event.id, "township", email.lower()),
                              to_name=name, to_addr=email, rendered=render_named("major_event_township", {
                                  "to_name": name, "role_label": ROLE_LABELS[role], "e": event, "township": t,

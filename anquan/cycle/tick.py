@@ -21,14 +21,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Callable, Iterable
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from anquan.rules.cycle import OWNER, CycleRules
+from anquan.directory.recipients import first_held
 from anquan.models.directory import ROLE_ORG_KIND, Contact, Organisation, OrgKind, Role
 from anquan.models.obligations import Obligation, ObligationStatus
 from anquan.models.outbox import MailStatus, Notice, NoticeOutcome, OutboxMessage
+from anquan.models.bulk import update_by_id
 from anquan.models.types import utcnow
 from anquan.notifications.render import MailContext, MailItem, build_message, message_id_for, render
 from anquan.vocabulary import event_period_labels, is_event_period, role_label
@@ -172,23 +174,18 @@ def _resolve(stage: Stage, rule, owner: _Org, subject: _Org, d: _Directory, rule
             wanted.extend(held or [roles[0]])
         else:
             wanted.append(Role(name))
+    def people_at(candidate: Role) -> list[_Person]:
+        org = d.holder(candidate, owner, subject)
+        return d.people.get(org.id, {}).get(candidate.value, []) if org else []
+
     out: list[tuple[_Person, str | None]] = []
     for role in wanted:
-        chain = [role] + rules.fallback_chain(role)
-        for candidate in chain:
-            org = d.holder(candidate, owner, subject)
-            people = d.people.get(org.id, {}).get(candidate.value, []) if org else []
-            if people:
-                out.extend((p, role.value if candidate != role else None) for p in people)
-                if candidate != role:
-                    at = d.holder(role, owner, subject)
-                    gaps.append({"org_code": at.code if at else subject.code, "role": role.value,
-                                 "sent_to_role": candidate.value, "obligation_id": None})
-                break
-        else:
+        held, people = first_held(role, rules=rules, people_at=people_at)
+        out.extend((p, role.value if held != role else None) for p in people)
+        if held != role:  # nobody holds the role: a gap, whether or not somebody up the chain took it
             at = d.holder(role, owner, subject)
             gaps.append({"org_code": at.code if at else subject.code, "role": role.value,
-                         "sent_to_role": None, "obligation_id": None})
+                         "sent_to_role": held.value if held else None, "obligation_id": None})
     # One notice per address, even when a person holds two of the roles.
     seen, unique = set(), []
     for person, fb in out:
@@ -210,27 +207,6 @@ def _insert_notices(session: Session, rows: list[dict]) -> None:
     insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert_fn(Notice).on_conflict_do_nothing(index_elements=["obligation_id", "stage", "recipient_email"])
     session.connection().execute(stmt, rows)
-
-
-def _update_by_id(session: Session, table, column: str, sql_type: str, pairs: list[tuple[int, object]]) -> None:
-    """Set one column of many rows by id: one statement on PostgreSQL, executemany elsewhere.
-
-    psycopg's executemany still sends a statement per row; at a province's month end that was
-    a third of the tick's SQL time.
-    """
-    if not pairs:
-        return
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        conn.execute(
-            text(f'UPDATE "{table.name}" SET "{column}" = v.val '
-                 f"FROM unnest(CAST(:ids AS integer[]), CAST(:vals AS {sql_type}[])) AS v(id, val) "
-                 f'WHERE "{table.name}".id = v.id'),
-            {"ids": [p[0] for p in pairs], "vals": [p[1] for p in pairs]},
-        )
-    else:
-        conn.execute(update(table).where(table.c.id == bindparam("b_id")).values({column: bindparam("b_val")}),
-                     [{"b_id": i, "b_val": v} for i, v in pairs])
 
 
 def due_batch(as_of: date, batch_size: int):
@@ -315,8 +291,7 @@ def tick(
                 ))
                 report.notices += 1
         _insert_notices(session, notices)
-        _update_by_id(session, Obligation.__table__, "next_action_on", "date",
-                      [(m["b_id"], m["b_next"]) for m in moves])
+        update_by_id(session, Obligation, [{"id": m["b_id"], "next_action_on": m["b_next"]} for m in moves])
         done += len(batch)
         if progress:
             progress("tick", done, due_total)
@@ -350,7 +325,7 @@ def _compose(session: Session, *, rules: CycleRules, as_of: date, mail_from: str
     def flush():
         if outbox_rows:
             session.connection().execute(insert(OutboxMessage), outbox_rows)
-            _update_by_id(session, Notice.__table__, "outbox_key", "varchar", [(x["b_id"], x["b_key"]) for x in links])
+            update_by_id(session, Notice, [{"id": x["b_id"], "outbox_key": x["b_key"]} for x in links])
             outbox_rows.clear()
             links.clear()
 

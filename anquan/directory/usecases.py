@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Callable
 
 from anquan.app import App
-from anquan.directory.importer import ImportReport, directory_summary, import_directory as run_import
+from anquan.directory.importer import ImportReport, import_directory as run_import
+from anquan.directory.summary import directory_summary
 
 
 def import_directory(app: App, *, path: Path, dry_run: bool = False,

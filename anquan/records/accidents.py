@@ -7,7 +7,6 @@ township reaching 80 % of a control indicator or passing it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -15,21 +14,16 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from anquan.directory.recipients import Person, holders
 from anquan.errors import AnquanError, InputRejected, Problem
 from anquan.rules.rubric import Rubric
 from anquan.tabular import parse_bool, parse_date, read_single_table
-from anquan.models.directory import Contact, Organisation, OrgKind, Role
+from anquan.models.directory import Organisation, OrgKind, Role
 from anquan.models.records import Accident, AccidentKind, Adjustment, ControlIndicator
 from anquan.models.types import utcnow
-from anquan.notifications.outbox import enqueue, event_key
+from anquan.notifications.outbox import MailSettings, enqueue, event_key
 from anquan.notifications.render import render_named
 from anquan.vocabulary import accident_kind_label, role_label
-
-
-@dataclass
-class MailSettings:
-    mail_from: str
-    tz: object
 
 
 def _township(session: Session, code: str, option: str = "--org") -> Organisation:
@@ -45,24 +39,18 @@ def _township(session: Session, code: str, option: str = "--org") -> Organisatio
     return org
 
 
-def _people(session: Session, org_id: int | None, role: Role) -> list[tuple[str, str, str]]:
-    if org_id is None:
-        return []
-    return [(n, e, role.value) for n, e in session.execute(
-        select(Contact.name, Contact.email).where(Contact.org_id == org_id, Contact.role == role.value, Contact.active)
-        .order_by(Contact.id)
-    ).all()]
-
-
-def _head_and_county_office(session: Session, township: Organisation) -> list[tuple[str, str, str]]:
-    return _people(session, township.id, Role.township_head) + _people(session, township.parent_id, Role.county_office)
+def _head_and_county_office(session: Session, township: Organisation) -> list[Person]:
+    found = holders(session, org_ids=[township.id, township.parent_id], roles=[Role.township_head, Role.county_office])
+    return ([p for p in found.get(township.id, []) if p.role == Role.township_head.value]
+            + [p for p in found.get(township.parent_id, []) if p.role == Role.county_office.value])
 
 
 def _tell(session: Session, people, *, template: str, values: dict, key_parts: tuple, stage: str, on: date,
           mail: MailSettings) -> int:
     sent = 0
-    for name, email, role in people:
-        rendered = render_named(template, {**values, "to_name": name, "role_label": role_label(role)})
+    for person in people:
+        name, email = person.name, person.email
+        rendered = render_named(template, {**values, "to_name": name, "role_label": role_label(person.role)})
         if enqueue(session=session, key=event_key(*key_parts, email.lower()), to_name=name, to_addr=email,
                    rendered=rendered, stage=stage, on=on, mail_from=mail.mail_from, tz=mail.tz):
             sent += 1

@@ -15,31 +15,14 @@ from datetime import date
 from sqlalchemy import select
 from sqlmodel import Session
 
+from anquan.directory.recipients import holders, resolve, unique_by_address
 from anquan.errors import AnquanError
-from anquan.models.directory import ROLE_ORG_KIND, Contact, Organisation, OrgKind, Role
+from anquan.models.directory import Organisation, OrgKind, Role
 from anquan.models.obligations import Obligation
 from anquan.models.records import RiskAlert
 from anquan.notifications.outbox import enqueue, event_key
 from anquan.notifications.render import render_named
 from anquan.vocabulary import ALERT_KIND_LABELS, MONTHLY_RISK_ANALYSIS, month_period, role_label, sector_label
-
-
-def _contacts(session: Session, org_id: int, roles: list[str]) -> list[Contact]:
-    return session.execute(
-        select(Contact).where(Contact.org_id == org_id, Contact.active, Contact.role.in_(roles)).order_by(Contact.id)
-    ).scalars().all()
-
-
-def _holders(session: Session, rules, org: Organisation, county: Organisation | None, role: Role) -> list[Contact]:
-    """Who holds `role` for this township (or its county), climbing the rules' fallback chain while nobody does."""
-    for r in [role, *rules.fallback_chain(role)]:
-        level = county if ROLE_ORG_KIND[r] == OrgKind.county else org
-        if level is None:
-            continue
-        found = _contacts(session, level.id, [r.value])
-        if found:
-            return found
-    return []
 
 
 def analysis_for_alert(*, session: Session, obligation_id: int) -> Obligation | None:
@@ -73,7 +56,6 @@ def report_alert(
     township = session.get(Organisation, enterprise.township_id) if enterprise.township_id else None
     if township is None:
         raise AnquanError(f"alert refused: org (--org): {org_code} has no township in the directory")
-    county = session.get(Organisation, township.parent_id) if township.parent_id else None
     if obligation_id is None:
         obligation_id = session.execute(
             select(Obligation.id).where(Obligation.kind == MONTHLY_RISK_ANALYSIS, Obligation.org_id == enterprise.id,
@@ -87,13 +69,12 @@ def report_alert(
                           description=description, measures=(measures or "").strip() or None, reported_on=reported_on)
         session.add(alert)
         session.flush()
-    people = _holders(session, rules, township, county, Role.safety_office) + \
-        _holders(session, rules, township, county, Role.county_office)
-    seen: set[str] = set()
-    people = [p for p in people if not (p.email.lower() in seen or seen.add(p.email.lower()))]
+    people = unique_by_address(
+        resolve(session, role=Role.safety_office, place=township, rules=rules).people
+        + resolve(session, role=Role.county_office, place=township, rules=rules).people)
     own = [{"name": c.name, "role_label": role_label(c.role), "phone": c.phone, "email": c.email}
-           for c in _contacts(session, enterprise.id,
-                              [Role.enterprise_principal.value, Role.enterprise_safety_manager.value])]
+           for c in holders(session, org_ids=[enterprise.id],
+                            roles=[Role.enterprise_principal, Role.enterprise_safety_manager])[enterprise.id]]
     mails = 0
     for p in people:
         others = "、".join(f"{o.name}（{role_label(o.role)}）" for o in people if o is not p)

@@ -11,16 +11,14 @@ from datetime import date
 from pathlib import Path
 
 from jinja2 import Environment, StrictUndefined, TemplateSyntaxError, UndefinedError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from anquan.errors import AnquanError
 from anquan.models.directory import Contact, Organisation, OrgKind, Role
 from anquan.models.records import ControlIndicator
 from anquan.resources import templates_dir
-from anquan.vocabulary import (BOOK_SIGNING, CAMPAIGN_TASK, EVENT_INSPECTION, HOLIDAY_INSPECTION, MIDYEAR_REPORT,
-                               MONTHLY_RISK_ANALYSIS, QUARTERLY_INSPECTION, QUARTERLY_MEETING, ROLE_LABELS,
-                               event_period_labels, period_label, report_span_label)
+from anquan.vocabulary import BOOK_SIGNING, ROLE_LABELS
 
 DOCUMENTS_DIR = templates_dir("documents")
 
@@ -136,70 +134,9 @@ BOOK_FIELDS = {
 }
 
 
-DUTY_KINDS = (BOOK_SIGNING, QUARTERLY_MEETING, QUARTERLY_INSPECTION, HOLIDAY_INSPECTION, EVENT_INSPECTION, MIDYEAR_REPORT,
-              CAMPAIGN_TASK)
-
-
-def duty_report_context(session: Session, *, rules, rubric, township: Organisation, year: int, kind: str, as_of: date) -> dict:
-    """What the system knows of a township for the duty report (履职报告书): mid-year (H1) or the whole year."""
-    from anquan.assessment.scoring import assess
-    from anquan.directory.importer import staffing_gaps
-    from anquan.records.hazards import list_hazards
-    from anquan.models.obligations import Obligation, ObligationStatus
-    from anquan.models.records import Accident
-
-    period_to = date(year, 6, 30) if kind == MIDYEAR_REPORT else date(year, 12, 31)
-    county = session.get(Organisation, township.parent_id)
-    duties = []
-    obligations = session.execute(
-        select(Obligation).where(Obligation.subject_org_id == township.id, Obligation.org_id == township.id,
-                                 Obligation.year == year, Obligation.kind.in_(DUTY_KINDS), Obligation.due_on <= period_to)
-        .order_by(Obligation.due_on, Obligation.id)
-    ).scalars().all()
-    names = event_period_labels(session, (ob.period for ob in obligations))
-    for ob in obligations:
-        title = rules.kinds[ob.kind].title if ob.kind in rules.kinds else ob.kind
-        status = {"submitted": "按时完成", "late": "逾期完成", "waived": "免于报送"}.get(ob.status)
-        if status is None:
-            status = "未完成" if ob.due_on < as_of else "未到期"
-        duties.append({"title": f"{title}（{names.get(ob.period) or period_label(ob.period)}）", "status": status,
-                       "note": f"截止{ob.due_on.isoformat()}" + (f"，{ob.submitted_on.isoformat()}报送" if ob.submitted_on else "")})
-    enterprise_ids = select(Organisation.id).where(Organisation.township_id == township.id, Organisation.kind == OrgKind.enterprise.value)
-    due, done = session.execute(
-        select(func.count(), func.count().filter(Obligation.status.in_([ObligationStatus.submitted.value, ObligationStatus.late.value])))
-        .where(Obligation.kind == MONTHLY_RISK_ANALYSIS, Obligation.year == year, Obligation.subject_org_id.in_(enterprise_ids),
-               Obligation.due_on <= min(period_to, as_of), Obligation.status != ObligationStatus.waived.value)
-    ).one()
-    hazards = list_hazards(session=session, year=year, org_code=township.code, today=as_of)
-    acc = session.execute(
-        select(func.count(Accident.id), func.coalesce(func.sum(Accident.deaths), 0), func.coalesce(func.sum(Accident.injuries), 0))
-        .where(Accident.org_id == township.id, Accident.occurred_on >= date(year, 1, 1), Accident.occurred_on <= period_to)
-    ).one()
-    gaps = [f"{g['org_name']}{g['detail_zh']}" for g in staffing_gaps(session=session, rules=rules, township_id=township.id)]
-    result = assess(session=session, rules=rules, rubric=rubric, year=year, as_of=as_of, org_code=township.code).results[0]
-    return {
-        "year": year, "county_name": county.name if county else "", "township_name": township.name,
-        "township_head": _first(session, township.id, Role.township_head),
-        "period_label": report_span_label(kind),
-        "period_from": date(year, 1, 1).isoformat(), "period_to": period_to.isoformat(), "as_of": as_of.isoformat(),
-        "duties": duties,
-        "risk": {"due": due, "done": done, "rate": f"{done / due * 100:.1f}%" if due else "—"},
-        "hazards": {"total": len(hazards), "closed": sum(h["status"] == "closed" for h in hazards),
-                    "open": sum(h["status"] == "open" for h in hazards), "overdue": sum(h["overdue"] for h in hazards)},
-        "accidents": {"count": acc[0], "deaths": int(acc[1]), "injuries": int(acc[2])},
-        "gaps": gaps,
-        "score": f"{float(result.score):g}", "grade": result.grade, "vetoed": result.vetoed,
-        "deductions": [f"{d.item}（{float(d.points):+g}）" for d in result.deductions][:30],
-    }
-
-
-def render_duty_report(session: Session, *, rules, rubric, township: Organisation, year: int, kind: str, as_of: date) -> bytes:
-    return render_docx(DOCUMENTS_DIR / "duty_report.docx",
-                       duty_report_context(session, rules=rules, rubric=rubric, township=township, year=year, kind=kind, as_of=as_of))
-
-
 def send_books(*, session: Session, rules, year: int, today: date, mail_from: str, tz) -> dict:
     """Mail every organisation whose book for the year is not yet signed its book, asking for the signed scan."""
+    from anquan.directory.recipients import resolve
     from anquan.models.obligations import Obligation, ObligationStatus
     from anquan.notifications.outbox import enqueue, event_key
     from anquan.notifications.render import render_named
@@ -216,21 +153,16 @@ def send_books(*, session: Session, rules, year: int, today: date, mail_from: st
     queued = books = 0
     for ob, org in rows:
         role = role_for.get(org.kind)
-        people = session.execute(
-            select(Contact.name, Contact.email).where(Contact.org_id == org.id, Contact.role == role.value, Contact.active)
-        ).all() if role else []
+        people = resolve(session, role=role, place=org, climb=False).people if role else []
         if not people:  # nobody to sign at the organisation: the township safety office takes it
-            people = session.execute(
-                select(Contact.name, Contact.email).where(Contact.org_id == (org.township_id or org.id),
-                                                          Contact.role == Role.safety_office.value, Contact.active)
-            ).all()
+            people = resolve(session, role=Role.safety_office, place=org, climb=False).people
             role = Role.safety_office
         if not people:
             continue
         data = render_book(session, org, year, check=False)
         books += 1
         attachment = [(book_filename(org, year), "application/vnd.openxmlformats-officedocument.wordprocessingml.document", data)]
-        for name, email in people:
+        for name, email in [(p.name, p.email) for p in people]:
             rendered = render_named("book", {"to_name": name, "role_label": ROLE_LABELS[role.value], "org": org,
                                              "year": year, "ob": ob})
             queued += enqueue(session=session, key=event_key("book", year, org.id, email.lower()), to_name=name,

@@ -9,7 +9,8 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from anquan.records.hazards import list_hazards
-from anquan.models.directory import Contact, Organisation, OrgKind, Role
+from anquan.directory.recipients import holders
+from anquan.models.directory import Organisation, OrgKind, Role
 from anquan.models.obligations import Obligation, ObligationStatus
 from anquan.notifications.outbox import enqueue, event_key
 from anquan.notifications.render import render_named
@@ -44,11 +45,9 @@ def send_monthly_reports(*, session: Session, year: int, month: int, today: date
     """Mail each township safety office its month's completion list, and each county office the hazards' progress."""
     completion = risk_analysis_completion(session=session, year=year, month=month)
     queued = 0
+    offices = holders(session, org_ids=[t["township_id"] for t in completion], roles=[Role.safety_office])
     for t in completion:
-        for name, email in session.execute(
-            select(Contact.name, Contact.email).where(Contact.org_id == t["township_id"], Contact.active,
-                                                      Contact.role == Role.safety_office.value)
-        ).all():
+        for name, email in [(p.name, p.email) for p in offices.get(t["township_id"], [])]:
             rendered = render_named("risk_completion", {"to_name": name, "role_label": ROLE_LABELS["safety_office"],
                                                         "t": t, "year": year, "month": month})
             queued += enqueue(session=session, key=event_key("risk-completion", year, month, t["township_id"], email.lower()),
@@ -63,10 +62,8 @@ def send_monthly_reports(*, session: Session, year: int, month: int, today: date
         mine = [h for h in hazards if h["org_code"] in codes]
         if not mine:
             continue
-        for name, email in session.execute(
-            select(Contact.name, Contact.email).where(Contact.org_id == county_id, Contact.active,
-                                                      Contact.role == Role.county_office.value)
-        ).all():
+        for name, email in [(p.name, p.email) for p in holders(session, org_ids=[county_id],
+                                                               roles=[Role.county_office]).get(county_id, [])]:
             rendered = render_named("hazard_digest", {
                 "to_name": name, "role_label": ROLE_LABELS["county_office"], "county_name": county_name, "hazards": mine,
                 "year": year, "month": month, "open": sum(h["status"] == "open" for h in mine),

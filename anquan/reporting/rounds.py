@@ -14,7 +14,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlmodel import Session
 
-from anquan.models.directory import Contact, Organisation, OrgKind, Role
+from anquan.directory.recipients import holders
+from anquan.models.directory import Organisation, OrgKind, Role
 from anquan.models.obligations import Obligation
 from anquan.notifications.outbox import enqueue, event_key
 from anquan.notifications.render import render_named
@@ -51,10 +52,8 @@ def open_quarter(*, session: Session, rules, year: int, quarter: int, today: dat
         items = [d for d in due.get(t.code, []) if d["kind"] != COUNTY_SUPERVISION]
         plan.append({"township": t, "duties": due.get(t.code, []), "enterprises": len(ents),
                      "key": sum(len(v) for v in key_sector.values())})
-        for name, email, role in session.execute(
-            select(Contact.name, Contact.email, Contact.role).where(
-                Contact.org_id == t.id, Contact.active, Contact.role.in_([Role.township_head.value, Role.safety_office.value]))
-        ).all():
+        for name, email, role in [(p.name, p.email, p.role) for p in holders(
+                session, org_ids=[t.id], roles=[Role.township_head, Role.safety_office]).get(t.id, [])]:
             queued += enqueue(session=session, key=event_key("round", period, t.id, email.lower()), to_name=name, to_addr=email,
                               rendered=render_named("round_township", {
                                   "to_name": name, "role_label": ROLE_LABELS[role], "township": t, "year": year,
@@ -62,10 +61,9 @@ def open_quarter(*, session: Session, rules, year: int, quarter: int, today: dat
                               stage="round", on=today, mail_from=mail_from, tz=tz)
         ids = {e.id: e for e in ents}
         if ids:
-            for org_id, name, email, role in session.execute(
-                select(Contact.org_id, Contact.name, Contact.email, Contact.role).where(
-                    Contact.org_id.in_(list(ids)), Contact.active, Contact.role == Role.enterprise_principal.value)
-            ).all():
+            principals = holders(session, org_ids=ids, roles=[Role.enterprise_principal])
+            for org_id, name, email, role in [(p.org_id, p.name, p.email, p.role)
+                                              for e in ents for p in principals.get(e.id, [])]:
                 enterprises_told += 1
                 queued += enqueue(session=session, key=event_key("round", period, org_id, email.lower()), to_name=name,
                                   to_addr=email, rendered=render_named("round_enterprise", {
@@ -76,10 +74,8 @@ def open_quarter(*, session: Session, rules, year: int, quarter: int, today: dat
         select(Organisation.id, Organisation.name).where(Organisation.kind == OrgKind.county.value)
     ).all():
         mine = [p for p in plan if p["township"].parent_id == county_id]
-        for name, email in session.execute(
-            select(Contact.name, Contact.email).where(Contact.org_id == county_id, Contact.active,
-                                                      Contact.role == Role.county_office.value)
-        ).all():
+        for name, email in [(p.name, p.email) for p in holders(session, org_ids=[county_id],
+                                                               roles=[Role.county_office]).get(county_id, [])]:
             queued += enqueue(session=session, key=event_key("round-plan", period, county_id, email.lower()), to_name=name,
                               to_addr=email, rendered=render_named("round_county", {
                                   "to_name": name, "role_label": ROLE_LABELS["county_office"], "county_name": county_name,

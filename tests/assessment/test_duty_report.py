@@ -5,8 +5,8 @@ from email import message_from_bytes, policy
 
 from sqlalchemy import select
 
-from anquan.reporting.books import render_duty_report
-from anquan.assessment.report_forms import duty_report_forms
+from anquan.assessment.duty_report import render_duty_report
+from anquan.assessment.duty_report import duty_report_forms
 from anquan.cycle.tick import tick
 from anquan.models.db import session_scope
 from anquan.models.outbox import OutboxMessage
@@ -14,7 +14,8 @@ from tests.support import docx_text, org_by_code
 
 
 def test_duty_report_form_carries_the_record(planned_county):
-    from anquan.records.accidents import MailSettings, add_accident
+    from anquan.notifications.outbox import MailSettings
+    from anquan.records.accidents import add_accident
 
     with session_scope(planned_county.engine) as s:
         add_accident(session=s, org_code="QL03", occurred_on=date(2026, 3, 3), kind="other", deaths=1, injuries=2,

@@ -130,7 +130,7 @@ def _result(app, code, **kw):
 
 
 def _mail(app):
-    from anquan.records.accidents import MailSettings
+    from anquan.notifications.outbox import MailSettings
 
     return MailSettings(mail_from=app.settings.mail_from, tz=app.settings.tz)
 

@@ -3,7 +3,8 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from anquan.directory.importer import directory_summary, import_directory, write_template
+from anquan.directory.importer import import_directory, write_template
+from anquan.directory.summary import directory_summary
 from anquan.errors import InputRejected
 from anquan.models.db import session_scope
 from anquan.models.directory import Contact, Organisation
