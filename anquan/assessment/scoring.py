@@ -172,7 +172,20 @@ def assess(
     if not ids:
         return Assessment(year, as_of, is_provisional(year, as_of), [], [])
 
-    # 1. Obligations handed in late or not at all.
+    _obligations(session, rules=rules, rubric=rubric, year=year, as_of=as_of, results=results)
+    _risk_analysis(session, rubric=rubric, year=year, as_of=as_of, results=results)
+    _staffing(session, rules=rules, rubric=rubric, results=results)
+    accidents = _accidents(session, rubric=rubric, year=year, results=results)
+    _adjustments(session, year=year, results=results)
+    return Assessment(year, as_of, is_provisional(year, as_of), list(results.values()), _county_targets(accidents))
+
+
+Results = dict[int, TownshipResult]
+
+
+def _obligations(session: Session, *, rules: CycleRules, rubric: Rubric, year: int, as_of: date, results: Results) -> None:
+    """Duties handed in late or not at all, per rubric entry, capped."""
+    ids = list(results)
     subject = aliased(Organisation)
     for entry in rubric.obligations:
         rows = session.execute(
@@ -197,7 +210,11 @@ def assess(
         for tid, entries in per.items():
             _capped(results[tid], entry.item, entry.cap, entries)
 
-    # 2. The enterprises' monthly risk analysis.
+
+def _risk_analysis(session: Session, *, rubric: Rubric, year: int, as_of: date, results: Results) -> None:
+    """The enterprises' monthly risk analysis: points per step below the threshold completion rate."""
+    ids = list(results)
+    subject = aliased(Organisation)
     ra = rubric.risk_analysis
     counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for tid, status in session.execute(
@@ -219,7 +236,10 @@ def assess(
                 f"辖区企业每月风险分析应报{total}次，已报{done}次，完成率{float(rate) * 100:.1f}%，低于{float(ra.threshold) * 100:.0f}%",
             ))
 
-    # 3. Staffing, as the directory stands on the assessment day.
+
+def _staffing(session: Session, *, rules: CycleRules, rubric: Rubric, results: Results) -> None:
+    """Staffing, as the directory stands on the assessment day."""
+    ids = list(results)
     st = rubric.staffing
     township_of = dict(session.execute(
         select(Organisation.code, Organisation.township_id).where(Organisation.township_id.in_(ids))
@@ -238,7 +258,10 @@ def assess(
     for tid, entries in staffing.items():
         _capped(results[tid], st.item, st.cap, entries)
 
-    # 4. Accidents: control indicators and the veto.
+
+def _accidents(session: Session, *, rubric: Rubric, year: int, results: Results) -> dict[int, list[AccidentFacts]]:
+    """Control indicators exceeded, and the one-vote veto; returns the year's accidents by township."""
+    ids = list(results)
     accidents: dict[int, list[AccidentFacts]] = defaultdict(list)
     for a in session.execute(
         select(Accident).where(Accident.org_id.in_(ids), Accident.occurred_on >= date(year, 1, 1),
@@ -261,8 +284,12 @@ def assess(
         _capped(results[c.org_id], ind.item, ind.cap, entries)
     for tid, acc in accidents.items():
         results[tid].veto_reasons = veto_reasons(acc)
+    return accidents
 
-    # 5. Manual items from the county's supervision.
+
+def _adjustments(session: Session, *, year: int, results: Results) -> None:
+    """Manual items from the county's supervision."""
+    ids = list(results)
     for adj in session.execute(
         select(Adjustment).where(Adjustment.org_id.in_(ids), Adjustment.year == year).order_by(Adjustment.id)
     ).scalars():
@@ -270,13 +297,16 @@ def assess(
             Deduction(adj.item, Decimal(str(adj.points)), f"人工调整#{adj.id}：{adj.reason}")
         )
 
+
+def _county_targets(accidents: dict[int, list[AccidentFacts]]) -> list[str]:
+    """The county's own targets missed: a major (10+ deaths) or larger (3+) accident anywhere."""
     county_targets = []
     all_acc = [a for acc in accidents.values() for a in acc]
     if big := [a for a in all_acc if a.deaths >= 10]:
         county_targets.append(f"未实现杜绝一次死亡10人以上重特大事故的目标（事故{'、'.join(f'#{a.id}' for a in big)}）")
     if larger := [a for a in all_acc if 3 <= a.deaths < 10]:
         county_targets.append(f"发生一次死亡3人以上较大事故{len(larger)}起（事故{'、'.join(f'#{a.id}' for a in larger)}）")
-    return Assessment(year, as_of, is_provisional(year, as_of), list(results.values()), county_targets)
+    return county_targets
 
 
 def county_name(session: Session) -> str:

@@ -184,33 +184,8 @@ def plan_year(
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
     with plan_settings(session):
-        schedule: list[tuple[str, OwnerSpec, PeriodDue]] = []
-        for kind in rules.kinds:
-            periods, warnings = periods_for(kind, rules=rules, calendar=calendar, year=year)
-            report.warnings.extend(w for w in warnings if w not in report.warnings)
-            report.provisional_periods.extend(f"{kind}:{p.period}" for p in periods if p.provisional)
-            for spec in rules.kinds[kind].owners:
-                schedule.extend((kind, spec, p) for p in periods)
-
-        org = Organisation.__table__
-        # Unstamped organisations by kind (and those with a parent), to size the plan.
-        unstamped_by_kind = {
-            kind: (n, with_parent)
-            for kind, n, with_parent in session.execute(
-                select(org.c.kind, func.count(), func.count(org.c.parent_id))
-                .where(~exists().where(PlanStamp.org_id == org.c.id, PlanStamp.year == year, PlanStamp.digest == digest))
-                .group_by(org.c.kind)
-            )
-        }
-        unstamped_count = sum(n for n, _ in unstamped_by_kind.values())
-        total_orgs = session.execute(select(func.count()).select_from(org)).scalar_one()
-        report.organisations_planned = unstamped_count
-        report.organisations_skipped = total_orgs - unstamped_count
-        estimated_rows = sum(
-            unstamped_by_kind.get(OrgKind.township.value, (0, 0))[1] if spec.per == "township"
-            else sum(unstamped_by_kind.get(k.value, (0, 0))[0] for k in spec.org_kinds)
-            for _kind, spec, _p in schedule
-        )
+        schedule = _schedule(rules=rules, calendar=calendar, year=year, report=report)
+        unstamped_count, estimated_rows = _size(session, schedule=schedule, year=year, digest=digest, report=report)
         bulk = None
         large = bulk_threshold is not None and estimated_rows >= max(bulk_threshold, 1)
         if large and session.get_bind().dialect.name == "postgresql" and not mostly_planned(session, year, estimated_rows):
@@ -221,55 +196,15 @@ def plan_year(
                     f"for more than {bulkplan.BULK_LOCK_TIMEOUT}; nothing is lost, the plan only took longer")
 
         now = utcnow()
-        columns = ["kind", "org_id", "subject_org_id", "year", "period", "due_on", "nominal_due_on",
-                   "provisional", "status", "next_action_on", "created_at", "updated_at"]
-        created: Counter[str] = Counter()
         steps = len(schedule) + 1
         if progress:
             progress("plan", 0, steps)
+        created: Counter[str] = Counter()
         if unstamped_count:
-            for i, (kind, spec, p) in enumerate(schedule, start=1):
-                subject, owner_col, where = _subjects(spec, year=year, digest=digest)
-                stmt = select(
-                    literal(kind, String),
-                    owner_col,
-                    subject.c.id,
-                    literal(year, Integer),
-                    literal(p.period, String),
-                    literal(p.due_on, Date),
-                    literal(p.nominal_due_on, Date),
-                    literal(p.provisional, Boolean),
-                    literal(ObligationStatus.open.value, String),
-                    literal(p.next_action_on, Date),
-                    literal(now, UTCDateTime()),
-                    literal(now, UTCDateTime()),
-                ).where(where)
-                result = insert_ignoring_conflicts(session, Obligation, stmt, columns,
-                                                   conflict_on=["org_id", "subject_org_id", "kind", "period"])
-                created[kind] += max(result.rowcount or 0, 0)
-                if progress:
-                    progress("plan", i, steps)
-
-        # Obligations planned on an estimated calendar follow the better dates
-        # once the official arrangement is known (open ones only).
-        for kind, spec, p in schedule:
-            if spec is not rules.kinds[kind].owners[0]:
-                continue
-            result = session.connection().execute(
-                update(Obligation)
-                .where(
-                    Obligation.provisional,
-                    Obligation.year == year,
-                    Obligation.kind == kind,
-                    Obligation.period == p.period,
-                    Obligation.status == ObligationStatus.open.value,
-                    (Obligation.due_on != p.due_on) | (Obligation.provisional != p.provisional),
-                )
-                .values(due_on=p.due_on, nominal_due_on=p.nominal_due_on, provisional=p.provisional,
-                        next_action_on=p.next_action_on, updated_at=now)
-            )
-            report.updated_provisional += max(result.rowcount or 0, 0)
-
+            created = _insert(session, schedule=schedule, year=year, digest=digest, now=now,
+                              progress=(lambda i: progress("plan", i, steps)) if progress else None)
+        report.updated_provisional += _follow_official_calendar(session, rules=rules, schedule=schedule, year=year,
+                                                                now=now)
         if unstamped_count:
             _stamp(session, year=year, digest=digest)
         if bulk is not None:
@@ -278,6 +213,99 @@ def plan_year(
             progress("plan", steps, steps)
         report.created = {k: created.get(k, 0) for k in rules.kinds}
         return report
+
+
+Schedule = list[tuple[str, OwnerSpec, PeriodDue]]
+
+
+def _schedule(*, rules: CycleRules, calendar: WorkCalendar, year: int, report: PlanReport) -> Schedule:
+    """Every (kind, owner spec, period) of the year, with the calendar's warnings and provisional periods noted."""
+    schedule: Schedule = []
+    for kind in rules.kinds:
+        periods, warnings = periods_for(kind, rules=rules, calendar=calendar, year=year)
+        report.warnings.extend(w for w in warnings if w not in report.warnings)
+        report.provisional_periods.extend(f"{kind}:{p.period}" for p in periods if p.provisional)
+        for spec in rules.kinds[kind].owners:
+            schedule.extend((kind, spec, p) for p in periods)
+    return schedule
+
+
+def _size(session: Session, *, schedule: Schedule, year: int, digest: str, report: PlanReport) -> tuple[int, int]:
+    """(organisations not yet planned under this digest, obligations the plan could write at most)."""
+    org = Organisation.__table__
+    unstamped_by_kind = {
+        kind: (n, with_parent)
+        for kind, n, with_parent in session.execute(
+            select(org.c.kind, func.count(), func.count(org.c.parent_id))
+            .where(~exists().where(PlanStamp.org_id == org.c.id, PlanStamp.year == year, PlanStamp.digest == digest))
+            .group_by(org.c.kind)
+        )
+    }
+    unstamped_count = sum(n for n, _ in unstamped_by_kind.values())
+    total_orgs = session.execute(select(func.count()).select_from(org)).scalar_one()
+    report.organisations_planned = unstamped_count
+    report.organisations_skipped = total_orgs - unstamped_count
+    estimated_rows = sum(
+        unstamped_by_kind.get(OrgKind.township.value, (0, 0))[1] if spec.per == "township"
+        else sum(unstamped_by_kind.get(k.value, (0, 0))[0] for k in spec.org_kinds)
+        for _kind, spec, _p in schedule
+    )
+    return unstamped_count, estimated_rows
+
+
+_COLUMNS = ["kind", "org_id", "subject_org_id", "year", "period", "due_on", "nominal_due_on",
+            "provisional", "status", "next_action_on", "created_at", "updated_at"]
+
+
+def _insert(session: Session, *, schedule: Schedule, year: int, digest: str, now,
+            progress: Callable[[int], None] | None) -> Counter[str]:
+    """One INSERT ... SELECT per (kind, spec, period) over the unplanned organisations; created rows by kind."""
+    created: Counter[str] = Counter()
+    for i, (kind, spec, p) in enumerate(schedule, start=1):
+        subject, owner_col, where = _subjects(spec, year=year, digest=digest)
+        stmt = select(
+            literal(kind, String),
+            owner_col,
+            subject.c.id,
+            literal(year, Integer),
+            literal(p.period, String),
+            literal(p.due_on, Date),
+            literal(p.nominal_due_on, Date),
+            literal(p.provisional, Boolean),
+            literal(ObligationStatus.open.value, String),
+            literal(p.next_action_on, Date),
+            literal(now, UTCDateTime()),
+            literal(now, UTCDateTime()),
+        ).where(where)
+        result = insert_ignoring_conflicts(session, Obligation, stmt, _COLUMNS,
+                                           conflict_on=["org_id", "subject_org_id", "kind", "period"])
+        created[kind] += max(result.rowcount or 0, 0)
+        if progress:
+            progress(i)
+    return created
+
+
+def _follow_official_calendar(session: Session, *, rules: CycleRules, schedule: Schedule, year: int, now) -> int:
+    """Open obligations planned on an estimated calendar take the better dates once the official arrangement is known."""
+    updated = 0
+    for kind, spec, p in schedule:
+        if spec is not rules.kinds[kind].owners[0]:
+            continue
+        result = session.connection().execute(
+            update(Obligation)
+            .where(
+                Obligation.provisional,
+                Obligation.year == year,
+                Obligation.kind == kind,
+                Obligation.period == p.period,
+                Obligation.status == ObligationStatus.open.value,
+                (Obligation.due_on != p.due_on) | (Obligation.provisional != p.provisional),
+            )
+            .values(due_on=p.due_on, nominal_due_on=p.nominal_due_on, provisional=p.provisional,
+                    next_action_on=p.next_action_on, updated_at=now)
+        )
+        updated += max(result.rowcount or 0, 0)
+    return updated
 
 
 def _stamp(session: Session, *, year: int, digest: str) -> None:
