@@ -326,24 +326,7 @@ def import_directory(*, session: Session, path: Path, dry_run: bool = False, pro
     if progress:
         progress("import", 0, total)
     if not dry_run:
-        for start in range(0, len(new_rows), 2000):
-            session.execute(insert(Organisation), new_rows[start:start + 2000])
-        update_by_id(session, Organisation, changed_rows)
-        if changed_rows:
-            # A changed organisation (kind, sector, parent…) is planned afresh next time.
-            ids_changed = [r["id"] for r in changed_rows]
-            for start in range(0, len(ids_changed), 1000):
-                session.execute(delete(PlanStamp).where(PlanStamp.org_id.in_(ids_changed[start:start + 1000])))
-        ids = dict(session.execute(select(Organisation.code, Organisation.id)).all())
-        links = []
-        for o in orgs:
-            township = _township_of(o.code, tree)
-            links.append({
-                "id": ids[o.code],
-                "parent_id": ids.get(o.parent_code) if o.parent_code else None,
-                "township_id": ids.get(township) if township else None,
-            })
-        update_by_id(session, Organisation, links)
+        ids = _write_organisations(session, orgs=orgs, tree=tree, new_rows=new_rows, changed_rows=changed_rows)
         if progress:
             progress("import", len(orgs), total)
     else:
@@ -355,6 +338,30 @@ def import_directory(*, session: Session, path: Path, dry_run: bool = False, pro
     if not dry_run:
         session.flush()
     return report
+
+
+def _write_organisations(session: Session, *, orgs: list[_Org], tree: dict[str, tuple[str, str | None]],
+                         new_rows: list[dict], changed_rows: list[dict]) -> dict[str, int]:
+    """Insert the new organisations, update the changed ones, then link parents and townships; {code: id}."""
+    for start in range(0, len(new_rows), 2000):
+        session.execute(insert(Organisation), new_rows[start:start + 2000])
+    update_by_id(session, Organisation, changed_rows)
+    if changed_rows:
+        # A changed organisation (kind, sector, parent…) is planned afresh next time.
+        ids_changed = [r["id"] for r in changed_rows]
+        for start in range(0, len(ids_changed), 1000):
+            session.execute(delete(PlanStamp).where(PlanStamp.org_id.in_(ids_changed[start:start + 1000])))
+    ids = dict(session.execute(select(Organisation.code, Organisation.id)).all())
+    links = []
+    for o in orgs:
+        township = _township_of(o.code, tree)
+        links.append({
+            "id": ids[o.code],
+            "parent_id": ids.get(o.parent_code) if o.parent_code else None,
+            "township_id": ids.get(township) if township else None,
+        })
+    update_by_id(session, Organisation, links)
+    return ids
 
 
 def _sync_contacts(session: Session, contacts: list[_Contact], ids: dict[str, int], report: ImportReport, dry_run: bool, now) -> None:
