@@ -32,7 +32,6 @@ LAYERS = [
 # Upward imports being removed (issue 9); each must still exist, so the list cannot go stale.
 KNOWN = {
     ("anquan.cycle.tick", "anquan.assessment.duty_report"): "the tick is to receive the duty-report provider",
-    ("anquan.vocabulary", "anquan.notifications.render"): "the labels move from render into the vocabulary",
 }
 CARD_FOLDERS = {"models": "anquan.models", "notifications": "anquan.notifications", "flows": "anquan.flows"}
 
