@@ -301,6 +301,24 @@ def tick(
     return report
 
 
+def _mail_items(group: list, *, rules: CycleRules, as_of: date, labels: dict[str, str]) -> list[MailItem]:
+    """One recipient's notices as the items of their mail, escalations first (they matter most)."""
+    items = []
+    for r in group:
+        rule = rules.kinds.get(r.kind)
+        kind_of_stage = "escalation" if r.stage.startswith("escalation") else "reminder"
+        days = (as_of - r.due_on).days if kind_of_stage == "escalation" else (r.due_on - as_of).days
+        items.append(MailItem(
+            obligation_id=r.obligation_id, kind=r.kind, title=rule.title if rule else r.kind,
+            action=rule.action if rule else "", org_code=r.code, org_name=r.name, owner_name=r.owner_name,
+            period=r.period, due_on=r.due_on, stage=r.stage, stage_kind=kind_of_stage, days=days,
+            recipient_role=r.recipient_role, fallback_from=r.fallback_from, also_told=r.also_told,
+            label=labels.get(r.period),
+        ))
+    items.sort(key=lambda i: (i.stage_kind != "escalation", i.due_on, i.obligation_id))
+    return items
+
+
 def _compose(session: Session, *, rules: CycleRules, as_of: date, mail_from: str, tz, now: datetime,
              batch: int = 500, attachments: AttachmentProvider | None = None) -> int:
     """Turn the day's new notices into one outbox message per recipient."""
@@ -338,20 +356,7 @@ def _compose(session: Session, *, rules: CycleRules, as_of: date, mail_from: str
         if unnamed:
             labels.update(event_period_labels(session, unnamed))
             looked_up.update(unnamed)
-        items = []
-        for r in group:
-            rule = rules.kinds.get(r.kind)
-            kind_of_stage = "escalation" if r.stage.startswith("escalation") else "reminder"
-            days = (as_of - r.due_on).days if kind_of_stage == "escalation" else (r.due_on - as_of).days
-            items.append(MailItem(
-                obligation_id=r.obligation_id, kind=r.kind, title=rule.title if rule else r.kind,
-                action=rule.action if rule else "", org_code=r.code, org_name=r.name, owner_name=r.owner_name,
-                period=r.period, due_on=r.due_on, stage=r.stage, stage_kind=kind_of_stage, days=days,
-                recipient_role=r.recipient_role, fallback_from=r.fallback_from, also_told=r.also_told,
-                label=labels.get(r.period),
-            ))
-        # Escalations first: they matter most.
-        items.sort(key=lambda i: (i.stage_kind != "escalation", i.due_on, i.obligation_id))
+        items = _mail_items(group, rules=rules, as_of=as_of, labels=labels)
         events = ",".join(f"{r.obligation_id}:{r.stage}" for r in sorted(group, key=lambda r: (r.obligation_id, r.stage)))
         key = hashlib.sha256(f"{as_of.isoformat()}|{email}|{events}".encode()).hexdigest()[:40]
         name = group[0].recipient_name or email
