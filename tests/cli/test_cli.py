@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from anquan.cli import app
 from tests.conftest import REPO_ROOT as PROJECT_ROOT, SAMPLE
+from tests.support.checkout import checkout_copy, clean_env
 
 # The installed console script, as a user runs it.
 ANQUAN = [str(Path(sys.executable).parent / "anquan")]
@@ -243,15 +244,16 @@ def test_progress_shows_on_a_terminal(env, tmp_path):
 
 
 def test_readme_main_command_once(tmp_path):
-    """`bash scripts/run` as the README gives it, stopping before it serves."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANQUAN_")}
-    env.update({"ANQUAN_DATA_DIR": str(tmp_path / "data"), "ANQUAN_YEAR": "2026"})
-    proc = subprocess.run(["bash", "scripts/run", "--once"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
+    """`bash scripts/run` as the README gives it, stopping before it serves: in a copy of the checkout with its
+    own data folder, so that a `.env` in the real checkout (a production host's) is never read."""
+    copy = checkout_copy(tmp_path / "checkout")
+    env = clean_env(ANQUAN_YEAR="2026")
+    proc = subprocess.run(["bash", "scripts/run", "--once"], cwd=copy, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     assert "organisations 437 new" in proc.stdout
     assert "Planned 2026" in proc.stdout
     assert "Tick " in proc.stdout and "Delivered" in proc.stdout
-    assert (tmp_path / "data" / "anquan.db").is_file()
+    assert (copy / "data" / "anquan.db").is_file() and any((copy / "data" / "mail").glob("*.eml"))
 
 
 def test_accident_indicators_and_assess_commands(env, tmp_path):
