@@ -20,7 +20,7 @@ from anquan.rules.rubric import RubricError, parse_rubric
 from anquan.models.db import session_scope
 from anquan.models.outbox import OutboxMessage
 from anquan.models.settings import DEFAULT_RUBRIC_FILE
-from tests.conftest import write_csvs
+from tests.support import write_csvs
 
 FINAL = date(2027, 1, 15)
 

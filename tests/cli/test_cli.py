@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from anquan.cli import app
-from tests.conftest import REPO_ROOT as PROJECT_ROOT, SAMPLE
+from tests.support import REPO_ROOT as PROJECT_ROOT, SAMPLE
 from tests.support.checkout import checkout_copy, clean_env
 
 # The installed console script, as a user runs it.
@@ -288,7 +288,7 @@ def test_accident_indicators_and_assess_commands(env, tmp_path):
 
 def test_risk_analysis_with_a_warning_sign_is_mailed_at_once(env, tmp_path):
     """`anquan submit ID --warning`: the analysis is recorded and the alert reaches a real SMTP server before the command ends."""
-    from tests.smtp_sink import SmtpSink
+    from tests.support.smtp import SmtpSink
 
     run(["db", "upgrade"], env, tmp_path)
     run(["directory", "import", SAMPLE], env, tmp_path)

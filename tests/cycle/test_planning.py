@@ -14,7 +14,7 @@ from anquan.models.db import session_scope
 from anquan.models.directory import Organisation
 from anquan.models.obligations import Obligation
 from anquan.models.settings import DEFAULT_CYCLE_FILE
-from tests.conftest import write_csvs
+from tests.support import write_csvs
 
 
 def _plan(app: App, year: int, rules=None, calendar=None):
@@ -164,15 +164,15 @@ def test_year_out_of_range(app):
         _plan(app, 1999)
 
 
-def test_sample_county_2026(sample_app):
-    report = _plan(sample_app, 2026)
-    with session_scope(sample_app.engine) as s:
+def test_sample_county_2026(county):
+    report = _plan(county, 2026)
+    with session_scope(county.engine) as s:
         enterprises = s.execute(
             select(func.count()).select_from(Organisation).where(Organisation.kind == "enterprise")
         ).scalar_one()
     assert report.created["monthly_risk_analysis"] == enterprises * 12
     assert report.created["holiday_inspection"] == 8 * 3
-    assert _plan(sample_app, 2026).total_created == 0
+    assert _plan(county, 2026).total_created == 0
 
 
 def test_changed_organisation_is_planned_afresh(app, small_dir, tmp_path):

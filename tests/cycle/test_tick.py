@@ -12,7 +12,7 @@ from anquan.cycle.tick import stages_for, tick
 from anquan.models.db import session_scope
 from anquan.models.obligations import Obligation
 from anquan.models.outbox import Notice, OutboxMessage
-from tests.conftest import SMALL_CONTACTS, SMALL_ORGS, write_csvs
+from tests.support import SMALL_CONTACTS, SMALL_ORGS, write_csvs
 
 
 @pytest.fixture

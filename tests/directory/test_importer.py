@@ -8,7 +8,7 @@ from anquan.directory.summary import directory_summary
 from anquan.errors import InputRejected
 from anquan.models.db import session_scope
 from anquan.models.directory import Contact, Organisation
-from tests.conftest import SAMPLE, SMALL_CONTACTS, SMALL_ORGS, write_csvs
+from tests.support import SAMPLE, SMALL_CONTACTS, SMALL_ORGS, write_csvs
 
 
 def _counts(app):
@@ -175,9 +175,9 @@ def test_xlsx_errors_carry_sheet_and_row(app, tmp_path):
     assert [(p.sheet, p.row, p.column) for p in problems if p.column == "email"] == [("contacts", 2, "email")]
 
 
-def test_sample_county_imports_with_its_gaps(sample_app):
-    with session_scope(sample_app.engine) as s:
-        summary = directory_summary(session=s, rules=sample_app.rules)
+def test_sample_county_imports_with_its_gaps(county):
+    with session_scope(county.engine) as s:
+        summary = directory_summary(session=s, rules=county.rules)
     assert summary["organisations"]["township"] == 8
     assert summary["organisations"]["enterprise"] >= 300
     gaps = {(g["org_code"], g["gap"]) for g in summary["gaps"]}

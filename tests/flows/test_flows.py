@@ -6,11 +6,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from anquan.directory.importer import import_directory
 from anquan.flows.schedule import superseded
 from anquan.models.db import session_scope
 from anquan.models.outbox import OutboxMessage
-from tests.conftest import SAMPLE
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -24,14 +22,12 @@ def prefect_harness():
 
 
 @pytest.fixture
-def flow_app(app, prefect_harness, monkeypatch):
-    """The flows build their own App from the environment: point it at the test database."""
-    monkeypatch.setenv("ANQUAN_DATA_DIR", str(app.settings.data_dir))
-    if app.settings.database_url:
-        monkeypatch.setenv("ANQUAN_DATABASE_URL", app.settings.database_url)
-    with session_scope(app.engine) as s:
-        import_directory(session=s, path=SAMPLE)
-    return app
+def flow_app(county, prefect_harness, monkeypatch):
+    """The sample county; the flows build their own App from the environment: point it at the test database."""
+    monkeypatch.setenv("ANQUAN_DATA_DIR", str(county.settings.data_dir))
+    if county.settings.database_url:
+        monkeypatch.setenv("ANQUAN_DATABASE_URL", county.settings.database_url)
+    return county
 
 
 def test_plan_tick_and_deliver_flows(flow_app):
@@ -146,7 +142,7 @@ def test_annual_assessment_flow(flow_app):
 def test_special_campaign_flow_mails_arrive(flow_app, monkeypatch):
     """Started as the Prefect deployment would start it; delivered to a real SMTP server."""
     from anquan.flows.cycle import deliver_mail, special_campaign
-    from tests.smtp_sink import SmtpSink
+    from tests.support.smtp import SmtpSink
 
     sink = SmtpSink().start()
     try:
@@ -196,7 +192,7 @@ def test_sign_books_flow_delivers_books_over_smtp(flow_app, monkeypatch):
     from docx import Document
 
     from anquan.flows.cycle import deliver_mail, plan_year, sign_books
-    from tests.smtp_sink import SmtpSink
+    from tests.support.smtp import SmtpSink
 
     plan_year(year=2026)
     sink = SmtpSink().start()
@@ -240,7 +236,7 @@ def test_quarterly_round_flow(flow_app):
 @pytest.fixture
 def smtp(flow_app, monkeypatch):
     """A real SMTP server on loopback, and the flows pointed at it."""
-    from tests.smtp_sink import SmtpSink
+    from tests.support.smtp import SmtpSink
 
     sink = SmtpSink().start()
     monkeypatch.setenv("ANQUAN_SMTP_HOST", "127.0.0.1")

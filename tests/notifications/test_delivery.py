@@ -7,7 +7,6 @@ from email.header import decode_header, make_header
 import pytest
 from sqlalchemy import select
 
-from anquan.app import App
 from anquan.directory.importer import import_directory
 from anquan.cycle.planning import plan_year
 from anquan.cycle.tick import tick
@@ -17,8 +16,8 @@ from anquan.models.settings import load_settings
 from anquan.models.types import utcnow
 from anquan.notifications.delivery import claim, deliver
 from anquan.notifications.outbox import list_messages
-from tests.conftest import write_csvs, SMALL_ORGS, SMALL_CONTACTS
-from tests.smtp_sink import SmtpSink
+from tests.support import write_csvs, SMALL_ORGS, SMALL_CONTACTS
+from tests.support.smtp import SmtpSink, with_smtp
 
 
 @pytest.fixture
@@ -26,16 +25,6 @@ def sink():
     s = SmtpSink().start()
     yield s
     s.stop()
-
-
-def _with_smtp(app: App, sink: SmtpSink, **extra) -> App:
-    settings = app.settings.model_copy(update={
-        "smtp_host": "127.0.0.1", "smtp_port": sink.port, "smtp_security": "none",
-        "mail_from": "青岚县安委办 <anquan@qinglan.example>", **extra,
-    })
-    a = App(settings=settings)
-    a.__dict__["engine"] = app.engine
-    return a
 
 
 @pytest.fixture
@@ -61,7 +50,7 @@ def _all(app):
 
 
 def test_smtp_delivery_headers_and_recipients(queued, sink):
-    a = _with_smtp(queued, sink)
+    a = with_smtp(queued, sink)
     expected = {m.to_addr: m for m in _all(queued)}
     report = deliver(engine=a.engine, settings=a.settings)
     assert report.sent == len(expected) and report.failed == 0 and report.deferred == 0
@@ -88,7 +77,7 @@ def test_smtp_delivery_headers_and_recipients(queued, sink):
 
 
 def test_refusing_server_then_recovery_delivers_each_exactly_once(queued, sink):
-    a = _with_smtp(queued, sink, smtp_connections=2)
+    a = with_smtp(queued, sink, smtp_connections=2)
     total = len(_all(queued))
     sink.behaviour.transient_failures = 3
     first = deliver(engine=a.engine, settings=a.settings)
@@ -104,7 +93,7 @@ def test_refusing_server_then_recovery_delivers_each_exactly_once(queued, sink):
 
 
 def test_server_down_keeps_mail_pending(queued, tmp_path):
-    from tests.smtp_sink import free_port
+    from tests.support.smtp import free_port
 
     port = free_port()  # nothing listens here
     settings = queued.settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_security": "none", "smtp_timeout": 5})
@@ -116,7 +105,7 @@ def test_server_down_keeps_mail_pending(queued, tmp_path):
 
 
 def test_permanent_refusal_is_marked_failed_with_the_answer(queued, sink):
-    a = _with_smtp(queued, sink)
+    a = with_smtp(queued, sink)
     sink.behaviour.refuse_recipients = {"office@county.example"}
     report = deliver(engine=a.engine, settings=a.settings)
     assert report.failed == 1
@@ -130,7 +119,7 @@ def test_permanent_refusal_is_marked_failed_with_the_answer(queued, sink):
 
 
 def test_crashed_deliverer_loses_nothing(queued, sink):
-    a = _with_smtp(queued, sink)
+    a = with_smtp(queued, sink)
     total = len(_all(queued))
     # A deliverer claims everything and dies before sending.
     claimed = claim(queued.engine, worker="dead-worker", now=utcnow(), limit=1000)
@@ -202,7 +191,7 @@ def test_two_deliverers_on_postgresql_never_send_twice(request, backend, queued,
 
         s.execute(insert(OutboxMessage), rows)
     total = len(_all(queued))
-    a = _with_smtp(queued, sink, smtp_connections=4)
+    a = with_smtp(queued, sink, smtp_connections=4)
     reports = []
 
     def run(name):

@@ -1,4 +1,4 @@
-"""A real SMTP server on loopback for tests (aiosmtpd), that records what it receives.
+"""A real SMTP server on loopback for tests (aiosmtpd), that records what it receives, and an App that mails to it.
 
 It can be told to refuse: the next N messages with a transient 421/451, or
 some recipients with a permanent 550.
@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 
 from aiosmtpd.controller import Controller
+
+from anquan.app import App
 
 
 def free_port() -> int:
@@ -71,3 +73,14 @@ class SmtpSink:
 
     def stop(self):
         self.controller.stop()
+
+
+def with_smtp(app: App, sink: SmtpSink, **extra) -> App:
+    """The same database, with settings that deliver to the sink (plain SMTP on loopback)."""
+    settings = app.settings.model_copy(update={
+        "smtp_host": "127.0.0.1", "smtp_port": sink.port, "smtp_security": "none",
+        "mail_from": "青岚县安委办 <anquan@qinglan.example>", **extra,
+    })
+    a = App(settings=settings)
+    a.__dict__["engine"] = app.engine
+    return a
