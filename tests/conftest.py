@@ -73,31 +73,36 @@ def backend(request):
 
 
 @pytest.fixture
-def _states(request, backend) -> SqliteTemplates | PgTemplates:
+def db_states(request, backend) -> SqliteTemplates | PgTemplates:
+    """The session's prepared database states on this backend: `db_states.load(app, name, build=...)`."""
     return request.getfixturevalue("_pg_templates" if backend == "postgresql" else "_sqlite_templates")
 
 
 @pytest.fixture
-def app(backend, tmp_path, _states) -> App:
+def app(backend, tmp_path, db_states) -> App:
     """An App on a private, empty database with the current schema, on the chosen backend."""
-    a = pg_app(_states.url, tmp_path / "data") if backend == "postgresql" else sqlite_app(tmp_path / "data")
-    _states.load(a, "empty")
+    a = pg_app(db_states.url, tmp_path / "data") if backend == "postgresql" else sqlite_app(tmp_path / "data")
+    db_states.load(a, "empty")
     yield a
     a.engine.dispose()
 
 
 @pytest.fixture
-def county(app, _states) -> App:
+def county(app, db_states) -> App:
     """The App with the shipped sample county imported, nothing planned (a copy of the session's prepared state)."""
-    _states.load(app, "county")
-    return app
+    return db_states.load(app, "county")
 
 
 @pytest.fixture
-def planned_county(app, _states) -> App:
+def planned_county(app, db_states) -> App:
     """The sample county with the year 2026 planned."""
-    _states.load(app, "planned")
-    return app
+    return db_states.load(app, "planned")
+
+
+@pytest.fixture
+def planned(app, db_states) -> App:
+    """The small county (tests/support/county.py's SMALL_ORGS and SMALL_CONTACTS) with the year 2026 planned."""
+    return db_states.load(app, "small-planned")
 
 
 @pytest.fixture

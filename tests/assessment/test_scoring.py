@@ -102,12 +102,16 @@ CONTACTS = [
 ]
 
 
-@pytest.fixture
-def county(app, tmp_path):
+def _two_townships_planned(app, scratch):
     with session_scope(app.engine) as s:
-        import_directory(session=s, path=write_csvs(tmp_path / "c", ORGS, CONTACTS))
+        import_directory(session=s, path=write_csvs(scratch / "c", ORGS, CONTACTS))
         plan_year(session=s, rules=app.rules, calendar=app.calendar, year=2026)
-    return app
+
+
+@pytest.fixture
+def county(app, db_states):
+    """Two townships (ORGS, CONTACTS) with 2026 planned: built once per session, copied per test."""
+    return db_states.load(app, "scoring-two-townships", build=_two_townships_planned)
 
 
 def _all_done(app, org=None, on_time=True):

@@ -3,22 +3,12 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from anquan.directory.importer import import_directory
 from anquan.errors import AnquanError, InputRejected
 from anquan.cycle.obligations import get_obligation, import_submissions, list_obligations, submit, waive
-from anquan.cycle.planning import plan_year
 from anquan.models.db import session_scope
 from anquan.models.obligations import Obligation, Submission
 
 TODAY = date(2026, 11, 29)
-
-
-@pytest.fixture
-def planned(app, small_dir):
-    with session_scope(app.engine) as s:
-        import_directory(session=s, path=small_dir)
-        plan_year(session=s, rules=app.rules, calendar=app.calendar, year=2026)
-    return app
 
 
 def _id(app, kind, org, period=None) -> int:

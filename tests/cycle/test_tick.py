@@ -2,7 +2,6 @@
 
 from datetime import date
 
-import pytest
 from sqlalchemy import func, select
 
 from anquan.directory.importer import import_directory
@@ -13,14 +12,6 @@ from anquan.models.db import session_scope
 from anquan.models.obligations import Obligation
 from anquan.models.outbox import Notice, OutboxMessage
 from tests.support import SMALL_CONTACTS, SMALL_ORGS, write_csvs
-
-
-@pytest.fixture
-def planned(app, small_dir):
-    with session_scope(app.engine) as s:
-        import_directory(session=s, path=small_dir)
-        plan_year(session=s, rules=app.rules, calendar=app.calendar, year=2026)
-    return app
 
 
 def _tick(app, day):

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import select
 
 from anquan.directory.importer import import_directory
-from anquan.cycle.planning import plan_year
 from anquan.cycle.tick import tick
 from anquan.models.db import session_scope
 from anquan.models.outbox import MailStatus, OutboxMessage
@@ -28,11 +27,10 @@ def sink():
 
 
 @pytest.fixture
-def queued(app, small_dir):
+def queued(planned):
     """The small county planned and ticked on 20 Feb 2026 (reminders and escalations queued)."""
+    app = planned
     with session_scope(app.engine) as s:
-        import_directory(session=s, path=small_dir)
-        plan_year(session=s, rules=app.rules, calendar=app.calendar, year=2026)
         report = tick(session=s, rules=app.rules, as_of=date(2026, 2, 20), mail_from="青岚县安委办 <anquan@qinglan.example>",
                       tz=app.settings.tz)
     assert report.messages > 3

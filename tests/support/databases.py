@@ -1,7 +1,9 @@
 """Test databases: an App per test on a prepared state, built once per session and copied per test.
 
-A state is "empty" (the current schema), "county" (the sample county imported) or "planned" (and 2026 planned).
-Importing and planning the sample county takes seconds, so each state is built once per test session and backend:
+A state is a name and a builder that brings an empty, current schema to it the way a user would: "empty",
+"county" (the sample county imported), "planned" (and 2026 planned), "small-planned" (the small county of
+tests/support/county.py, 2026 planned), or one a test module names with a builder of its own. Importing and
+planning take seconds, so each state is built once per test session and backend:
 
 - SQLite: the state is built in a file of its own, and each test gets a copy of that file (shutil).
 - PostgreSQL: one database per session. The state's rows are kept in a schema of their own (`tmpl_<state>`) inside
@@ -15,16 +17,17 @@ from __future__ import annotations
 import shutil
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from sqlalchemy import create_engine, text
 
 from anquan.app import App
 from anquan.models.db import session_scope, upgrade
 from anquan.models.settings import DEFAULT_CYCLE_FILE, DEFAULT_RUBRIC_FILE, load_settings
-from tests.support.county import SAMPLE
+from tests.support.county import SAMPLE, SMALL_CONTACTS, SMALL_ORGS, write_csvs
 
 PG_ENV = "ANQUAN_TEST_POSTGRES_URL"
-STATES = ("empty", "county", "planned")
+Builder = Callable[[App, Path], None]  # (the App on an empty schema, a scratch folder for import files)
 
 
 def _all_tables() -> list[str]:
@@ -45,20 +48,39 @@ TABLES = _all_tables()
 SERIAL_TABLES = _tables_with_id()
 
 
-def prepare(app: App, state: str) -> None:
-    """Bring an App on an empty, current schema to `state`, the way a user would (import, then plan)."""
-    if state not in STATES:
-        raise ValueError(f"unknown test database state {state!r}; one of {', '.join(STATES)}")
-    if state == "empty":
-        return
-    from anquan.cycle.planning import plan_year
+def _import(app: App, path: Path) -> None:
     from anquan.directory.importer import import_directory
 
     with session_scope(app.engine) as s:
-        import_directory(session=s, path=SAMPLE)
-    if state == "planned":
-        with session_scope(app.engine) as s:
-            plan_year(session=s, rules=app.rules, calendar=app.calendar, year=2026)
+        import_directory(session=s, path=path)
+
+
+def plan_2026(app: App) -> None:
+    from anquan.cycle.planning import plan_year
+
+    with session_scope(app.engine) as s:
+        plan_year(session=s, rules=app.rules, calendar=app.calendar, year=2026)
+
+
+def _planned(app: App, path: Path) -> None:
+    _import(app, path)
+    plan_2026(app)
+
+
+BUILDERS: dict[str, Builder] = {
+    "empty": lambda app, scratch: None,
+    "county": lambda app, scratch: _import(app, SAMPLE),
+    "planned": lambda app, scratch: _planned(app, SAMPLE),
+    "small-planned": lambda app, scratch: _planned(app, write_csvs(scratch / "small", SMALL_ORGS, SMALL_CONTACTS)),
+}
+
+
+def _builder(state: str, build: Builder | None) -> Builder:
+    if build is not None:
+        return build
+    if state not in BUILDERS:
+        raise ValueError(f"unknown test database state {state!r} and no builder: one of {', '.join(BUILDERS)}")
+    return BUILDERS[state]
 
 
 @lru_cache(maxsize=1)
@@ -85,11 +107,11 @@ def sqlite_app(data_dir: Path) -> App:
     return _sharing_config(App(settings=load_settings(data_dir=data_dir)))
 
 
-def build_sqlite_template(folder: Path, state: str) -> Path:
-    """A database file in `folder` holding `state`, closed and checkpointed so that one file is the whole database."""
+def build_sqlite_template(folder: Path, build: Builder) -> Path:
+    """A database file in `folder` built by `build`, closed and checkpointed so that one file is the whole database."""
     app = sqlite_app(folder)
     upgrade(app.engine)
-    prepare(app, state)
+    build(app, folder)
     with app.engine.connect() as c:
         c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         c.exec_driver_sql("PRAGMA journal_mode=DELETE")
@@ -104,15 +126,16 @@ class SqliteTemplates:
         self.root = root
         self.files: dict[str, Path] = {}
 
-    def load(self, app: App, state: str) -> None:
+    def load(self, app: App, state: str, build: Builder | None = None) -> App:
         """Replace the App's database file with a copy of the state's (closing its connections first)."""
         if state not in self.files:
-            self.files[state] = build_sqlite_template(self.root / state, state)
+            self.files[state] = build_sqlite_template(self.root / state, _builder(state, build))
         app.engine.dispose()
         db = app.settings.data_dir / "anquan.db"
         for extra in ("-wal", "-shm"):
             Path(f"{db}{extra}").unlink(missing_ok=True)
         shutil.copyfile(self.files[state], db)
+        return app
 
 
 def pg_app(url: str, data_dir: Path) -> App:
@@ -126,38 +149,46 @@ class PgTemplates:
     def __init__(self, url: str, scratch: Path):
         self.url = url
         self.scratch = scratch
-        self.ready: set[str] = set()
+        self.ready: dict[str, str] = {}  # state → the schema holding its rows
 
     def truncate(self, conn) -> None:
         conn.execute(text("TRUNCATE " + ", ".join(TABLES) + " RESTART IDENTITY CASCADE"))
 
-    def _save(self, state: str) -> None:
-        app = pg_app(self.url, self.scratch / state)
+    def _save(self, state: str, build: Builder) -> str:
+        """Build the state in the test database, then copy every table into a schema of its own."""
+        schema = "tmpl_" + "".join(ch if ch.isalnum() else "_" for ch in state)
+        scratch = self.scratch / schema
+        scratch.mkdir(parents=True, exist_ok=True)
+        app = pg_app(self.url, scratch)
         with app.engine.begin() as c:
             self.truncate(c)
-        prepare(app, state)
+        build(app, scratch)
         with app.engine.begin() as c:
-            c.execute(text(f"DROP SCHEMA IF EXISTS tmpl_{state} CASCADE"))
-            c.execute(text(f"CREATE SCHEMA tmpl_{state}"))
+            c.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            c.execute(text(f"CREATE SCHEMA {schema}"))
             for table in TABLES:
-                c.execute(text(f'CREATE TABLE tmpl_{state}."{table}" AS TABLE public."{table}"'))
+                c.execute(text(f'CREATE TABLE {schema}."{table}" AS TABLE public."{table}"'))
         app.engine.dispose()
-        self.ready.add(state)
+        return schema
 
-    def load(self, app: App, state: str) -> None:
+    def load(self, app: App, state: str, build: Builder | None = None) -> App:
         """Empty every table, then copy the state's rows back (parents first) and move each id sequence past them."""
-        if state != "empty" and state not in self.ready:
-            self._save(state)
+        if state == "empty":
+            with app.engine.begin() as c:
+                self.truncate(c)
+            return app
+        if state not in self.ready:
+            self.ready[state] = self._save(state, _builder(state, build))
+        schema = self.ready[state]
         with app.engine.begin() as c:
             self.truncate(c)
-            if state == "empty":
-                return
             for table in reversed(TABLES):
-                c.execute(text(f'INSERT INTO public."{table}" SELECT * FROM tmpl_{state}."{table}"'))
+                c.execute(text(f'INSERT INTO public."{table}" SELECT * FROM {schema}."{table}"'))
                 if table in SERIAL_TABLES:
                     seq = c.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table}).scalar()
                     c.execute(text(f'SELECT setval(:s, COALESCE((SELECT max(id) FROM public."{table}"), 0) + 1, false)'),
                               {"s": seq})
+        return app
 
 
 def migrated_pg_database(server_url: str, name: str) -> str:
