@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import subprocess
 
-from tests.smtp_sink import SmtpSink
+from tests.support.smtp import SmtpSink
 from tests.support.checkout import checkout_copy, clean_env
 
 INNER = [

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from anquan.directory.importer import import_directory
 from anquan.directory.recipients import first_held, holders, resolve, unique_by_address, Person
 from anquan.models.directory import Organisation, Role
-from tests.conftest import SMALL_CONTACTS, SMALL_ORGS, write_csvs
+from tests.support import SMALL_CONTACTS, SMALL_ORGS, write_csvs
 
 
 def _org(s, code):

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.support.county import REPO_ROOT
 
 
 SKIP = {".git", ".venv", "data", ".env", "__pycache__", ".pytest_cache", ".benchmarks", "build", "artifacts"}
