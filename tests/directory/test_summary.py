@@ -1,6 +1,6 @@
 """The directory's summary and staffing gaps on a tree made by the factories (tests/support/factories.py)."""
 
-from anquan.directory.importer import directory_summary
+from anquan.directory.summary import directory_summary
 from anquan.models.db import session_scope
 from tests.support import factories as f
 
