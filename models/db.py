@@ -74,13 +74,57 @@ def current_revision(engine: Engine) -> str | None:
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
+# Two `anquan db upgrade` at once (two hosts, or a unit and a hand) take turns: the second waits and then finds
+# nothing to do. PostgreSQL: a session advisory lock under this key; SQLite: an exclusive lock on a file beside the
+# database.
+UPGRADE_LOCK_KEY = 0x616E7175616E  # "anquan"
+
+
+def _newer(current: str | None, head: str) -> bool:
+    return bool(current and current.isdigit() and head.isdigit() and int(current) > int(head))
+
+
+def _newer_message(current: str, head: str) -> str:
+    return (f"this database is at schema revision {current}, newer than this version of Anquan knows (it ends at "
+            f"{head}): install the Anquan release that made it, or restore a backup taken before it was upgraded")
+
+
+@contextmanager
+def _upgrade_lock(engine: Engine) -> Iterator[None]:
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": UPGRADE_LOCK_KEY})
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": UPGRADE_LOCK_KEY})
+                connection.commit()
+    elif engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        import fcntl
+
+        with open(f"{engine.url.database}.upgrade-lock", "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+    else:
+        yield
+
+
 def upgrade(engine: Engine) -> tuple[str | None, str]:
-    """Create or upgrade the schema to the newest migration; returns (before, after)."""
+    """Create or upgrade the schema to the newest migration; returns (before, after).
+
+    Refuses a database newer than this code (SchemaNotCurrent) instead of Alembic's "can't locate revision"."""
     from alembic import command
 
-    before = current_revision(engine)
-    command.upgrade(_alembic_config(engine), "head")
-    return before, current_revision(engine)
+    with _upgrade_lock(engine):
+        before = current_revision(engine)
+        if _newer(before, SCHEMA_HEAD):
+            raise SchemaNotCurrent(_newer_message(before, SCHEMA_HEAD))
+        command.upgrade(_alembic_config(engine), "head")
+        return before, current_revision(engine)
 
 
 def ensure_current(engine: Engine) -> None:
@@ -88,6 +132,8 @@ def ensure_current(engine: Engine) -> None:
     head = SCHEMA_HEAD
     if current is None:
         raise SchemaNotCurrent("the database has no schema yet: run `anquan db upgrade` first")
+    if _newer(current, head):
+        raise SchemaNotCurrent(_newer_message(current, head))
     if current != head:
         raise SchemaNotCurrent(
             f"the database schema is at revision {current} but this version of Anquan needs {head}: "

@@ -1,6 +1,12 @@
-from sqlalchemy import inspect
+import threading
+import time
+import uuid
 
-from anquan.models.db import SCHEMA_HEAD, current_revision, head_revision, upgrade
+import pytest
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from anquan.models.db import SCHEMA_HEAD, SchemaNotCurrent, current_revision, ensure_current, head_revision, upgrade
 
 
 def test_schema_head_constant_matches_alembic():
@@ -41,3 +47,62 @@ def test_timestamps_come_back_timezone_aware(app, small_dir):
     with session_scope(app.engine) as s:
         org = s.execute(select(Organisation)).scalars().first()
     assert org.created_at.tzinfo is not None and org.created_at.utcoffset().total_seconds() == 0
+
+
+@pytest.fixture
+def empty_engine(request, backend, tmp_path):
+    """An engine on a database with no schema at all, of the chosen backend."""
+    if backend == "sqlite":
+        engine = create_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+        yield engine
+        engine.dispose()
+        return
+    url = make_url(request.getfixturevalue("pg_server_url"))
+    name = f"anquan_empty_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = create_engine(url.set(database=name))
+    yield engine
+    engine.dispose()
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_a_second_upgrade_waits_for_the_first(empty_engine):
+    """Two `anquan db upgrade` at once: the second waits for the lock, then finds nothing left to do."""
+    from anquan.models.db import _upgrade_lock
+
+    results, errors = [], []
+
+    def run():
+        try:
+            results.append(upgrade(empty_engine))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    with _upgrade_lock(empty_engine):  # somebody else is upgrading
+        waiting = threading.Thread(target=run)
+        waiting.start()
+        time.sleep(3.0)  # an upgrade of an empty database takes about a second here: without the lock it is done
+        assert waiting.is_alive() and not results, "the upgrade did not wait for the lock"
+        assert current_revision(empty_engine) is None
+    waiting.join(timeout=120)
+    assert not errors and results == [(None, SCHEMA_HEAD)]
+    both = [threading.Thread(target=run) for _ in range(2)]
+    for t in both:
+        t.start()
+    for t in both:
+        t.join(timeout=120)
+    assert not errors and results[1:] == [(SCHEMA_HEAD, SCHEMA_HEAD)] * 2
+
+
+def test_a_database_newer_than_the_code_is_named_so(app):
+    with app.engine.begin() as c:
+        c.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    for call in (lambda: ensure_current(app.engine), lambda: upgrade(app.engine)):
+        with pytest.raises(SchemaNotCurrent, match="newer than this version of Anquan"):
+            call()
+    with app.engine.begin() as c:
+        c.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": SCHEMA_HEAD})
