@@ -1,8 +1,10 @@
-"""Reading the spreadsheets and CSV files people hand us, with row numbers kept."""
+"""The spreadsheets and CSV files people hand us (read with row numbers kept) and the ones we write; names made safe
+for cells and file names."""
 
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -131,3 +133,38 @@ def parse_date(text: str) -> date:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise ValueError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
+
+
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def append_row(sheet, values) -> None:
+    """sheet.append(values), with every string kept as text: openpyxl would store "=HYPERLINK(...)" (or any text
+    starting with = + - @, say a township named by a hostile import) as a live formula."""
+    sheet.append(list(values))
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+            cell.data_type = "s"
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+
+
+def has_control_characters(text: str) -> bool:
+    """A name with a line break, tab or other control character: refused at import (it breaks mail headers,
+    documents and tables)."""
+    return _CONTROL.search(text) is not None
+
+
+_UNSAFE_IN_FILENAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+
+
+def safe_filename(name: str, *, limit: int = 120) -> str:
+    """A file name made from names in the directory: no path separators, control or reserved characters, no
+    leading dot, at most `limit` characters (the extension kept)."""
+    stem, dot, ext = name.rpartition(".")
+    if not dot or len(ext) > 8:
+        stem, ext = name, ""
+    stem = _UNSAFE_IN_FILENAME.sub("_", stem).strip(" .") or "_"
+    ext = _UNSAFE_IN_FILENAME.sub("", ext)
+    return (stem[: limit - len(ext) - 1] + "." + ext) if ext else stem[:limit]

@@ -6,6 +6,7 @@ import io
 from datetime import date
 
 from anquan.assessment.scoring import EXCELLENT, FAIL, GOOD, PASS, Assessment
+from anquan.tabular import append_row
 
 
 def assessment_workbook(assessment: Assessment, *, county_name: str) -> bytes:
@@ -19,20 +20,20 @@ def assessment_workbook(assessment: Assessment, *, county_name: str) -> bytes:
     title = f"{county_name}{assessment.year}年度乡镇安全生产履职考核汇总表"
     if assessment.provisional:
         title += f"（截至{assessment.as_of.isoformat()}，暂定）"
-    ws.append([title])
-    ws.append(["排名", "乡镇代码", "乡镇", "得分", "等次", "一票否决", "否决原因"])
+    append_row(ws, [title])
+    append_row(ws, ["排名", "乡镇代码", "乡镇", "得分", "等次", "一票否决", "否决原因"])
     for i, r in enumerate(assessment.ranked(), start=1):
-        ws.append([i, r.org_code, r.org_name, float(r.score), r.grade, "是" if r.vetoed else "否", "；".join(r.veto_reasons)])
+        append_row(ws, [i, r.org_code, r.org_name, float(r.score), r.grade, "是" if r.vetoed else "否", "；".join(r.veto_reasons)])
     ws["A1"].font = Font(bold=True, size=14)
     for cell in ws[2]:
         cell.font = Font(bold=True)
     for col, width in zip("ABCDEFG", (6, 10, 14, 8, 8, 10, 60)):
         ws.column_dimensions[col].width = width
     ws2 = wb.create_sheet("扣分明细")
-    ws2.append(["乡镇代码", "乡镇", "考核项目", "分值", "依据"])
+    append_row(ws2, ["乡镇代码", "乡镇", "考核项目", "分值", "依据"])
     for r in assessment.ranked():
         for d in r.deductions:
-            ws2.append([r.org_code, r.org_name, d.item, float(d.points), d.evidence])
+            append_row(ws2, [r.org_code, r.org_name, d.item, float(d.points), d.evidence])
     for cell in ws2[1]:
         cell.font = Font(bold=True)
     for col, width in zip("ABCDE", (10, 14, 30, 8, 90)):

@@ -13,7 +13,7 @@ from sqlalchemy import delete, insert, select
 from sqlmodel import Session
 
 from anquan.errors import AnquanError, InputRejected, Problem
-from anquan.tabular import Sheet, parse_bool, read_csv, read_workbook
+from anquan.tabular import Sheet, has_control_characters, parse_bool, read_csv, read_workbook
 from anquan.models.obligations import PlanStamp
 from anquan.models.directory import ALLOWED_PARENTS, ROLE_ORG_KIND, Contact, Organisation, OrgKind, Role, Sector
 from anquan.models.bulk import update_by_id
@@ -108,6 +108,8 @@ def _parse_orgs(sheet: Sheet, problems: list[Problem]) -> list[_Org]:
             problems.append(Problem(ORG_SHEET, row, "name", "empty"))
         elif len(name) > 200:
             problems.append(Problem(ORG_SHEET, row, "name", "longer than 200 characters"))
+        elif has_control_characters(name):
+            problems.append(Problem(ORG_SHEET, row, "name", "holds a line break or another control character"))
         kind = None
         try:
             kind = OrgKind(r.get("kind", "").lower())
@@ -148,8 +150,10 @@ def _parse_contacts(sheet: Sheet, problems: list[Problem]) -> list[_Contact]:
         name = r.get("name", "")
         if not name:
             problems.append(Problem(CONTACT_SHEET, row, "name", "empty"))
-        elif len(name) > 100 or "\n" in name or "\r" in name:
-            problems.append(Problem(CONTACT_SHEET, row, "name", "longer than 100 characters or spans lines"))
+        elif len(name) > 100:
+            problems.append(Problem(CONTACT_SHEET, row, "name", "longer than 100 characters"))
+        elif has_control_characters(name):
+            problems.append(Problem(CONTACT_SHEET, row, "name", "holds a line break or another control character"))
         role = None
         try:
             role = Role(r.get("role", "").lower())

@@ -18,6 +18,7 @@ from anquan.errors import AnquanError
 from anquan.models.directory import Contact, Organisation, OrgKind, Role
 from anquan.models.records import ControlIndicator
 from anquan.resources import templates_dir
+from anquan.tabular import safe_filename
 from anquan.vocabulary import BOOK_SIGNING, ROLE_LABELS
 
 DOCUMENTS_DIR = templates_dir("documents")
@@ -28,7 +29,8 @@ class TemplateError(AnquanError):
 
 
 def _env() -> Environment:
-    return Environment(undefined=StrictUndefined, autoescape=False)
+    # Every value is XML-escaped: a name like 白沙&镇 or one holding markup must stay text in the document.
+    return Environment(undefined=StrictUndefined, autoescape=True)
 
 
 def check_template(path: Path, provided: set[str]) -> None:
@@ -105,7 +107,7 @@ def render_book(session: Session, org: Organisation, year: int, *, check: bool =
 
 
 def book_filename(org: Organisation, year: int) -> str:
-    return f"{year}-{org.code}-{org.name}-安全生产目标责任书.docx"
+    return safe_filename(f"{year}-{org.code}-{org.name}-安全生产目标责任书.docx")
 
 
 def render_books(*, session: Session, year: int, out: Path, org_code: str | None = None) -> list[Path]:

@@ -189,3 +189,19 @@ def test_sample_county_imports_with_its_gaps(county):
     # Low-risk small enterprises without a manager are not gaps.
     assert "QL01E027" not in no_manager
     json.dumps(summary, ensure_ascii=False)  # serialisable as the CLI prints it
+
+
+def test_names_with_control_characters_are_refused_with_their_row(app, tmp_path):
+    from anquan.errors import InputRejected
+
+    orgs = [list(o) for o in SMALL_ORGS]
+    orgs[5][1] = "东山\t建筑公司"
+    contacts = [list(c) for c in SMALL_CONTACTS]
+    contacts[1][1] = "李\x07镇长"
+    with pytest.raises(InputRejected) as caught:
+        with app.session() as s:
+            import_directory(session=s, path=write_csvs(tmp_path / "ctl", orgs, contacts))
+    where = {(p.sheet, p.row, p.column) for p in caught.value.problems}
+    assert ("organisations", 7, "name") in where and ("contacts", 3, "name") in where
+    with app.session() as s:
+        assert s.execute(select(func.count()).select_from(Organisation)).scalar_one() == 0

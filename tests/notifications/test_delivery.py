@@ -147,7 +147,7 @@ def test_header_injection_is_impossible(app, tmp_path, sink):
     contacts[6][1] = "孙经理\r\nBcc: victim@evil.example"
     from anquan.errors import InputRejected
 
-    with pytest.raises(InputRejected, match="spans lines"):
+    with pytest.raises(InputRejected, match="line break"):
         with session_scope(app.engine) as s:
             import_directory(session=s, path=write_csvs(tmp_path / "inj", SMALL_ORGS, contacts))
     # Even if such a name reached the renderer, it stays inside one header.
