@@ -4,6 +4,7 @@ for cells and file names."""
 from __future__ import annotations
 
 import csv
+import io
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -60,27 +61,80 @@ def _sheet(name: str, raw_rows, problems: list[Problem], required: list[str]) ->
     return Sheet(name, header, rows)
 
 
-def read_csv(path: Path, name: str, problems: list[Problem], required: list[str]) -> Sheet | None:
+MAX_FILE_BYTES = 50 * 1024 * 1024  # an import file larger than this is refused before it is read
+MAX_FIELD_CHARS = 10_000  # no cell of ours needs more; csv's own limit (131,072) would raise mid-file
+
+
+def _check_size(path: Path) -> None:
     try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            raw = list(csv.reader(fh))
-    except UnicodeDecodeError:
-        problems.append(Problem(name, None, None, f"{path.name} is not UTF-8 text (save it as CSV UTF-8)"))
-        return None
+        size = path.stat().st_size
     except OSError as exc:
         raise AnquanError(f"cannot read {path}: {exc.strerror}") from None
+    if size == 0:
+        raise AnquanError(f"{path} is empty")
+    if size > MAX_FILE_BYTES:
+        raise AnquanError(f"{path} is {size / 1048576:.0f} MiB; an import file may be at most "
+                          f"{MAX_FILE_BYTES // 1048576} MiB (split it)")
+
+
+def _decode(data: bytes, path: Path) -> str:
+    """UTF-8 (with or without BOM), else GB18030 (what Excel in China writes as "CSV")."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise AnquanError(f"{path.name} is neither UTF-8 nor GB18030 text (save it as CSV UTF-8)") from None
+
+
+def read_csv(path: Path, name: str, problems: list[Problem], required: list[str]) -> Sheet | None:
+    path = Path(path)
+    _check_size(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise AnquanError(f"cannot read {path}: {exc.strerror}") from None
+    text = _decode(data, path)
+    if "\x00" in text:
+        raise AnquanError(f"{path.name} holds NUL bytes: it is not a CSV text file")
+    raw = []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for values in reader:
+            if any(len(v) > MAX_FIELD_CHARS for v in values):
+                problems.append(Problem(name, reader.line_num, None, f"a cell longer than {MAX_FIELD_CHARS} characters"))
+                return None
+            raw.append(values)
+    except csv.Error as exc:
+        problems.append(Problem(name, reader.line_num, None, f"not readable as CSV: {exc}"))
+        return None
     return _sheet(name, raw, problems, required)
+
+
+def _open_workbook(path: Path):
+    from openpyxl import load_workbook
+
+    _check_size(path)
+    try:
+        return load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds (zip, XML, key, value) for a damaged file
+        raise AnquanError(f"cannot open {path} as an .xlsx workbook ({type(exc).__name__}: {exc})") from None
+
+
+def _read_sheet(name: str, ws, problems: list[Problem], required: list[str]) -> Sheet | None:
+    """A worksheet's rows; a damaged sheet (broken XML, bad cell values) is a problem of that sheet."""
+    try:
+        return _sheet(name, ws.iter_rows(values_only=True), problems, required)
+    except Exception as exc:  # noqa: BLE001 - the rows are parsed lazily from the file's XML
+        problems.append(Problem(name, None, None, f"the sheet cannot be read ({type(exc).__name__}: {exc})"))
+        return None
 
 
 def read_workbook(path: Path, wanted: dict[str, list[str]], problems: list[Problem]) -> dict[str, Sheet]:
     """Read the named sheets of an .xlsx file (by name, case-insensitive)."""
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-        raise AnquanError(f"cannot open {path} as an .xlsx workbook: {exc}") from None
+    wb = _open_workbook(Path(path))
     try:
         by_name = {ws.title.strip().lower(): ws for ws in wb.worksheets}
         out = {}
@@ -89,7 +143,7 @@ def read_workbook(path: Path, wanted: dict[str, list[str]], problems: list[Probl
             if ws is None:
                 problems.append(Problem(name, None, None, f"the workbook has no sheet named {name!r}"))
                 continue
-            sheet = _sheet(name, ws.iter_rows(values_only=True), problems, required)
+            sheet = _read_sheet(name, ws, problems, required)
             if sheet is not None:
                 out[name] = sheet
         return out
@@ -106,14 +160,11 @@ def read_single_table(path: Path, name: str, required: list[str], problems: list
     if suffix == ".csv":
         return read_csv(path, name, problems, required)
     if suffix in {".xlsx", ".xlsm"}:
-        from openpyxl import load_workbook
-
+        wb = _open_workbook(path)
         try:
-            wb = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise AnquanError(f"cannot open {path} as an .xlsx workbook: {exc}") from None
-        try:
-            return _sheet(name, wb.worksheets[0].iter_rows(values_only=True), problems, required)
+            if not wb.worksheets:
+                raise AnquanError(f"{path} has no worksheet")
+            return _read_sheet(name, wb.worksheets[0], problems, required)
         finally:
             wb.close()
     raise AnquanError(f"{path}: expected a .xlsx or .csv file")
@@ -126,6 +177,20 @@ def parse_bool(text: str) -> bool | None:
     if t in {"true", "yes", "y", "1", "是", "有"}:
         return True
     raise ValueError(f"{text!r} is not yes/no (use true or false)")
+
+
+INT_MAX = 2_147_483_647  # the database's integer columns
+
+
+def whole(text: str, *, lo: int = 0, hi: int = INT_MAX) -> int:
+    """A whole number in [lo, hi] from a cell; ValueError otherwise (a huge number never reaches the database)."""
+    t = text.strip()
+    if not t.lstrip("+-").isdigit() or len(t) > 12:
+        raise ValueError(f"{text!r} is not a whole number")
+    n = int(t)
+    if not lo <= n <= hi:
+        raise ValueError(f"{text!r} is out of range ({lo}..{hi})")
+    return n
 
 
 def parse_date(text: str) -> date:

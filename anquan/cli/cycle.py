@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from anquan.cli.kit import (JsonOpt, err, lazy, open_app, out, parse_date, print_alert, print_fields, print_json,
+from anquan.cli.kit import (ID_MAX, JsonOpt, err, lazy, open_app, out, parse_date, print_alert, print_fields, print_json,
                             progress_bar, stream_json, table)
 from anquan.errors import AnquanError
 
@@ -81,7 +81,7 @@ def obligations_list(
 
 
 @obligations_app.command("show")
-def obligations_show(obligation_id: Annotated[int, typer.Argument(metavar="ID")], as_json: JsonOpt = False) -> None:
+def obligations_show(obligation_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=ID_MAX)], as_json: JsonOpt = False) -> None:
     """Show one obligation with its submission history.
 
     Example: anquan obligations show 42
@@ -100,7 +100,7 @@ def obligations_show(obligation_id: Annotated[int, typer.Argument(metavar="ID")]
 
 @obligations_app.command("waive")
 def obligations_waive(
-    obligation_id: Annotated[int, typer.Argument(metavar="ID")],
+    obligation_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=ID_MAX)],
     reason: Annotated[str, typer.Option("--reason", help="Why it is waived (kept on record).")],
 ) -> None:
     """Waive an open obligation: it needs nothing more and gets no reminders.
@@ -112,7 +112,7 @@ def obligations_waive(
 
 
 def submit(
-    obligation_id: Annotated[Optional[int], typer.Argument(metavar="ID", help="The obligation's id.")] = None,
+    obligation_id: Annotated[Optional[int], typer.Argument(metavar="ID", help="The obligation's id.", min=1, max=ID_MAX)] = None,
     on: Annotated[Optional[str], typer.Option("--on", metavar="DATE", help="Date it was handed in (default today).")] = None,
     note: Annotated[Optional[str], typer.Option("--note", help="A note kept with the submission.")] = None,
     file: Annotated[Optional[Path], typer.Option("--file", help="A scan or document; a copy is kept.")] = None,

@@ -35,6 +35,8 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 EXIT_OK, EXIT_FAILURE = 0, 1
+# Ids are the database's 32-bit integers: a larger number is refused by the option's range, not by an overflow.
+ID_MAX = 2_147_483_647
 
 # The option a domain error's field is given with on the command line. Domain errors name fields
 # (`exc.field`), never flags; the error printer puts the flag in front of the message.

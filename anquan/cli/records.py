@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from anquan.cli.kit import JsonOpt, lazy, open_app, out, parse_date, print_alert, print_fields, print_json, table
+from anquan.cli.kit import ID_MAX, JsonOpt, lazy, open_app, out, parse_date, print_alert, print_fields, print_json, table
 
 records = lazy("anquan.records.usecases")
 
@@ -52,7 +52,7 @@ def accident_add(
 
 @accident_app.command("update")
 def accident_update(
-    accident_id: Annotated[int, typer.Argument(metavar="ID")],
+    accident_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=ID_MAX)],
     org: Annotated[Optional[str], typer.Option("--org", metavar="CODE")] = None,
     on: Annotated[Optional[str], typer.Option("--date", metavar="DATE")] = None,
     kind: Annotated[Optional[str], typer.Option("--kind")] = None,
@@ -93,7 +93,7 @@ def accident_list(
 
 
 @accident_app.command("show")
-def accident_show(accident_id: Annotated[int, typer.Argument(metavar="ID")], as_json: JsonOpt = False) -> None:
+def accident_show(accident_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=ID_MAX)], as_json: JsonOpt = False) -> None:
     """Show one accident.
 
     Example: anquan accident show 7
@@ -190,7 +190,7 @@ def hazard_list(
 
 
 @hazard_app.command("show")
-def hazard_show(hazard_id: Annotated[int, typer.Argument(metavar="ID")], as_json: JsonOpt = False) -> None:
+def hazard_show(hazard_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=ID_MAX)], as_json: JsonOpt = False) -> None:
     """Show one hazard.
 
     Example: anquan hazard show 3
@@ -204,7 +204,7 @@ def hazard_show(hazard_id: Annotated[int, typer.Argument(metavar="ID")], as_json
 
 @hazard_app.command("update")
 def hazard_update(
-    hazard_id: Annotated[int, typer.Argument(metavar="ID")],
+    hazard_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=ID_MAX)],
     description: Annotated[Optional[str], typer.Option("--description")] = None,
     responsible: Annotated[Optional[str], typer.Option("--responsible")] = None,
     measures: Annotated[Optional[str], typer.Option("--measures")] = None,
@@ -225,7 +225,7 @@ def hazard_update(
 
 @hazard_app.command("close")
 def hazard_close(
-    hazard_id: Annotated[int, typer.Argument(metavar="ID")],
+    hazard_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=ID_MAX)],
     on: Annotated[Optional[str], typer.Option("--on", metavar="DATE", help="Day the rectification was completed (default today).")] = None,
     note: Annotated[Optional[str], typer.Option("--note")] = None,
     as_json: JsonOpt = False,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from anquan.errors import AnquanError, InputRejected, Problem
-from anquan.tabular import parse_date, read_single_table
+from anquan.tabular import parse_date, read_single_table, whole
 from anquan.models.directory import Organisation
 from anquan.models.obligations import Obligation, ObligationStatus, Submission
 from anquan.models.types import utcnow
@@ -207,7 +207,7 @@ def import_submissions(*, session: Session, path: Path, today: date, dry_run: bo
         bad = len(problems)
         oid = None
         try:
-            oid = int(r.get("id", ""))
+            oid = whole(r.get("id", ""), lo=1)
         except ValueError:
             problems.append(Problem(SUBMISSION_SHEET, row, "id", f"{r.get('id')!r} is not an obligation id"))
         on = None

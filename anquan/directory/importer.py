@@ -13,7 +13,7 @@ from sqlalchemy import delete, insert, select
 from sqlmodel import Session
 
 from anquan.errors import AnquanError, InputRejected, Problem
-from anquan.tabular import Sheet, has_control_characters, parse_bool, read_csv, read_workbook
+from anquan.tabular import Sheet, has_control_characters, parse_bool, read_csv, read_workbook, whole
 from anquan.models.obligations import PlanStamp
 from anquan.models.directory import ALLOWED_PARENTS, ROLE_ORG_KIND, Contact, Organisation, OrgKind, Role, Sector
 from anquan.models.bulk import update_by_id
@@ -123,7 +123,7 @@ def _parse_orgs(sheet: Sheet, problems: list[Problem]) -> list[_Org]:
         employees = None
         if r.get("employees", ""):
             try:
-                employees = int(r["employees"])
+                employees = whole(r["employees"])
                 if employees < 0:
                     raise ValueError
             except ValueError:

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from anquan.directory.recipients import Person, holders
 from anquan.errors import AnquanError, InputRejected, Problem
 from anquan.rules.rubric import Rubric
-from anquan.tabular import parse_bool, parse_date, read_single_table
+from anquan.tabular import parse_bool, parse_date, read_single_table, whole
 from anquan.models.directory import Organisation, OrgKind, Role
 from anquan.models.records import Accident, AccidentKind, Adjustment, ControlIndicator
 from anquan.models.types import utcnow
@@ -175,7 +175,7 @@ def import_accidents(*, session: Session, path: Path, mail: MailSettings, rubric
         numbers = {}
         for col in ("deaths", "injuries"):
             try:
-                numbers[col] = int(r.get(col) or 0)
+                numbers[col] = whole(r.get(col) or "0")
                 if numbers[col] < 0:
                     raise ValueError
             except ValueError:
@@ -221,7 +221,7 @@ def import_indicators(*, session: Session, path: Path, rubric: Rubric, mail: Mai
                 values[col] = None
                 continue
             try:
-                values[col] = int(text)
+                values[col] = whole(text)
                 if values[col] < 0 or (col == "year" and not 2000 <= values[col] <= 2100):
                     raise ValueError
             except ValueError:
@@ -337,7 +337,7 @@ def import_adjustments(*, session: Session, path: Path) -> list[dict]:
         if r.get("org_code") not in townships:
             problems.append(Problem("adjustments", row, "org_code", f"{r.get('org_code')!r} is not a township in the directory"))
         try:
-            year = int(r.get("year", ""))
+            year = whole(r.get("year", ""))
             if not 2000 <= year <= 2100:
                 raise ValueError
         except ValueError:

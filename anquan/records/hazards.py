@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from anquan.errors import AnquanError, InputRejected, Problem
 from anquan.cycle.obligations import _record, open_event_obligation
-from anquan.tabular import parse_date, read_single_table
+from anquan.tabular import parse_date, read_single_table, whole
 from anquan.models.directory import Organisation, OrgKind
 from anquan.models.obligations import Obligation, ObligationStatus
 from anquan.models.records import Hazard, HazardStatus
@@ -173,7 +173,7 @@ def import_hazards(*, session: Session, rules, path: Path) -> list[dict]:
     for row, r in sheet.rows:
         bad = len(problems)
         try:
-            year = int(r.get("year", ""))
+            year = whole(r.get("year", ""), lo=2000, hi=2100)
         except ValueError:
             problems.append(Problem("hazards", row, "year", f"{r.get('year')!r} is not a year"))
             year = None
