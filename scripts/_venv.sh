@@ -13,7 +13,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 STAMP=.venv/.anquan-installed
 WANT="$(sha256sum pyproject.toml | cut -d' ' -f1)"
-if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
+if [ -L .venv ]; then
+  : # a linked environment (tests run the README's commands in a copy of a checkout): it belongs to that checkout
+elif [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
   echo "Installing Anquan and its dependencies into .venv (a few minutes the first time) ..." >&2
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'

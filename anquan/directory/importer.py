@@ -91,6 +91,18 @@ def _read_sources(path: Path, problems: list[Problem]) -> dict[str, Sheet]:
     raise AnquanError(f"{path}: expected an .xlsx workbook or a folder holding organisations.csv and contacts.csv")
 
 
+def _checked_name(r: dict[str, str], sheet: str, row: int, limit: int, problems: list[Problem]) -> str:
+    """A row's name, with a problem noted if it is empty, too long or holds a control character."""
+    name = r.get("name", "")
+    if not name:
+        problems.append(Problem(sheet, row, "name", "empty"))
+    elif len(name) > limit:
+        problems.append(Problem(sheet, row, "name", f"longer than {limit} characters"))
+    elif has_control_characters(name):
+        problems.append(Problem(sheet, row, "name", "holds a line break or another control character"))
+    return name
+
+
 def _parse_orgs(sheet: Sheet, problems: list[Problem]) -> list[_Org]:
     out, first_row = [], {}
     for row, r in sheet.rows:
@@ -103,13 +115,7 @@ def _parse_orgs(sheet: Sheet, problems: list[Problem]) -> list[_Org]:
             problems.append(Problem(ORG_SHEET, row, "code", f"duplicate code {code} (first at row {first_row[code]})"))
         else:
             first_row[code] = row
-        name = r.get("name", "")
-        if not name:
-            problems.append(Problem(ORG_SHEET, row, "name", "empty"))
-        elif len(name) > 200:
-            problems.append(Problem(ORG_SHEET, row, "name", "longer than 200 characters"))
-        elif has_control_characters(name):
-            problems.append(Problem(ORG_SHEET, row, "name", "holds a line break or another control character"))
+        name = _checked_name(r, ORG_SHEET, row, 200, problems)
         kind = None
         try:
             kind = OrgKind(r.get("kind", "").lower())
@@ -147,13 +153,7 @@ def _parse_contacts(sheet: Sheet, problems: list[Problem]) -> list[_Contact]:
         org_code = r.get("org_code", "")
         if not org_code:
             problems.append(Problem(CONTACT_SHEET, row, "org_code", "empty"))
-        name = r.get("name", "")
-        if not name:
-            problems.append(Problem(CONTACT_SHEET, row, "name", "empty"))
-        elif len(name) > 100:
-            problems.append(Problem(CONTACT_SHEET, row, "name", "longer than 100 characters"))
-        elif has_control_characters(name):
-            problems.append(Problem(CONTACT_SHEET, row, "name", "holds a line break or another control character"))
+        name = _checked_name(r, CONTACT_SHEET, row, 100, problems)
         role = None
         try:
             role = Role(r.get("role", "").lower())
