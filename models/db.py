@@ -10,16 +10,13 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlmodel import Session
 
 from anquan.models.settings import Settings
+from anquan.errors import SchemaNotCurrent
 from anquan.resources import migrations_dir
 
 MIGRATIONS_DIR = migrations_dir()
 # The newest migration. Every command checks the database against it without
 # loading Alembic; tests/models/test_migrations.py keeps it equal to Alembic's head.
 SCHEMA_HEAD = "0006"
-
-
-class SchemaNotCurrent(Exception):
-    """The database schema is missing or older than the code; `anquan db upgrade` fixes it."""
 
 
 def make_engine(settings: Settings) -> Engine:

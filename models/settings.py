@@ -19,16 +19,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from anquan.errors import SettingsError
 from anquan.resources import config_file
 
 DEFAULT_CYCLE_FILE = config_file("cycle.yaml")
 DEFAULT_HOLIDAYS_DIR = config_file("holidays")
 DEFAULT_RUBRIC_FILE = config_file("rubric.yaml")
 ENV_PREFIX = "ANQUAN_"
-
-
-class SettingsError(Exception):
-    """A setting has a bad value; the message names the environment variable."""
 
 
 class Settings(BaseSettings):

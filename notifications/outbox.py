@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from anquan.errors import AnquanError
+from anquan.errors import InvalidValue
 from anquan.models.outbox import MailStatus, Notice, OutboxMessage
 from anquan.models.types import utcnow
 from anquan.notifications.render import Rendered, build_message, message_id_for
@@ -54,7 +54,7 @@ def enqueue(
 def list_messages(*, session: Session, status: str | None = None, limit: int | None = None, batch: int = 1000) -> Iterator[dict]:
     """Outbox messages, oldest first, each with the obligations it carries."""
     if status is not None and status not in MailStatus.__members__:
-        raise AnquanError(f"--status: {status!r} is not one of {', '.join(s.value for s in MailStatus)}")
+        raise InvalidValue(f"{status!r} is not one of {', '.join(s.value for s in MailStatus)}", field="status")
     t = OutboxMessage.__table__
     q = select(t.c.id, t.c.key, t.c.to_addr, t.c.to_name, t.c.subject, t.c.template, t.c.stage, t.c.tick_date,
                t.c.status, t.c.attempts, t.c.last_error, t.c.next_attempt_at, t.c.sent_at).order_by(t.c.id)

@@ -1,21 +1,13 @@
 """The domain's words: periods parse into typed values and read in Chinese; kinds and holidays agree with the rules."""
 
 import ast
-from pathlib import Path
 
 import pytest
 
 from anquan.resources import config_file
 from anquan.rules.cycle import load_rules
 from anquan import vocabulary as v
-
-
-def _source_files() -> list[Path]:
-    """Every module of the installed package, whichever folder of the checkout each subpackage lives in."""
-    import anquan, anquan.flows, anquan.models, anquan.notifications
-
-    roots = {Path(p.__file__).resolve().parent for p in (anquan, anquan.flows, anquan.models, anquan.notifications)}
-    return sorted({f for r in roots for f in r.rglob("*.py")})
+from tests.support.code import package_sources
 
 
 def _kind_constants() -> set[str]:
@@ -78,7 +70,7 @@ def test_kind_identifiers_are_spelled_out_only_in_the_vocabulary():
     """Code names a kind it treats specially through its constant, never by spelling it out again."""
     kinds = _kind_constants()
     found = []
-    for path in _source_files():
+    for path in package_sources():
         if path.name == "vocabulary.py" or "migrations" in path.parts:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

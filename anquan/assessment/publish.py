@@ -1,7 +1,7 @@
 """Assess and publish, as one sequence: score the year, write the workbook and the notice, mail the results.
 
-The command line (`anquan assess YEAR --xlsx --docx --notify`), the
-`annual_assessment` flow and the simulated year all publish through here.
+The command line (`anquan assess YEAR`, asked for the workbook, the notice and the
+mail), the `annual_assessment` flow and the simulated year all publish through here.
 """
 
 from __future__ import annotations

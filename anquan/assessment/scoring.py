@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from anquan.directory.summary import staffing_gaps
-from anquan.errors import AnquanError
+from anquan.errors import NotFound
 from anquan.rules.rubric import Rubric
 from anquan.rules.cycle import CycleRules
 from anquan.models.directory import Organisation, OrgKind
@@ -166,7 +166,7 @@ def assess(
         q = q.where(Organisation.code == org_code)
     townships = session.execute(q.order_by(Organisation.code)).all()
     if org_code and not townships:
-        raise AnquanError(f"--org: {org_code!r} is not a township in the directory")
+        raise NotFound(f"{org_code!r} is not a township in the directory", field="org_code")
     results = {t.id: TownshipResult(t.id, t.code, t.name, rubric.base) for t in townships}
     ids = list(results)
     if not ids:

@@ -54,13 +54,9 @@ class CampaignParams(BaseModel):
         return self
 
 
-OPTION = {"name": "--name", "sectors": "--sectors", "townships": "--townships", "from_date": "--from",
-          "to_date": "--to", "summary_due": "--summary-due"}
-
-
 def validate_params(raw: dict) -> CampaignParams:
-    """CampaignParams from raw input; errors name the field (and the command-line option)."""
-    return validate(CampaignParams, raw, options=OPTION, refused="campaign parameters refused")
+    """CampaignParams from raw input; a refusal names each bad field."""
+    return validate(CampaignParams, raw, refused="campaign parameters refused")
 
 
 def start_campaign(*, session: Session, rules, params: CampaignParams, mail_from: str, tz, today: date) -> dict:

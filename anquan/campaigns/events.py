@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from anquan.errors import AnquanError
+from anquan.errors import InvalidValue
 from anquan.cycle.obligations import open_event_obligation
 from anquan.campaigns.params import one_line_name, township_codes, townships_in_scope, validate
 from anquan.directory.recipients import holders
@@ -26,7 +26,6 @@ from anquan.models.records import MajorEvent
 from anquan.notifications.outbox import enqueue, event_key
 from anquan.notifications.render import render_named
 from anquan.vocabulary import EVENT_INSPECTION, ROLE_LABELS, event_period
-OPTION = {"name": "--name", "townships": "--townships", "from_date": "--from", "to_date": "--to"}
 
 
 class EventParams(BaseModel):
@@ -50,15 +49,15 @@ class EventParams(BaseModel):
 
 
 def validate_event(raw: dict) -> EventParams:
-    """EventParams from raw input; errors name the field and its command-line option."""
-    return validate(EventParams, raw, options=OPTION, refused="major event refused")
+    """EventParams from raw input; a refusal names each bad field."""
+    return validate(EventParams, raw, refused="major event refused")
 
 
 def add_major_event(*, session: Session, rules, calendar, params: EventParams, mail_from: str, tz, today: date) -> dict:
     """Record the event, open an inspection obligation per township in scope and tell the townships."""
     if params.from_date <= today:
-        raise AnquanError(f"major event refused: from_date (--from): {params.from_date} is not after today ({today}); "
-                          "an event is entered before it starts")
+        raise InvalidValue(f"{params.from_date} is not after today ({today}); an event is entered before it starts",
+                           field="from_date", what="major event refused")
     rule = rules.kind(EVENT_INSPECTION)
     townships = townships_in_scope(session, params.townships, refused="major event refused")
     codes = [t.code for t in townships]

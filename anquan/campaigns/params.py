@@ -1,5 +1,5 @@
 """What hand-started actions share (a campaign, a major event): a one-line name, a township scope,
-and refusals that name the field and its command-line option, whichever way the parameters came in."""
+and refusals that name each field (the parameter), whichever front door the parameters came in by."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlmodel import Session
 
-from anquan.errors import AnquanError
+from anquan.errors import NotFound, Refused
 from anquan.models.directory import Organisation, OrgKind
 
 
@@ -26,17 +26,13 @@ def township_codes(v):
     return "all" if isinstance(v, str) else v
 
 
-def validate(model: type[BaseModel], raw: dict, *, options: dict[str, str], refused: str) -> BaseModel:
-    """model from raw input; a refusal lists every bad field with its option, e.g. 'to_date (--to): ...'."""
+def validate(model: type[BaseModel], raw: dict, *, refused: str) -> BaseModel:
+    """model from raw input; a refusal (Refused) lists every bad field with its reason, e.g. ('to_date', '...')."""
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        msgs = []
-        for e in exc.errors():
-            field = str(e["loc"][0]) if e["loc"] else "parameters"
-            label = f"{field} ({options[field]})" if field in options else field
-            msgs.append(f"{label}: {e['msg'].removeprefix('Value error, ')}")
-        raise AnquanError(f"{refused}: " + "; ".join(msgs)) from None
+        reasons = [(str(e["loc"][0]) if e["loc"] else None, e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
+        raise Refused(refused, reasons) from None
 
 
 def townships_in_scope(session: Session, townships: list[str] | str, *, refused: str) -> list[Organisation]:
@@ -48,7 +44,7 @@ def townships_in_scope(session: Session, townships: list[str] | str, *, refused:
     if townships != "all":
         unknown = sorted(set(townships) - {t.code for t in found})
         if unknown:
-            raise AnquanError(f"{refused}: townships (--townships): not townships in the directory: {', '.join(unknown)}")
+            raise NotFound(f"not townships in the directory: {', '.join(unknown)}", field="townships", what=refused)
     if not found:
-        raise AnquanError(f"{refused}: townships (--townships): the directory has no township")
+        raise NotFound("the directory has no township", field="townships", what=refused)
     return found

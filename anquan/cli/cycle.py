@@ -7,8 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from anquan.cli.kit import (ID_MAX, JsonOpt, err, lazy, open_app, out, parse_date, print_alert, print_fields, print_json,
-                            progress_bar, stream_json, table)
+from anquan.cli.kit import (ID_MAX, JsonOpt, err, flags_of_this_command, lazy, open_app, out, parse_date,
+                            print_alert, print_fields, print_json, progress_bar, stream_json, table)
 from anquan.errors import AnquanError
 
 cycle = lazy("anquan.cycle.usecases")
@@ -140,6 +140,9 @@ def submit(
     if import_file is not None:
         results = cycle.import_submissions(open_app(), path=import_file)
     elif warning or major_hazard:
+        # the alert's description is the text of --warning or --major-hazard; its organisation is the obligation's
+        flags_of_this_command(description="--warning" if not major_hazard else "--major-hazard" if not warning
+                              else "--warning/--major-hazard", reported_on="--on", org_code=None)
         done = records.submit_risk_analysis(open_app(), obligation_id=obligation_id, warning=warning,
                                             major_hazard=major_hazard, measures=measures,
                                             submitted_on=parse_date(on, "--on"), note=note, file=file)

@@ -14,6 +14,7 @@ import json
 import sys
 import types
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Iterable, Optional
 
@@ -39,10 +40,19 @@ EXIT_OK, EXIT_FAILURE = 0, 1
 ID_MAX = 2_147_483_647
 
 # The option a domain error's field is given with on the command line. Domain errors name fields
-# (`exc.field`), never flags; the error printer puts the flag in front of the message.
+# (`exc.field`: the use case's parameter, as a flow or a web form knows it), never flags; the error
+# printer shows both: "org_code (--org): no organisation with code 'NOPE'". A command that gives a
+# field by another flag says so with `flags_of_this_command` (`alert report --text` is the description).
 FLAG_FOR_FIELD: dict[str, str] = {
-    "org_code": "--org",
+    "org_code": "--org", "enterprise_code": "--enterprise", "place": "--place", "year": "--year",
+    "kind": "--kind", "status": "--status", "description": "--description", "responsible_person": "--responsible",
+    "measures": "--measures", "emergency_plan": "--emergency-plan", "funds": "--funds", "deadline": "--deadline",
+    "closed_on": "--on", "occurred_on": "--date", "reported_on": "--date", "deaths": "--deaths",
+    "injuries": "--injuries", "points": "--points", "item": "--item", "reason": "--reason", "file": "--file",
+    "name": "--name", "sectors": "--sectors", "townships": "--townships", "from_date": "--from", "to_date": "--to",
+    "summary_due": "--summary-due",
 }
+_OWN_FLAGS: ContextVar[dict[str, str | None] | None] = ContextVar("anquan_cli_own_flags", default=None)
 
 
 class _LazyModule(types.ModuleType):
@@ -137,40 +147,39 @@ def print_alert(x: dict, delivery: dict | None) -> None:
 
 # -- errors --------------------------------------------------------------------------
 
-def _flagged(exc: BaseException) -> str:
-    """The message, with the command-line flag of the field it names (if it names one)."""
-    field = getattr(exc, "field", None)
-    if not field:
-        return str(exc)
-    return f"{FLAG_FOR_FIELD.get(field, field)}: {exc}"
+def flags_of_this_command(**flag_for_field: str | None) -> None:
+    """Say that the running command gives these fields by other flags than FLAG_FOR_FIELD's (None: by no flag)."""
+    _OWN_FLAGS.set(flag_for_field)
 
 
-def _known_failure(exc: BaseException) -> str | None:
+def flag_for(field: str, own: dict[str, str | None] | None = None) -> str:
+    """How the command line names a field in an error: `org_code (--org)`; a field without a flag as itself."""
+    flag = own[field] if own and field in own else FLAG_FOR_FIELD.get(field)
+    return f"{field} ({flag})" if flag else field
+
+
+def _known_failure(exc: BaseException, own: dict[str, str | None] | None = None) -> str | None:
     """The message for a failure the user can act on, or None for a bug.
 
     Looks only at modules already loaded, so that `--help` does not pay for
     importing the database layer.
     """
-    if isinstance(exc, AnquanError):
-        return _flagged(exc)
-    for module, name in (("anquan.models.settings", "SettingsError"), ("anquan.models.db", "SchemaNotCurrent")):
-        mod = sys.modules.get(module)
-        if mod is not None and isinstance(exc, getattr(mod, name)):
-            return str(exc)
+    if isinstance(exc, AnquanError):  # settings and schema errors too
+        return exc.render(lambda field: flag_for(field, own))
     sa_exc = sys.modules.get("sqlalchemy.exc")
     if sa_exc is not None and isinstance(exc, sa_exc.OperationalError):
         return f"cannot use the database: {str(exc.orig).strip().splitlines()[0]}"
     return None
 
 
-def report_failure(exc: BaseException) -> bool:
+def report_failure(exc: BaseException, own: dict[str, str | None] | None = None) -> bool:
     """Print a failure the user can act on as `error: ...` on stderr and say True; False for a bug."""
     if isinstance(exc, InputRejected):
         err.print(f"error: {exc.what}: {len(exc.problems)} problem(s), nothing was written:")
         for p in exc.problems:
             err.print(f"  {p.where()}: {p.reason}")
         return True
-    message = _known_failure(exc)
+    message = _known_failure(exc, own)
     if message is None:
         return False
     err.print(f"error: {message}")
@@ -183,11 +192,14 @@ class AnquanGroup(TyperGroup):
     Done here rather than around `app()` so that the same happens in-process (tests, typer's CliRunner)."""
 
     def invoke(self, ctx):
+        own = _OWN_FLAGS.set(None)
         try:
             return super().invoke(ctx)
         except click.exceptions.ClickException:
             raise
         except Exception as exc:
-            if not report_failure(exc):
+            if not report_failure(exc, _OWN_FLAGS.get()):
                 raise
             raise typer.Exit(EXIT_FAILURE) from None
+        finally:
+            _OWN_FLAGS.reset(own)

@@ -8,7 +8,8 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from anquan.cli.kit import ID_MAX, JsonOpt, lazy, open_app, out, parse_date, print_alert, print_fields, print_json, table
+from anquan.cli.kit import (ID_MAX, JsonOpt, flags_of_this_command, lazy, open_app, out, parse_date, print_alert,
+                            print_fields, print_json, table)
 
 records = lazy("anquan.records.usecases")
 
@@ -271,6 +272,7 @@ def alert_report(
 
     Example: anquan alert report --org QL04E006 --kind warning_sign --text "仓库温度异常升高" --measures "已停止作业"
     """
+    flags_of_this_command(description="--text")
     reported = records.report_alert(open_app(), org_code=org, kind=kind, description=text, measures=measures,
                                     reported_on=parse_date(on, "--date"))
     result, delivery = reported.alerts[0], reported.delivery

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from anquan.errors import AnquanError, InputRejected, Problem
+from anquan.errors import AnquanError, InputRejected, InvalidValue, NotFound, Problem
 from anquan.tabular import parse_date, read_single_table, whole
 from anquan.models.directory import Organisation
 from anquan.models.obligations import Obligation, ObligationStatus, Submission
@@ -63,9 +63,9 @@ def obligation_dict(ob: Obligation, org_code: str, org_name: str, subject_code: 
 
 def validate_filters(*, session: Session, kinds: list[str], org_code: str | None, status: str | None) -> None:
     if status is not None and status not in ObligationStatus.__members__:
-        raise AnquanError(f"--status: {status!r} is not one of {', '.join(s.value for s in ObligationStatus)}")
+        raise InvalidValue(f"{status!r} is not one of {', '.join(s.value for s in ObligationStatus)}", field="status")
     if org_code is not None and session.execute(select(Organisation.id).where(Organisation.code == org_code)).first() is None:
-        raise AnquanError(f"--org: no organisation with code {org_code!r} in the directory")
+        raise NotFound(f"no organisation with code {org_code!r} in the directory", field="org_code")
 
 
 def list_obligations(
@@ -143,7 +143,7 @@ def _check_submittable(ob: Obligation | None, obligation_id, on: date, today: da
 def _store_file(files_dir: Path, path: Path) -> tuple[str, str, str]:
     """Copy a submitted file into the data folder under its content hash."""
     if not path.is_file():
-        raise AnquanError(f"--file: no such file: {path}")
+        raise NotFound(f"no such file: {path}", field="file")
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -246,7 +246,7 @@ def import_submissions(*, session: Session, path: Path, today: date, dry_run: bo
 def waive(*, session: Session, obligation_id: int, reason: str) -> dict:
     """Excuse an open obligation (e.g. an enterprise that closed); it gets no more reminders."""
     if not reason or not reason.strip():
-        raise AnquanError("--reason: say why the obligation is waived")
+        raise InvalidValue("say why the obligation is waived", field="reason")
     ob = session.get(Obligation, obligation_id, with_for_update=True)
     if ob is None:
         raise AnquanError(f"no obligation with id {obligation_id}")

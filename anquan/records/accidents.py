@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from anquan.directory.recipients import Person, holders
-from anquan.errors import AnquanError, InputRejected, Problem
+from anquan.errors import InputRejected, InvalidValue, NotFound, Problem
 from anquan.rules.rubric import Rubric
 from anquan.tabular import parse_bool, parse_date, read_single_table, whole
 from anquan.models.directory import Organisation, OrgKind, Role
@@ -26,16 +26,16 @@ from anquan.notifications.render import render_named
 from anquan.vocabulary import accident_kind_label, role_label
 
 
-def _township(session: Session, code: str, option: str = "--org") -> Organisation:
+def _township(session: Session, code: str, field: str = "org_code") -> Organisation:
     org = session.execute(select(Organisation).where(Organisation.code == code)).scalar_one_or_none()
     if org is None:
-        raise AnquanError(f"{option}: no organisation with code {code!r}")
+        raise NotFound(f"no organisation with code {code!r}", field=field)
     if org.kind != OrgKind.township.value:
         hint = ""
         if org.township_id:
             t = session.get(Organisation, org.township_id)
-            hint = f": accidents and indicators are charged to its township, use {option} {t.code}"
-        raise AnquanError(f"{option}: {code} is {'an' if org.kind[0] in 'aeiou' else 'a'} {org.kind}, not a township{hint}")
+            hint = f": accidents and indicators are charged to its township, use {t.code}"
+        raise InvalidValue(f"{code} is {'an' if org.kind[0] in 'aeiou' else 'a'} {org.kind}, not a township{hint}", field=field)
     return org
 
 
@@ -69,11 +69,11 @@ def accident_dict(a: Accident, org: Organisation) -> dict:
 
 def _validate_accident(kind: str, deaths: int, injuries: int) -> None:
     if kind not in AccidentKind.__members__:
-        raise AnquanError(f"--kind: {kind!r} is not one of road_traffic, other")
+        raise InvalidValue(f"{kind!r} is not one of road_traffic, other", field="kind")
     if deaths < 0:
-        raise AnquanError("--deaths: cannot be negative")
+        raise InvalidValue("cannot be negative", field="deaths")
     if injuries < 0:
-        raise AnquanError("--injuries: cannot be negative")
+        raise InvalidValue("cannot be negative", field="injuries")
 
 
 def _accident_mail(session, accident: Accident, township: Organisation, mail: MailSettings, on: date) -> int:
@@ -94,7 +94,7 @@ def add_accident(
     """Record an accident; returns it and the number of mails queued (deaths, indicators)."""
     _validate_accident(kind, deaths, injuries)
     if occurred_on > today:
-        raise AnquanError(f"--date: {occurred_on.isoformat()} is in the future")
+        raise InvalidValue(f"{occurred_on.isoformat()} is in the future", field="occurred_on")
     township = _township(session, org_code)
     a = Accident(org_id=township.id, occurred_on=occurred_on, kind=kind, deaths=deaths, injuries=injuries,
                  liability=liability, egregious=egregious, description=(description or "").strip() or None)
@@ -108,7 +108,7 @@ def add_accident(
 def update_accident(*, session: Session, accident_id: int, mail: MailSettings, rubric: Rubric, today: date, **changes) -> tuple[dict, int]:
     a = session.get(Accident, accident_id)
     if a is None:
-        raise AnquanError(f"no accident with id {accident_id}")
+        raise NotFound(f"no accident with id {accident_id}")
     changes = {k: v for k, v in changes.items() if v is not None}
     if "org_code" in changes:
         a.org_id = _township(session, changes.pop("org_code")).id
@@ -118,7 +118,7 @@ def update_accident(*, session: Session, accident_id: int, mail: MailSettings, r
         setattr(a, k, v)
     _validate_accident(a.kind, a.deaths, a.injuries)
     if a.occurred_on > today:
-        raise AnquanError(f"--date: {a.occurred_on.isoformat()} is in the future")
+        raise InvalidValue(f"{a.occurred_on.isoformat()} is in the future", field="occurred_on")
     a.updated_at = utcnow()
     session.add(a)
     session.flush()
@@ -140,7 +140,7 @@ def list_accidents(*, session: Session, year: int | None = None, org_code: str |
 def get_accident(*, session: Session, accident_id: int) -> dict:
     a = session.get(Accident, accident_id)
     if a is None:
-        raise AnquanError(f"no accident with id {accident_id}")
+        raise NotFound(f"no accident with id {accident_id}")
     return accident_dict(a, session.get(Organisation, a.org_id))
 
 
@@ -311,13 +311,13 @@ def add_adjustment(*, session: Session, org_code: str, year: int, points, item: 
     try:
         value = _points(points)
     except ValueError as exc:
-        raise AnquanError(f"--points: {exc}") from None
+        raise InvalidValue(str(exc), field="points") from None
     if not item or not item.strip():
-        raise AnquanError("--item: name the rubric item")
+        raise InvalidValue("name the rubric item", field="item")
     if not reason or not reason.strip():
-        raise AnquanError("--reason: say why (it is shown to the township)")
+        raise InvalidValue("say why (it is shown to the township)", field="reason")
     if not 2000 <= year <= 2100:
-        raise AnquanError(f"--year: {year} is out of range")
+        raise InvalidValue(f"{year} is out of range", field="year")
     adj = Adjustment(org_id=township.id, year=year, points=float(value), item=item.strip(), reason=reason.strip(), source=source)
     session.add(adj)
     session.flush()

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from anquan.directory.recipients import holders, resolve, unique_by_address
-from anquan.errors import AnquanError
+from anquan.errors import InvalidValue, NotFound
 from anquan.models.directory import Organisation, OrgKind, Role
 from anquan.models.obligations import Obligation
 from anquan.models.records import RiskAlert
@@ -31,9 +31,12 @@ def analysis_for_alert(*, session: Session, obligation_id: int) -> Obligation | 
     None when there is no such obligation (submitting it says so)."""
     ob = session.get(Obligation, obligation_id)
     if ob is not None and ob.kind != MONTHLY_RISK_ANALYSIS:
-        raise AnquanError(f"warning signs and major hazard sources go with an enterprise's monthly risk analysis; "
-                          f"obligation {obligation_id} is a {ob.kind}")
+        raise InvalidValue(f"warning signs and major hazard sources go with an enterprise's monthly risk analysis; "
+                           f"obligation {obligation_id} is a {ob.kind}")
     return ob
+
+
+REFUSED = "alert refused"
 
 
 def report_alert(
@@ -42,20 +45,20 @@ def report_alert(
 ) -> dict:
     """Record the alert and queue the mail to the township safety office and the county office, in one transaction."""
     if kind not in ALERT_KIND_LABELS:
-        raise AnquanError(f"alert refused: kind (--kind): {kind!r} is not one of {', '.join(ALERT_KIND_LABELS)}")
+        raise InvalidValue(f"{kind!r} is not one of {', '.join(ALERT_KIND_LABELS)}", field="kind", what=REFUSED)
     description = (description or "").strip()
     if len(description) < 4:
-        raise AnquanError("alert refused: text (--text): describe what was found (at least 4 characters)")
+        raise InvalidValue("describe what was found (at least 4 characters)", field="description", what=REFUSED)
     if reported_on > today:
-        raise AnquanError(f"alert refused: date (--date): {reported_on} is in the future")
+        raise InvalidValue(f"{reported_on} is in the future", field="reported_on", what=REFUSED)
     enterprise = session.execute(select(Organisation).where(Organisation.code == org_code)).scalar_one_or_none()
     if enterprise is None:
-        raise AnquanError(f"alert refused: org (--org): no organisation has code {org_code!r}")
+        raise NotFound(f"no organisation has code {org_code!r}", field="org_code", what=REFUSED)
     if enterprise.kind != OrgKind.enterprise.value:
-        raise AnquanError(f"alert refused: org (--org): {org_code} is a {enterprise.kind}, not an enterprise")
+        raise InvalidValue(f"{org_code} is a {enterprise.kind}, not an enterprise", field="org_code", what=REFUSED)
     township = session.get(Organisation, enterprise.township_id) if enterprise.township_id else None
     if township is None:
-        raise AnquanError(f"alert refused: org (--org): {org_code} has no township in the directory")
+        raise InvalidValue(f"{org_code} has no township in the directory", field="org_code", what=REFUSED)
     if obligation_id is None:
         obligation_id = session.execute(
             select(Obligation.id).where(Obligation.kind == MONTHLY_RISK_ANALYSIS, Obligation.org_id == enterprise.id,

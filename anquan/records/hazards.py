@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from anquan.errors import AnquanError, InputRejected, Problem
+from anquan.errors import AnquanError, InputRejected, InvalidValue, NotFound, Problem
 from anquan.cycle.obligations import _record, open_event_obligation
 from anquan.tabular import parse_date, read_single_table, whole
 from anquan.models.directory import Organisation, OrgKind
@@ -37,16 +37,16 @@ def hazard_dict(h: Hazard, township: Organisation, enterprise: Organisation | No
 def _where(session: Session, org_code: str, enterprise_code: str | None, place: str | None):
     township = session.execute(select(Organisation).where(Organisation.code == org_code)).scalar_one_or_none()
     if township is None or township.kind != OrgKind.township.value:
-        raise AnquanError(f"--org: {org_code!r} is not a township in the directory")
+        raise NotFound(f"{org_code!r} is not a township in the directory", field="org_code")
     enterprise = None
     if enterprise_code:
         enterprise = session.execute(select(Organisation).where(Organisation.code == enterprise_code)).scalar_one_or_none()
         if enterprise is None or enterprise.kind != OrgKind.enterprise.value:
-            raise AnquanError(f"--enterprise: {enterprise_code!r} is not an enterprise in the directory")
+            raise NotFound(f"{enterprise_code!r} is not an enterprise in the directory", field="enterprise_code")
         if enterprise.township_id != township.id:
-            raise AnquanError(f"--enterprise: {enterprise_code} is not in township {org_code}")
+            raise InvalidValue(f"{enterprise_code} is not in township {org_code}", field="enterprise_code")
     elif not (place or "").strip():
-        raise AnquanError("give --enterprise CODE or --place TEXT: where the hazard is")
+        raise InvalidValue("give the enterprise, or the place: where the hazard is", field="enterprise_code")
     return township, enterprise
 
 
@@ -61,11 +61,11 @@ def add_hazard(
               "emergency_plan": emergency_plan}
     for name, value in values.items():
         if not (value or "").strip():
-            raise AnquanError(f"--{name.replace('_', '-')}: required")
+            raise InvalidValue("required", field=name)
     if not 2000 <= year <= 2100:
-        raise AnquanError(f"--year: {year} is out of range")
+        raise InvalidValue(f"{year} is out of range", field="year")
     if deadline.year < year:
-        raise AnquanError(f"--deadline: {deadline.isoformat()} is before the year {year}")
+        raise InvalidValue(f"{deadline.isoformat()} is before the year {year}", field="deadline")
     h = Hazard(org_id=township.id, enterprise_id=enterprise.id if enterprise else None, place=(place or "").strip() or None,
                year=year, funds=(funds or "").strip() or None, deadline=deadline,
                **{k: v.strip() for k, v in values.items()})
@@ -83,7 +83,7 @@ def add_hazard(
 def _load(session: Session, hazard_id: int) -> Hazard:
     h = session.get(Hazard, hazard_id)
     if h is None:
-        raise AnquanError(f"no hazard with id {hazard_id}")
+        raise NotFound(f"no hazard with id {hazard_id}")
     return h
 
 
@@ -104,7 +104,7 @@ def list_hazards(*, session: Session, year: int | None = None, org_code: str | N
         q = q.where(township.code == org_code)
     if status:
         if status not in HazardStatus.__members__:
-            raise AnquanError(f"--status: {status!r} is not open or closed")
+            raise InvalidValue(f"{status!r} is not open or closed", field="status")
         q = q.where(Hazard.status == status)
     return [hazard_dict(h, t, e, today) for h, t, e in session.execute(q.order_by(Hazard.deadline, Hazard.id)).all()]
 
@@ -117,7 +117,7 @@ def update_hazard(*, session: Session, rules, hazard_id: int, **changes) -> dict
     changes = {k: v for k, v in changes.items() if v is not None}
     for name in REQUIRED:
         if name in changes and not changes[name].strip():
-            raise AnquanError(f"--{name.replace('_', '-')}: cannot be empty")
+            raise InvalidValue("cannot be empty", field=name)
     for k, v in changes.items():
         setattr(h, k, v.strip() if isinstance(v, str) else v)
     if "deadline" in changes and h.rectification_id:
@@ -143,7 +143,7 @@ def close_hazard(*, session: Session, rules, hazard_id: int, closed_on: date, to
     if h.status == HazardStatus.closed.value:
         raise AnquanError(f"hazard {hazard_id} was closed on {h.closed_on.isoformat()}")
     if closed_on > today:
-        raise AnquanError(f"--on: {closed_on.isoformat()} is in the future")
+        raise InvalidValue(f"{closed_on.isoformat()} is in the future", field="closed_on")
     h.status, h.closed_on, h.close_note, h.updated_at = HazardStatus.closed.value, closed_on, (note or "").strip() or None, utcnow()
     ob = session.get(Obligation, h.rectification_id)
     if ob is not None and ob.status == ObligationStatus.open.value:
@@ -190,8 +190,7 @@ def import_hazards(*, session: Session, rules, path: Path) -> list[dict]:
                 with session.begin_nested():
                     _where(session, r.get("org_code", ""), r.get("enterprise_code") or None, r.get("place") or None)
             except AnquanError as exc:
-                column = "enterprise_code" if "--enterprise" in str(exc) else "place" if "--place" in str(exc) else "org_code"
-                problems.append(Problem("hazards", row, column, str(exc).split(": ", 1)[-1]))
+                problems.append(Problem("hazards", row, exc.field if exc.field in COLUMNS else "org_code", exc.message))
         if len(problems) == bad:
             parsed.append(dict(org_code=r["org_code"], year=year, description=r["description"],
                                enterprise_code=r.get("enterprise_code") or None, place=r.get("place") or None,

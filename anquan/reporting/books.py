@@ -14,7 +14,7 @@ from jinja2 import Environment, StrictUndefined, TemplateSyntaxError, UndefinedE
 from sqlalchemy import select
 from sqlmodel import Session
 
-from anquan.errors import AnquanError
+from anquan.errors import AnquanError, NotFound, TemplateError
 from anquan.models.directory import Contact, Organisation, OrgKind, Role
 from anquan.models.records import ControlIndicator
 from anquan.resources import templates_dir
@@ -22,10 +22,6 @@ from anquan.tabular import safe_filename
 from anquan.vocabulary import BOOK_SIGNING, ROLE_LABELS
 
 DOCUMENTS_DIR = templates_dir("documents")
-
-
-class TemplateError(AnquanError):
-    pass
 
 
 def _env() -> Environment:
@@ -117,7 +113,7 @@ def render_books(*, session: Session, year: int, out: Path, org_code: str | None
         q = q.where(Organisation.code == org_code)
     orgs = session.execute(q.order_by(Organisation.code)).scalars().all()
     if org_code and not orgs:
-        raise AnquanError(f"--org: no township, village or unit with code {org_code!r}")
+        raise NotFound(f"no township, village or unit with code {org_code!r}", field="org_code")
     for name, fields in BOOK_FIELDS.items():  # refuse a broken template before writing anything
         check_template(DOCUMENTS_DIR / name, fields)
     out.mkdir(parents=True, exist_ok=True)

@@ -13,16 +13,12 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from anquan.errors import AnquanError
+from anquan.errors import RulesError
 from anquan.rules.yamlconfig import load_config, parse_config
 from anquan.models.directory import ROLE_ORG_KIND, OrgKind, Role, Sector
 from anquan.vocabulary import HOLIDAY_NAMES
 
 OWNER = "owner"  # in an escalation stage: the roles that owe the obligation
-
-
-class RulesError(AnquanError):
-    pass
 
 
 class _Strict(BaseModel):

@@ -8,12 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from anquan.errors import AnquanError
+from anquan.errors import RubricError
 from anquan.rules.yamlconfig import load_config, parse_config
-
-
-class RubricError(AnquanError):
-    pass
 
 
 class _Strict(BaseModel):

@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from anquan.errors import AnquanError
+from anquan.errors import CalendarError
 from anquan.vocabulary import HOLIDAY_NAMES
 
 # Lunar New Year's Day (正月初一), used only to *estimate* the Spring Festival
@@ -35,10 +35,6 @@ LUNAR_NEW_YEAR = {
     2034: date(2034, 2, 19),
     2035: date(2035, 2, 8),
 }
-
-
-class CalendarError(AnquanError):
-    pass
 
 
 class _Range(BaseModel):

@@ -10,13 +10,13 @@ from sqlalchemy import select
 from anquan.assessment.scoring import (EXCELLENT, FAIL, GOOD, PASS, AccidentFacts, assess, grade_for, notify_results,
                                veto_reasons)
 from anquan.directory.importer import import_directory
-from anquan.errors import AnquanError, InputRejected
+from anquan.errors import AnquanError, InputRejected, RubricError
 from anquan.cycle.obligations import list_obligations, submit, waive
 from anquan.cycle.planning import plan_year
 from anquan.records.accidents import (add_accident, add_adjustment, import_accidents, import_adjustments, import_indicators,
                             update_accident)
 from anquan.assessment.documents import assessment_notice, assessment_workbook
-from anquan.rules.rubric import RubricError, parse_rubric
+from anquan.rules.rubric import parse_rubric
 from anquan.models.db import session_scope
 from anquan.models.outbox import OutboxMessage
 from anquan.models.settings import DEFAULT_RUBRIC_FILE
@@ -306,9 +306,10 @@ def test_manual_adjustments_both_ways(county, tmp_path):
 
 @pytest.mark.parametrize("points", ["0", "101", "1.234", "abc"])
 def test_bad_adjustment_points(county, points):
-    with pytest.raises(AnquanError, match="--points"):
+    with pytest.raises(AnquanError, match="^points: ") as exc:
         with session_scope(county.engine) as s:
             add_adjustment(session=s, org_code="T1", year=2026, points=points, item="x", reason="y")
+    assert exc.value.field == "points"
 
 
 def test_reproducible_and_points_add_up(county):
@@ -324,10 +325,11 @@ def test_reproducible_and_points_add_up(county):
 
 
 def test_accident_must_be_charged_to_a_township(county):
-    with pytest.raises(AnquanError, match="use --org T1"):
+    with pytest.raises(AnquanError, match="^org_code: E1 is an enterprise, not a township: .*use T1") as exc:
         with session_scope(county.engine) as s:
             add_accident(session=s, org_code="E1", occurred_on=date(2026, 2, 2), kind="other", deaths=0,
                          mail=_mail(county), rubric=county.rubric, today=FINAL)
+    assert exc.value.field == "org_code"
 
 
 def test_accident_import_all_or_nothing(county, tmp_path):

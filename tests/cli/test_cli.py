@@ -152,9 +152,9 @@ def test_whole_session_in_a_pipe(env, tmp_path):
     [
         (["plan", "nineteen"], "Invalid value"),
         (["plan", "1900"], "out of range"),
-        (["obligations", "list", "--status", "done"], "--status: 'done' is not one of"),
+        (["obligations", "list", "--status", "done"], "status (--status): 'done' is not one of"),
         (["obligations", "list", "--kind", "nap"], "unknown obligation kind 'nap'"),
-        (["obligations", "list", "--org", "NOPE"], "--org: no organisation with code 'NOPE'"),
+        (["obligations", "list", "--org", "NOPE"], "org_code (--org): no organisation with code 'NOPE'"),
         (["submit", "1", "--on", "yesterday"], "--on: 'yesterday' is not a date"),
         (["submit"], "give either an obligation ID or --import FILE"),
         (["submit", "999999"], "no obligation with id 999999"),
@@ -265,7 +265,7 @@ def test_accident_indicators_and_assess_commands(env, tmp_path):
     assert added["liability"] is True and added["mails_queued"] >= 2
     proc = run(["accident", "add", "--org", "QL01E001", "--date", "2026-05-03", "--kind", "other", "--deaths", "1"],
                env, tmp_path, check=False)
-    assert proc.returncode == 1 and "use --org QL01" in proc.stderr
+    assert proc.returncode == 1 and "org_code (--org): QL01E001 is an enterprise" in proc.stderr and "use QL01" in proc.stderr
     run(["accident", "update", added["id"], "--deaths", "3", "--egregious"], env, tmp_path)
     shown = json.loads(run(["accident", "show", added["id"], "--json"], env, tmp_path).stdout)
     assert shown["deaths"] == 3 and shown["egregious"] is True

@@ -61,7 +61,7 @@ def test_resubmission_is_kept_as_history(planned, tmp_path):
     [
         ({"obligation_id": 999999}, "no obligation with id 999999"),
         ({"submitted_on": date(2026, 12, 1)}, "is in the future"),
-        ({"file": "/nonexistent/scan.pdf"}, "--file: no such file"),
+        ({"file": "/nonexistent/scan.pdf"}, "file: no such file"),
     ],
 )
 def test_bad_submission_writes_nothing(planned, kwargs, fragment):

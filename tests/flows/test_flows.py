@@ -345,5 +345,6 @@ def test_major_event_flow_over_smtp(flow_app, smtp, monkeypatch):
     assert {r.rcpt_tos[0] for r in smtp.received} == _emails(flow_app, "QL02", "safety_office", "deputy_head_safety")
     assert {str(r.message["Subject"]) for r in smtp.received} == {
         "【重大活动】全国两会：请龙潭乡于2027年3月2日前完成安全专项检查"}
-    with pytest.raises(AnquanError, match=r"to_date \(--to\)"):
+    with pytest.raises(AnquanError, match=r"major event refused: to_date: 2027-03-01 is before") as exc:
         major_event(name="全国两会", from_date="2027-03-03", to_date="2027-03-01")
+    assert exc.value.field == "to_date"  # the flow's parameter

@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from anquan.models.settings import SettingsError, load_settings
+from anquan.errors import SettingsError
+from anquan.models.settings import load_settings
 
 
 def test_defaults_use_sqlite_in_data_dir(tmp_path):

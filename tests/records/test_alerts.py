@@ -81,14 +81,14 @@ def test_alert_links_the_months_risk_analysis(county):
 
 
 @pytest.mark.parametrize("kw, fragment", [
-    ({"kind": "rumour"}, "kind (--kind): 'rumour' is not one of warning_sign, major_hazard_source"),
-    ({"description": "  "}, "text (--text)"),
-    ({"org_code": "QL04"}, "org (--org): QL04 is a township, not an enterprise"),
-    ({"org_code": "NOPE"}, "org (--org): no organisation has code 'NOPE'"),
-    ({"reported_on": date(2026, 12, 1)}, "date (--date): 2026-12-01 is in the future"),
+    ({"kind": "rumour"}, "alert refused: kind: 'rumour' is not one of warning_sign, major_hazard_source"),
+    ({"description": "  "}, "alert refused: description: describe what was found"),
+    ({"org_code": "QL04"}, "alert refused: org_code: QL04 is a township, not an enterprise"),
+    ({"org_code": "NOPE"}, "alert refused: org_code: no organisation has code 'NOPE'"),
+    ({"reported_on": date(2026, 12, 1)}, "alert refused: reported_on: 2026-12-01 is in the future"),
 ])
 def test_bad_alert_is_refused_and_nothing_written(county, kw, fragment):
     with pytest.raises(AnquanError) as exc:
         _alert(county, **kw)
-    assert fragment in str(exc.value)
+    assert fragment in str(exc.value) and exc.value.field == next(iter(kw))
     assert outbox(county) == []

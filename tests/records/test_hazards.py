@@ -68,10 +68,10 @@ def test_new_deadline_moves_the_obligation(county):
 @pytest.mark.parametrize(
     "kw,fragment",
     [
-        ({"org_code": "QL01E001"}, "--org: 'QL01E001' is not a township"),
+        ({"org_code": "QL01E001"}, "org_code: 'QL01E001' is not a township"),
         ({"enterprise_code": "QL02E001"}, "is not in township QL01"),
-        ({"enterprise_code": None, "place": ""}, "give --enterprise CODE or --place TEXT"),
-        ({"measures": " "}, "--measures: required"),
+        ({"enterprise_code": None, "place": ""}, "enterprise_code: give the enterprise, or the place"),
+        ({"measures": " "}, "measures: required"),
     ],
 )
 def test_bad_hazard_is_refused(county, kw, fragment):

@@ -7,7 +7,8 @@ from email import message_from_bytes, policy
 import pytest
 from sqlalchemy import select
 
-from anquan.reporting.books import DOCUMENTS_DIR, TemplateError, check_template, render_book, render_books, send_books
+from anquan.errors import TemplateError
+from anquan.reporting.books import DOCUMENTS_DIR, check_template, render_book, render_books, send_books
 from anquan.models.db import session_scope
 from anquan.models.outbox import OutboxMessage
 from tests.support import docx_text, org_by_code

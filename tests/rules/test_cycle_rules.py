@@ -2,7 +2,8 @@ from datetime import date
 
 import pytest
 
-from anquan.rules.cycle import RulesError, load_rules, parse_rules
+from anquan.errors import RulesError
+from anquan.rules.cycle import load_rules, parse_rules
 from anquan.models.settings import DEFAULT_CYCLE_FILE
 
 SHIPPED = DEFAULT_CYCLE_FILE.read_text(encoding="utf-8")

@@ -2,7 +2,8 @@ from datetime import date
 
 import pytest
 
-from anquan.rules.workcalendar import CalendarError, WorkCalendar
+from anquan.errors import CalendarError
+from anquan.rules.workcalendar import WorkCalendar
 
 LONG = ["spring_festival", "labour_day", "national_day"]
 

@@ -8,6 +8,7 @@ SMTP sink. Fixtures live in tests/conftest.py; everything a test imports comes f
     documents.py  the text of a Word document
     mail.py       fixed values for every mail template (the golden snapshots)
     smtp.py       a real SMTP server on loopback that records what it receives
+    code.py       the package's own modules, for tests that read the code (no flags in errors, kinds by name)
 """
 
 from __future__ import annotations
