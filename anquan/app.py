@@ -5,6 +5,7 @@ The command line, the Prefect flows and the tests build an ``App`` the same way.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -30,8 +31,18 @@ class App:
     def session(self, *, checked: bool = True):
         """The unit of work: `with app.session() as s:` commits on success, rolls back on any error.
 
-        `checked` first makes sure the schema is current (SchemaNotCurrent otherwise)."""
-        return session_scope(self.checked_engine() if checked else self.engine)
+        `checked` first makes sure the schema is current (SchemaNotCurrent otherwise). Mail queued in it
+        carries each recipient's personal link and whom to call (anquan.directory.links.Answers)."""
+        return self._session_with_answers(checked)
+
+    @contextmanager
+    def _session_with_answers(self, checked: bool):
+        from anquan.notifications.links import Answers
+        from anquan.notifications.render import ANSWERS_KEY
+
+        with session_scope(self.checked_engine() if checked else self.engine) as s:
+            s.info[ANSWERS_KEY] = Answers(settings=self.settings, session=s)
+            yield s
 
     def checked_engine(self) -> Engine:
         """The engine, after making sure the schema is current (else SchemaNotCurrent).

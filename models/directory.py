@@ -100,5 +100,9 @@ class Contact(SQLModel, table=True):
     # A contact dropped from a later import is kept (mail already sent names
     # it) but no longer receives anything.
     active: bool = True
+    # Personal links name the contact and carry this number: raising it (revoke-links, or the contact
+    # leaving the directory) refuses every link and page session made before.
+    link_epoch: int = 0
+    links_revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

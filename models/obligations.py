@@ -76,7 +76,10 @@ class Submission(SQLModel, table=True):
     file_name: str | None = Field(default=None, max_length=255)
     file_path: str | None = Field(default=None, max_length=500)
     file_sha256: str | None = Field(default=None, max_length=64)
-    source: str = Field(default="cli", max_length=16)
+    source: str = Field(default="cli", max_length=16)  # cli, import, web
+    # Who reported it on the officials' pages, and from which address (none from the command line).
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    client_addr: str | None = Field(default=None, max_length=64)
     recorded_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 

@@ -61,6 +61,8 @@ class Notice(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("obligation_id", "stage", "recipient_email", name="uq_notice_event"),
         Index("ix_notice_tick_recipient", "tick_date", "recipient_email"),
+        # An official's page: what the mail asked this address to urge.
+        Index("ix_notice_recipient_obligation", "recipient_email", "obligation_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

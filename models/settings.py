@@ -26,6 +26,7 @@ DEFAULT_CYCLE_FILE = config_file("cycle.yaml")
 DEFAULT_HOLIDAYS_DIR = config_file("holidays")
 DEFAULT_RUBRIC_FILE = config_file("rubric.yaml")
 ENV_PREFIX = "ANQUAN_"
+PLACEHOLDERS = {"change-me", "changeme", "changethis", "password"}
 
 
 class Settings(BaseSettings):
@@ -63,6 +64,24 @@ class Settings(BaseSettings):
     mail_from: str = Field(default="安全生产管理系统 <anquan@localhost.localdomain>")
     mail_dir: Path | None = Field(default=None, description="Where .eml files go without SMTP; default data_dir/mail.")
 
+    # -- the officials' pages (anquan web) and the personal links in every mail ------
+    secret_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="Signs the personal links and the pages' session cookies; required to serve the pages or mail links.",
+    )
+    secret_key_old: SecretStr = Field(
+        default=SecretStr(""),
+        description="Former keys, comma-separated, still accepted while links signed with them run out (rotation).",
+    )
+    link_days: int = Field(default=60, ge=1, le=366, description="How long a personal link in a mail stays valid.")
+    public_url: str = Field(default="", description="The pages' address as officials reach it; default http://WEB_HOST:WEB_PORT.")
+    web_host: str = Field(default="127.0.0.1", description="Where `anquan web` listens.")
+    web_port: int = Field(default=8000, ge=1, le=65535, description="Where `anquan web` listens.")
+    upload_max_mb: int = Field(default=20, ge=1, le=500, description="Largest evidence file accepted, in MiB.")
+    upload_max_files: int = Field(default=5, ge=1, le=50, description="Most evidence files in one report.")
+    office_contact: str = Field(default="", description="The county office's contact person, where the directory has none.")
+    office_phone: str = Field(default="", description="The county office's phone, where the directory has none.")
+
     # -- the scheduler (anquan serve) ----------------------------------------
     tick_cron: str = Field(default="0 8 * * *", description="The daily tick, in the county's time zone.")
     deliver_cron: str = Field(default="*/5 * * * *", description="Mail delivery.")
@@ -93,8 +112,27 @@ class Settings(BaseSettings):
     @field_validator("smtp_password")
     @classmethod
     def _no_placeholder_password(cls, value: SecretStr) -> SecretStr:
-        if value.get_secret_value().strip().lower() in {"change-me", "changeme", "changethis", "password"}:
+        if value.get_secret_value().strip().lower() in PLACEHOLDERS:
             raise ValueError("is still the placeholder; set the real password")
+        return value
+
+    @field_validator("secret_key", "secret_key_old")
+    @classmethod
+    def _real_secret(cls, value: SecretStr) -> SecretStr:
+        for key in value.get_secret_value().split(","):
+            key = key.strip()
+            if key.lower() in PLACEHOLDERS:
+                raise ValueError("is still the placeholder; set a long random key (python3 -c 'import secrets; print(secrets.token_urlsafe(48))')")
+            if key and len(key) < 32:
+                raise ValueError("is too short: use at least 32 random characters")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", value):
+            raise ValueError(f"{value!r} is not an http(s) address (e.g. https://anquan.county.example)")
         return value
 
     @field_validator("mail_from")
@@ -176,6 +214,18 @@ class Settings(BaseSettings):
     @property
     def effective_mail_dir(self) -> Path:
         return self.mail_dir or (self.data_dir / "mail")
+
+    @property
+    def effective_public_url(self) -> str:
+        """The base of every personal link: the setting, or where `anquan web` listens."""
+        return self.public_url or f"http://{self.web_host}:{self.web_port}"
+
+    @property
+    def signing_keys(self) -> list[str]:
+        """The keys links and cookies are checked with, oldest first; the last (the current one) signs."""
+        old = [k.strip() for k in self.secret_key_old.get_secret_value().split(",") if k.strip()]
+        current = self.secret_key.get_secret_value().strip()
+        return [*old, current] if current else []
 
     @property
     def effective_smtp_port(self) -> int:

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from anquan.errors import InvalidValue
 from anquan.models.outbox import MailStatus, Notice, OutboxMessage
 from anquan.models.types import utcnow
-from anquan.notifications.render import Rendered, build_message, message_id_for
+from anquan.notifications.render import Rendered, answer_for, build_message, fill_answer, message_id_for
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,10 @@ def enqueue(
     *, session: Session, key: str, to_name: str, to_addr: str, rendered: Rendered, stage: str, on: date,
     mail_from: str, tz, attachments: list[tuple[str, str, bytes]] | None = None,
 ) -> bool:
-    """Put one message in the outbox in the caller's transaction; False if its key was queued before."""
+    """Put one message in the outbox in the caller's transaction; False if its key was queued before.
+
+    The footer's "how to answer" (the recipient's personal link) is filled in here."""
+    rendered = fill_answer(rendered, answer_for(session, to_addr))
     message_id = message_id_for(key, mail_from)
     raw = build_message(rendered=rendered, to_name=to_name, to_addr=to_addr, mail_from=mail_from,
                         message_id=message_id, key=key, when=datetime.combine(on, time(8, 0), tzinfo=tz),

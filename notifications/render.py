@@ -66,6 +66,38 @@ class Rendered:
     html: str
 
 
+# Every template's footer holds this mark where "how to answer" goes. The mail is rendered once per
+# event; the part that is the recipient's own (their personal link) is filled in where the outbox row
+# is written, by `fill_answer`.
+ANSWER_MARK = "@@ANQUAN-ANSWER@@"
+ANSWERS_KEY = "anquan.answers"  # session.info: the unit of work's Answers (anquan.directory.links)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """How the recipient answers: their personal link (None without a signing key), the county office's person and phone."""
+
+    link: str | None = None
+    office_contact: str | None = None
+    office_phone: str | None = None
+    link_days: int = 60
+
+
+def fill_answer(rendered: Rendered, answer: Answer) -> Rendered:
+    """The rendered mail with its footer's "how to answer" block filled in for one recipient."""
+    env = environment()
+    text = env.get_template("_answer.txt.j2").render(a=answer).rstrip("\n")
+    html = env.get_template("_answer.html.j2").render(a=answer).rstrip("\n")
+    return Rendered(rendered.template, rendered.subject, rendered.text.replace(ANSWER_MARK, text),
+                    rendered.html.replace(ANSWER_MARK, html))
+
+
+def answer_for(session, email: str) -> Answer:
+    """The answer block for a recipient, from the unit of work's Answers when the front door set one up."""
+    answers = session.info.get(ANSWERS_KEY)
+    return answers.for_address(email) if answers is not None else Answer()
+
+
 @dataclass
 class MailContext:
     to_name: str
@@ -86,6 +118,7 @@ def environment() -> Environment:
         auto_reload=False,  # templates change with a deployment, not while running: no stat() per render
     )
     env.filters["cn_date"] = lambda d: f"{d.year}年{d.month}月{d.day}日"
+    env.globals["answer_mark"] = ANSWER_MARK
     return env
 
 

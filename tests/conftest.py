@@ -21,6 +21,7 @@ from anquan.app import App
 from tests.support.county import SMALL_CONTACTS, SMALL_ORGS, write_csvs
 from tests.support.databases import (PG_ENV, PgTemplates, SqliteTemplates, drop_pg_database, migrated_pg_database,
                                      pg_app, sqlite_app)
+from tests.support.web import TEST_SECRET_KEY
 
 
 def pytest_addoption(parser):
@@ -36,10 +37,12 @@ def update_snapshots(request) -> bool:
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch, tmp_path):
-    """No ANQUAN_* variable or .env from the developer's shell leaks into a test."""
+    """No ANQUAN_* variable or .env from the developer's shell leaks into a test; the tests' own signing key
+    is set (mail to a real SMTP server needs one for the personal links)."""
     for key in list(os.environ):
         if key.startswith("ANQUAN_") and key != PG_ENV:
             monkeypatch.delenv(key)
+    monkeypatch.setenv("ANQUAN_SECRET_KEY", TEST_SECRET_KEY)
     monkeypatch.chdir(tmp_path)
 
 

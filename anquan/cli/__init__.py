@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from anquan.cli import assessment, campaigns, cycle, db, directory, mail, records, reporting, rules, serve, simulation
+from anquan.cli import assessment, campaigns, cycle, db, directory, mail, records, reporting, rules, serve, simulation, web
 from anquan.cli.kit import AnquanGroup
 
 app = typer.Typer(
@@ -26,10 +26,12 @@ app.command("plan")(cycle.plan)
 app.command("submit")(cycle.submit)
 app.command("tick")(cycle.tick)
 app.command("serve")(serve.serve)
+app.command("web")(web.web)
 app.command("simulate")(simulation.simulate)
 
 app.add_typer(db.db_app, name="db")
 app.add_typer(directory.directory_app, name="directory")
+app.add_typer(directory.contacts_app, name="contacts")
 app.add_typer(cycle.obligations_app, name="obligations")
 app.add_typer(rules.rules_app, name="rules")
 app.add_typer(mail.mail_app, name="mail")

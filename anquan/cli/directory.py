@@ -11,8 +11,10 @@ from anquan.cli.kit import JsonOpt, lazy, open_app, out, print_json, progress_ba
 
 importer = lazy("anquan.directory.importer")
 directory = lazy("anquan.directory.usecases")
+links = lazy("anquan.directory.links")
 
 directory_app = typer.Typer(help="The county directory: organisations and contacts.", no_args_is_help=True)
+contacts_app = typer.Typer(help="Contacts' personal links.", no_args_is_help=True)
 
 
 @directory_app.command("template")
@@ -79,3 +81,24 @@ def directory_show(as_json: JsonOpt = False) -> None:
         out.print(table(["code", "name", "kind", "gap"], ([g["org_code"], g["org_name"], g["kind"], g["detail"]] for g in gaps)))
     else:
         out.print("No staffing gaps.")
+
+
+@contacts_app.command("revoke-links")
+def revoke_links(
+    code: Annotated[str, typer.Argument(help="The organisation's code.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Stop every personal link (and page session) of an organisation's contacts.
+
+    For a lost phone or a person who changed post. The next mail carries a new link that works.
+    Contacts sharing an address with one of them are revoked too (a link opens the address's page).
+
+    Example: anquan contacts revoke-links QL01
+    """
+    a = open_app()
+    with a.session() as session:
+        result = links.revoke_links(session=session, org_code=code)
+    if as_json:
+        print_json(result.as_dict())
+        return
+    out.print(f"Revoked the personal links of {result.contacts} contact(s) of {result.org_name} ({result.org_code}).")

@@ -7,7 +7,7 @@ import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
@@ -140,8 +140,8 @@ def _check_submittable(ob: Obligation | None, obligation_id, on: date, today: da
     return None
 
 
-def _store_file(files_dir: Path, path: Path) -> tuple[str, str, str]:
-    """Copy a submitted file into the data folder under its content hash."""
+def _store_file(files_dir: Path, path: Path, name: str | None = None) -> tuple[str, str, str]:
+    """Copy a submitted file into the data folder under its content hash; `name` is the name it was given."""
     if not path.is_file():
         raise NotFound(f"no such file: {path}", field="file")
     digest = hashlib.sha256()
@@ -156,10 +156,11 @@ def _store_file(files_dir: Path, path: Path) -> tuple[str, str, str]:
         tmp = target.with_suffix(target.suffix + ".part")
         shutil.copyfile(path, tmp)
         tmp.replace(target)
-    return path.name, str(target), sha
+    return name or path.name, str(target), sha
 
 
-def _record(session: Session, ob: Obligation, on: date, note: str | None, file_info, source: str) -> SubmissionResult:
+def _record(session: Session, ob: Obligation, on: date, note: str | None, file_info, source: str,
+            contact_id: int | None = None, client_addr: str | None = None) -> SubmissionResult:
     first = ob.status == ObligationStatus.open.value
     if first:
         ob.status = (ObligationStatus.late if on > ob.due_on else ObligationStatus.submitted).value
@@ -172,6 +173,7 @@ def _record(session: Session, ob: Obligation, on: date, note: str | None, file_i
         file_name=file_info[0] if file_info else None,
         file_path=file_info[1] if file_info else None,
         file_sha256=file_info[2] if file_info else None,
+        contact_id=contact_id, client_addr=client_addr,
     )
     session.add(sub)
     session.flush()
@@ -181,19 +183,27 @@ def _record(session: Session, ob: Obligation, on: date, note: str | None, file_i
 def submit(
     *, session: Session, obligation_id: int, today: date, submitted_on: date | None = None,
     note: str | None = None, file: Path | None = None, files_dir: Path | None = None,
+    files: Sequence[tuple[Path, str]] = (), source: str = "cli", contact_id: int | None = None,
+    client_addr: str | None = None,
 ) -> SubmissionResult:
-    """Record that an obligation was done. Late if after its due date; a resubmission is kept as history."""
+    """Record that an obligation was done. Late if after its due date; a resubmission is kept as history.
+
+    `file` is a path from the command line; `files` are (path, name given) pairs from the officials'
+    pages, each kept as its own submission row (the first carries the note). `contact_id` and
+    `client_addr` say who reported it on the pages and from where.
+    """
     on = submitted_on or today
     ob = session.get(Obligation, obligation_id, with_for_update=True)
     problem = _check_submittable(ob, obligation_id, on, today)
     if problem:
         raise AnquanError(problem)
-    file_info = None
-    if file is not None:
-        if files_dir is None:
-            raise AnquanError("no folder to keep submitted files in")
-        file_info = _store_file(files_dir, Path(file))
-    return _record(session, ob, on, note, file_info, "cli")
+    given = ([(Path(file), None)] if file is not None else []) + [(Path(p), n) for p, n in files]
+    if given and files_dir is None:
+        raise AnquanError("no folder to keep submitted files in")
+    stored = [_store_file(files_dir, path, name) for path, name in given] or [None]
+    results = [_record(session, ob, on, note if i == 0 else None, info, source, contact_id, client_addr)
+               for i, info in enumerate(stored)]
+    return results[0]
 
 
 def import_submissions(*, session: Session, path: Path, today: date, dry_run: bool = False) -> list[SubmissionResult]:

@@ -32,7 +32,8 @@ from anquan.models.obligations import Obligation, ObligationStatus
 from anquan.models.outbox import MailStatus, Notice, NoticeOutcome, OutboxMessage
 from anquan.models.bulk import update_by_id
 from anquan.models.types import utcnow
-from anquan.notifications.render import MailContext, MailItem, build_message, message_id_for, render
+from anquan.notifications.render import (MailContext, MailItem, answer_for, build_message, fill_answer, message_id_for,
+                                         render)
 from anquan.vocabulary import event_period_labels, is_event_period, role_label
 
 Progress = Callable[[str, int, int], None]
@@ -360,7 +361,8 @@ def _compose(session: Session, *, rules: CycleRules, as_of: date, mail_from: str
         events = ",".join(f"{r.obligation_id}:{r.stage}" for r in sorted(group, key=lambda r: (r.obligation_id, r.stage)))
         key = hashlib.sha256(f"{as_of.isoformat()}|{email}|{events}".encode()).hexdigest()[:40]
         name = group[0].recipient_name or email
-        rendered = render(MailContext(to_name=name, to_addr=email, tick_date=as_of, items=items))
+        rendered = fill_answer(render(MailContext(to_name=name, to_addr=email, tick_date=as_of, items=items)),
+                               answer_for(session, email))
         message_id = message_id_for(key, mail_from)
         raw = build_message(rendered=rendered, to_name=name, to_addr=email, mail_from=mail_from,
                             message_id=message_id, key=key, when=sent_at_local,

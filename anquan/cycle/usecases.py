@@ -70,11 +70,14 @@ def show_obligation(app: App, *, obligation_id: int) -> dict:
 
 
 def submit(app: App, *, obligation_id: int, submitted_on: date | None = None, note: str | None = None,
-           file: Path | None = None, today: date | None = None) -> obligations.SubmissionResult:
-    """Record one submission (late after the due date; a resubmission is kept as history)."""
+           file: Path | None = None, today: date | None = None, **recorded) -> obligations.SubmissionResult:
+    """Record one submission (late after the due date; a resubmission is kept as history).
+
+    `recorded`: what the officials' pages add (files with the names given, source, contact_id, client_addr)."""
     with app.session() as s:
         return obligations.submit(session=s, obligation_id=obligation_id, today=today or app.today(),
-                                  submitted_on=submitted_on, note=note, file=file, files_dir=app.settings.files_dir)
+                                  submitted_on=submitted_on, note=note, file=file, files_dir=app.settings.files_dir,
+                                  **recorded)
 
 
 def submit_all(app: App, *, obligation_ids: list[int], on: date, note: str | None = None

@@ -17,6 +17,7 @@ from anquan.tabular import Sheet, has_control_characters, parse_bool, read_csv, 
 from anquan.models.obligations import PlanStamp
 from anquan.models.directory import ALLOWED_PARENTS, ROLE_ORG_KIND, Contact, Organisation, OrgKind, Role, Sector
 from anquan.models.bulk import update_by_id
+from anquan.directory.links import revoke_contacts
 from anquan.models.types import utcnow
 
 ORG_SHEET = "organisations"
@@ -405,6 +406,8 @@ def _sync_contacts(session: Session, contacts: list[_Contact], ids: dict[str, in
         session.execute(insert(Contact), new_rows[start:start + 2000])
     update_by_id(session, Contact, changed)
     update_by_id(session, Contact, dropped)
+    # A contact who left the directory can no longer open a page with a link mailed before.
+    revoke_contacts(session, contact_ids=[d["id"] for d in dropped])
 
 
 # -- the template ------------------------------------------------------------

@@ -108,3 +108,4 @@ def list_alerts(*, session: Session, year: int | None = None, township: str | No
                      "org_name": name, "township": ts_code, "reported_on": a.reported_on.isoformat(),
                      "description": a.description, "measures": a.measures, "obligation_id": a.obligation_id})
     return rows
+

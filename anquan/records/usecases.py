@@ -159,10 +159,11 @@ class AnalysisSubmitted:
 
 def submit_risk_analysis(app: App, *, obligation_id: int, warning: str | None = None, major_hazard: str | None = None,
                          measures: str | None = None, submitted_on: date | None = None, note: str | None = None,
-                         file: Path | None = None, today: date | None = None) -> AnalysisSubmitted:
+                         file: Path | None = None, today: date | None = None, **recorded) -> AnalysisSubmitted:
     """Submit an enterprise's monthly risk analysis with the warning sign or major hazard source it found.
 
-    The submission and the alerts are one unit of work; the alerts' mail is then delivered at once."""
+    The submission and the alerts are one unit of work; the alerts' mail is then delivered at once.
+    `recorded`: what the officials' pages add (files with the names given, source, contact_id, client_addr)."""
     if measures and not (warning or major_hazard):
         raise AnquanError("measures go with a warning sign or a major hazard source")
     today = today or app.today()
@@ -170,7 +171,7 @@ def submit_risk_analysis(app: App, *, obligation_id: int, warning: str | None = 
     with app.session() as s:
         ob = alerts.analysis_for_alert(session=s, obligation_id=obligation_id) if warning or major_hazard else None
         result = obligations.submit(session=s, obligation_id=obligation_id, today=today, submitted_on=submitted_on,
-                                    note=note, file=file, files_dir=app.settings.files_dir)
+                                    note=note, file=file, files_dir=app.settings.files_dir, **recorded)
         for kind, text in ((AlertKind.warning_sign.value, warning), (AlertKind.major_hazard_source.value, major_hazard)):
             if text:
                 found.append(alerts.report_alert(

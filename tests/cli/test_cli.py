@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from anquan.cli import app
 from tests.support import REPO_ROOT as PROJECT_ROOT, SAMPLE
 from tests.support.checkout import checkout_copy, clean_env
+from tests.support.web import TEST_SECRET_KEY
 
 # The installed console script, as a user runs it.
 ANQUAN = [str(Path(sys.executable).parent / "anquan")]
@@ -33,6 +34,7 @@ COMMANDS = [
     ["hazard"], ["hazard", "add"], ["hazard", "list"], ["hazard", "show"], ["hazard", "update"], ["hazard", "close"],
     ["hazard", "import"], ["campaign"], ["campaign", "start"], ["book"], ["book", "render"], ["book", "send"],
     ["event"], ["event", "add"], ["event", "list"], ["alert"], ["alert", "report"], ["alert", "list"],
+    ["web"], ["contacts"], ["contacts", "revoke-links"],
 ]
 
 
@@ -71,14 +73,14 @@ def run_process(args, env_extra=None, tmp=None, check=True):
 
 @pytest.fixture
 def env(tmp_path):
-    return {"ANQUAN_DATA_DIR": str(tmp_path / "data")}
+    return {"ANQUAN_DATA_DIR": str(tmp_path / "data"), "ANQUAN_SECRET_KEY": TEST_SECRET_KEY}
 
 
 @pytest.mark.parametrize("cmd", COMMANDS, ids=lambda c: " ".join(c) or "anquan")
 def test_help_everywhere_in_english_with_examples(cmd):
     proc = run(cmd + ["--help"])
     assert "Usage: anquan" in proc.stdout
-    if cmd and cmd[-1] not in {"db", "directory", "rules", "obligations", "mail", "accident", "indicators", "assess", "hazard", "campaign", "book", "event", "alert"}:
+    if cmd and cmd[-1] not in {"db", "directory", "rules", "obligations", "mail", "accident", "indicators", "assess", "hazard", "campaign", "book", "event", "alert", "contacts"}:
         assert "Example" in proc.stdout, proc.stdout
 
 
@@ -254,6 +256,17 @@ def test_readme_main_command_once(tmp_path):
     assert "Planned 2026" in proc.stdout
     assert "Tick " in proc.stdout and "Delivered" in proc.stdout
     assert (copy / "data" / "anquan.db").is_file() and any((copy / "data" / "mail").glob("*.eml"))
+    # It keeps a signing key for the checkout, and the mail it wrote carries each recipient's link.
+    key = copy / "data" / "secret_key"
+    assert key.is_file() and oct(key.stat().st_mode & 0o777) == "0o600"
+    mails = list((copy / "data" / "mail").rglob("*.eml"))
+    assert mails and all(b"http://127.0.0.1:8000/l/" in _decoded(m) for m in mails[:20])
+
+
+def _decoded(path) -> bytes:
+    from email import message_from_bytes, policy
+
+    return message_from_bytes(path.read_bytes(), policy=policy.default).get_body(("plain",)).get_content().encode()
 
 
 def test_accident_indicators_and_assess_commands(env, tmp_path):

@@ -14,7 +14,7 @@ from anquan.assessment.scoring import Assessment, Deduction, TownshipResult
 from anquan.models.directory import Organisation
 from anquan.models.obligations import Obligation
 from anquan.models.records import Accident, Campaign, MajorEvent, RiskAlert
-from anquan.notifications.render import MailContext, MailItem, Rendered, render, render_named
+from anquan.notifications.render import Answer, MailContext, MailItem, Rendered, fill_answer, render, render_named
 
 COUNTY = Organisation(id=1, code="QL", name="青岚县", kind="county")
 TOWNSHIP = Organisation(id=2, code="QL01", name="石门镇", kind="township", parent_id=1)
@@ -132,11 +132,16 @@ def named_cases() -> dict[str, dict]:
     }
 
 
+# What the outbox fills into every footer: a fixed personal link and the county office to call.
+ANSWER = Answer(link="https://anquan.qinglan.example/l/WzE3LDBd.aSnKcA.fixed-signature-for-snapshots",
+                office_contact="赵强", office_phone="0571-8888 1234", link_days=60)
+
+
 def render_case(name: str) -> Rendered:
-    """Render one case through production's own function."""
+    """Render one case through production's own functions, the footer filled as the outbox fills it."""
     if name in TICK_CASES:
-        return render(TICK_CASES[name])
-    return render_named(name, named_cases()[name])
+        return fill_answer(render(TICK_CASES[name]), ANSWER)
+    return fill_answer(render_named(name, named_cases()[name]), ANSWER)
 
 
 def case_names() -> list[str]:

@@ -1,0 +1,96 @@
+"""The officials' pages: `create_app(app)` builds the FastAPI application over an Anquan App.
+
+Server-rendered Jinja2 pages in Chinese (templates/web/), one stylesheet served from the package
+(no CDN, no web fonts, no script): they work on a county network that reaches nothing outside and in
+a browser with JavaScript off. Routes live in anquan.web.mypage; what keeps them safe in
+anquan.web.security.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from anquan.app import App
+from anquan.notifications.links import Answers, LinkSigner, require_keys
+from anquan.resources import templates_dir
+from anquan.web.security import SECURITY_HEADERS, Limits, RateLimit, Sessions, install_log_redaction
+
+WEEKDAYS = "一二三四五六日"
+
+
+def cn_date(d: date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def days_text(days_left: int) -> str:
+    if days_left > 0:
+        return f"还有 {days_left} 天"
+    if days_left == 0:
+        return "今天到期"
+    return f"已逾期 {-days_left} 天"
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(templates_dir("web"))), autoescape=select_autoescape(default=True),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, auto_reload=False)
+    env.filters["cn_date"] = cn_date
+    env.filters["days_text"] = days_text
+    env.filters["weekday"] = lambda d: f"星期{WEEKDAYS[d.weekday()]}"
+    return env
+
+
+def page(request: Request, template: str, values: dict, status: int = 200) -> HTMLResponse:
+    """A rendered page; every page knows the office to call and, when signed in, the CSRF token."""
+    values = {"office": office(request), "csrf": None, **values}
+    return HTMLResponse(environment().get_template(template).render(values), status_code=status)
+
+
+def office(request: Request):
+    """The county office's contact person and phone (the directory, else the settings)."""
+    state = request.app.state
+    with state.anquan.session() as s:
+        return Answers(settings=state.anquan.settings, session=s).office()
+
+
+def create_app(app: App, *, limits: Limits | None = None) -> FastAPI:
+    """The pages over `app`; refuses to start without a real ANQUAN_SECRET_KEY."""
+    from anquan.web import mypage
+
+    keys = require_keys(app.settings, purpose="serve the officials' pages")
+    app.checked_engine()
+    web = FastAPI(title="Anquan", docs_url=None, redoc_url=None, openapi_url=None)
+    web.state.anquan = app
+    web.state.signer = LinkSigner.from_settings(app.settings, purpose="serve the officials' pages")
+    web.state.sessions = Sessions(keys, secure=app.settings.effective_public_url.startswith("https://"))
+    limits = limits or Limits()
+    web.state.link_limit = RateLimit(limits.links, limits.links_seconds)  # refused links
+    web.state.opening_limit = RateLimit(limits.link_openings, limits.links_seconds)
+    web.state.report_limit = RateLimit(limits.reports, limits.reports_seconds)
+    install_log_redaction()
+
+    @web.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    @web.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        titles = {404: "页面不存在", 405: "不支持的操作"}
+        return page(request, "error.html.j2", {"title": titles.get(exc.status_code, "出错了"),
+                                              "message": "您要找的页面不存在，或不属于您的待办事项。"
+                                              if exc.status_code == 404 else "请返回我的待办重新操作。"},
+                    exc.status_code)
+
+    web.mount("/static", StaticFiles(directory=str(templates_dir("web") / "static")), name="static")
+    web.include_router(mypage.router)
+    return web

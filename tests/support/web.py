@@ -1,0 +1,39 @@
+"""Helpers for the officials' pages: a contact's personal link, a small real PDF, an obligation of an organisation."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from anquan.app import App
+from anquan.models.directory import Contact, Organisation
+from anquan.models.obligations import Obligation
+from anquan.notifications.links import LinkSigner
+
+# The tests' own signing key (tests/conftest.py sets it as ANQUAN_SECRET_KEY for every test).
+TEST_SECRET_KEY = "tests-only-signing-key-" + "0123456789abcdef" * 2
+
+# A minimal but well-formed one-page PDF.
+PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+       b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def contact(app: App, email: str) -> Contact:
+    with app.session() as s:
+        return s.execute(select(Contact).where(func.lower(Contact.email) == email.lower())).scalar_one()
+
+
+def link_path(app: App, email: str) -> str:
+    """The path of the contact's personal link (/l/<token>), as a mail would carry it."""
+    c = contact(app, email)
+    url = LinkSigner.from_settings(app.settings).url(contact_id=c.id, epoch=c.link_epoch)
+    return url.removeprefix(app.settings.effective_public_url)
+
+
+def obligation(app: App, org_code: str, kind: str, status: str | None = None) -> Obligation:
+    """The first obligation of a kind an organisation owes, in due-date order."""
+    with app.session() as s:
+        q = (select(Obligation).join(Organisation, Organisation.id == Obligation.org_id)
+             .where(Organisation.code == org_code, Obligation.kind == kind).order_by(Obligation.due_on))
+        if status:
+            q = q.where(Obligation.status == status)
+        return s.execute(q).scalars().first()

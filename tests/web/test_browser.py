@@ -1,0 +1,133 @@
+"""The whole loop for real, in Chromium: a reminder mailed over SMTP, its link opened, a PDF uploaded, mail stops.
+
+Also writes screenshots of my page at a phone's and a desktop's width to tests/artifacts/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from anquan.cycle.planning import plan_year
+from anquan.cycle.tick import tick
+from anquan.directory.importer import import_directory
+from anquan.models.obligations import Obligation, Submission
+from anquan.models.outbox import Notice
+from anquan.notifications.delivery import deliver
+from anquan.web.app import create_app
+from tests.support.smtp import SmtpSink
+from tests.support.web import PDF
+from tests.web.conftest import ARTIFACTS, keyed
+
+BOSS = "boss@e1.example"
+MAIL_DAY = date(2026, 2, 23)  # the February risk analysis's reminder (5 days before 28 February)
+
+
+@pytest.fixture
+def sink():
+    s = SmtpSink().start()
+    yield s
+    s.stop()
+
+
+def _mail_to(sink: SmtpSink, addr: str):
+    return [r.message for r in sink.received if addr in r.rcpt_tos]
+
+
+def _deliver(a):
+    """Delivery in a thread of its own: Playwright's sync API keeps an event loop running in this one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(deliver, engine=a.engine, settings=a.settings).result()
+
+
+def _tick(a, day: date) -> None:
+    with a.session() as s:
+        tick(session=s, rules=a.rules, as_of=day, mail_from=a.settings.mail_from, tz=a.settings.tz)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=False)
+def test_reminder_link_upload_and_no_more_mail(app, small_dir, sink, chromium, live_server, tmp_path):
+    state = {}
+
+    def make_web(base):
+        a = keyed(app, public_url=base, smtp_host="127.0.0.1", smtp_port=sink.port, smtp_security="none")
+        a.today = lambda: MAIL_DAY
+        state["app"] = a
+        return create_app(a)
+
+    base = live_server(make_web)
+    a = state["app"]
+    with a.session() as s:
+        import_directory(session=s, path=small_dir)
+        plan_year(session=s, rules=a.rules, calendar=a.calendar, year=2026)
+    _tick(a, MAIL_DAY)
+    assert _deliver(a).sent > 0
+
+    [mail] = _mail_to(sink, BOSS)
+    text = mail.get_body(("plain",)).get_content()
+    assert "2026年2月" in text and "请登录" not in text
+    link = re.search(rf"{re.escape(base)}/l/\S+", text).group(0)
+    with a.session() as s:
+        february = s.execute(select(Obligation).where(Obligation.id == _feb_id(a))).scalar_one()
+    assert f"#{february.id}" in text
+
+    page = chromium.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=1, locale="zh-CN")
+    page.goto(link)
+    assert page.url == f"{base}/my"  # the token left the address bar
+    assert page.locator("h1").inner_text() == "孙经理，您好"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "my-page-phone.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.screenshot(path=str(ARTIFACTS / "my-page-desktop.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    page.click(f'a.button[href="/my/{february.id}"]')
+    page.fill("#note", "已组织开展2月风险分析，未发现事故征兆。")
+    pdf = tmp_path / "二月风险分析.pdf"
+    pdf.write_bytes(PDF)
+    page.set_input_files("#files", str(pdf))
+    page.screenshot(path=str(ARTIFACTS / "report-form-phone.png"), full_page=True)
+    page.click("button.primary")
+    assert page.url == f"{base}/my?done={february.id}"
+    assert "已报告完成" in page.locator(".flash").inner_text()
+    assert "已按时报告" in page.locator(".done").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "my-page-after-report-phone.png"), full_page=True)
+    page.close()
+
+    # The township head's page: the enterprise's overdue January analysis, to urge, with whom to call.
+    [head_mail] = _mail_to(sink, "head@t1.example")
+    head_link = re.search(rf"{re.escape(base)}/l/\S+", head_mail.get_body(("plain",)).get_content()).group(0)
+    head = chromium.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    head.goto(head_link)
+    assert "需要督促" in head.inner_text("main") and "孙经理" in head.inner_text("main")
+    head.screenshot(path=str(ARTIFACTS / "my-page-township-head-phone.png"), full_page=True)
+    head.close()
+
+    with a.session() as s:
+        assert s.get(Obligation, february.id).status == "submitted"
+        [sub] = s.execute(select(Submission).where(Submission.obligation_id == february.id)).scalars().all()
+        assert (sub.source, sub.file_name, sub.client_addr) == ("web", "二月风险分析.pdf", "127.0.0.1")
+    # Without the report, 1 March would bring the owner the first escalation about it: now nothing comes.
+    before = len(sink.received)
+    for day in (date(2026, 3, 1), date(2026, 3, 5), date(2026, 3, 10)):
+        _tick(a, day)
+    _deliver(a)
+    with a.session() as s:
+        later = s.execute(select(Notice).where(Notice.obligation_id == february.id, Notice.tick_date > MAIL_DAY)).all()
+    assert later == []
+    assert all("2026年2月" not in m.get_body(("plain",)).get_content() for m in
+               [r.message for r in sink.received[before:] if BOSS in r.rcpt_tos])
+
+
+def _feb_id(a) -> int:
+    from anquan.models.directory import Organisation
+
+    with a.session() as s:
+        return s.execute(select(Obligation.id).join(Organisation, Organisation.id == Obligation.org_id)
+                         .where(Organisation.code == "E1", Obligation.kind == "monthly_risk_analysis",
+                                Obligation.period == "2026-02")).scalar_one()
