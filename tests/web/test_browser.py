@@ -131,3 +131,44 @@ def _feb_id(a) -> int:
         return s.execute(select(Obligation.id).join(Organisation, Organisation.id == Obligation.org_id)
                          .where(Organisation.code == "E1", Obligation.kind == "monthly_risk_analysis",
                                 Obligation.period == "2026-02")).scalar_one()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_enterprise_reports_a_warning_sign_and_the_alert_arrives(app, small_dir, sink, chromium, live_server):
+    """The risk-analysis form in Chromium: a warning sign reaches the township safety office and the county office
+    over SMTP before the page answers."""
+    state = {}
+
+    def make_web(base):
+        a = keyed(app, public_url=base, smtp_host="127.0.0.1", smtp_port=sink.port, smtp_security="none")
+        a.today = lambda: MAIL_DAY
+        state["app"] = a
+        return create_app(a)
+
+    base = live_server(make_web)
+    a = state["app"]
+    with a.session() as s:
+        import_directory(session=s, path=small_dir)
+        plan_year(session=s, rules=a.rules, calendar=a.calendar, year=2026)
+    _tick(a, MAIL_DAY)
+    _deliver(a)
+    [mail] = _mail_to(sink, BOSS)
+    link = re.search(rf"{re.escape(base)}/l/\S+", mail.get_body(("plain",)).get_content()).group(0)
+    before = len(sink.received)
+
+    page = chromium.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page.goto(link)
+    page.click(f'a.button[href="/my/{_feb_id(a)}"]')
+    page.check('input[name="finding"][value="warning_sign"]')
+    page.fill("#finding_text", "3号储罐区可燃气体报警两次")
+    page.fill("#measures", "停用3号储罐，已报修，专人值守")
+    page.screenshot(path=str(ARTIFACTS / "risk-analysis-warning-phone.png"), full_page=True)
+    page.click("button.primary")
+    assert "已报告完成" in page.locator(".flash").inner_text()
+    page.close()
+
+    alerts = [r for r in sink.received[before:]]
+    assert {r.rcpt_tos[0] for r in alerts} == {"so1@t1.example", "so2@t1.example", "office@county.example"}
+    subject = str(alerts[0].message["Subject"])
+    assert "事故征兆" in subject and "东山建筑公司" in subject
+    assert "3号储罐区可燃气体报警两次" in alerts[0].message.get_body(("plain",)).get_content()
