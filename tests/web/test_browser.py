@@ -50,8 +50,8 @@ def _tick(a, day: date) -> None:
         tick(session=s, rules=a.rules, as_of=day, mail_from=a.settings.mail_from, tz=a.settings.tz)
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=False)
-def test_reminder_link_upload_and_no_more_mail(app, small_dir, sink, chromium, live_server, tmp_path):
+def _mailed(app, small_dir, sink, live_server):
+    """The pages served on loopback, the small county planned and ticked on MAIL_DAY, its mail delivered to `sink`."""
     state = {}
 
     def make_web(base):
@@ -67,7 +67,12 @@ def test_reminder_link_upload_and_no_more_mail(app, small_dir, sink, chromium, l
         plan_year(session=s, rules=a.rules, calendar=a.calendar, year=2026)
     _tick(a, MAIL_DAY)
     assert _deliver(a).sent > 0
+    return a, base
 
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_reminder_link_upload_and_no_more_mail(app, small_dir, sink, chromium, live_server, tmp_path):
+    a, base = _mailed(app, small_dir, sink, live_server)
     [mail] = _mail_to(sink, BOSS)
     text = mail.get_body(("plain",)).get_content()
     assert "2026年2月" in text and "请登录" not in text
@@ -137,21 +142,7 @@ def _feb_id(a) -> int:
 def test_enterprise_reports_a_warning_sign_and_the_alert_arrives(app, small_dir, sink, chromium, live_server):
     """The risk-analysis form in Chromium: a warning sign reaches the township safety office and the county office
     over SMTP before the page answers."""
-    state = {}
-
-    def make_web(base):
-        a = keyed(app, public_url=base, smtp_host="127.0.0.1", smtp_port=sink.port, smtp_security="none")
-        a.today = lambda: MAIL_DAY
-        state["app"] = a
-        return create_app(a)
-
-    base = live_server(make_web)
-    a = state["app"]
-    with a.session() as s:
-        import_directory(session=s, path=small_dir)
-        plan_year(session=s, rules=a.rules, calendar=a.calendar, year=2026)
-    _tick(a, MAIL_DAY)
-    _deliver(a)
+    a, base = _mailed(app, small_dir, sink, live_server)
     [mail] = _mail_to(sink, BOSS)
     link = re.search(rf"{re.escape(base)}/l/\S+", mail.get_body(("plain",)).get_content()).group(0)
     before = len(sink.received)
