@@ -73,6 +73,7 @@ def embedded_server(settings: Settings, *, wait_seconds: float = 120) -> Iterato
 
 def deployments(settings: Settings) -> list:
     """The deployments: the scheduled ones on cron schedules in the county's time zone, two started by hand."""
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
     from prefect.schedules import Cron
 
     from anquan.flows.cycle import (annual_assessment, daily_tick, deliver_mail, major_event, monthly_report, plan_year,
@@ -82,8 +83,11 @@ def deployments(settings: Settings) -> list:
     return [
         daily_tick.to_deployment(name="anquan-daily-tick", schedules=[Cron(settings.tick_cron, timezone=tz)],
                                  description="Reminders and escalations due today, into the outbox."),
+        # One delivery run per installation: a run that starts while the last one still sends is cancelled.
         deliver_mail.to_deployment(name="anquan-deliver-mail", schedules=[Cron(settings.deliver_cron, timezone=tz)],
-                                   description="Send pending mail."),
+                                   description="Send pending mail.",
+                                   concurrency_limit=ConcurrencyLimitConfig(
+                                       limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)),
         plan_year.to_deployment(name="anquan-plan-year", schedules=[Cron(settings.plan_cron, timezone=tz)],
                                 description="Plan the new year's obligations."),
         annual_assessment.to_deployment(name="anquan-annual-assessment",

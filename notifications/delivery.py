@@ -1,26 +1,40 @@
-"""Delivering the outbox: claim pending messages, send them, record what happened.
+"""Delivering the outbox: claim pending messages, send them, record each outcome as it happens.
 
 * With ANQUAN_SMTP_HOST set, messages go through aiosmtplib over several
-  reused connections at once. A transient failure (connection refused, a 4xx
-  answer) leaves the message pending with a growing delay; a permanent one (a
-  5xx answer) marks it failed with the server's words.
-* Without it, each message is written as an .eml file to the mail folder.
+  reused connections at once, one login per connection. Each message's outcome
+  is committed as soon as the server has answered (outcomes that arrive
+  together share one commit), and a connection sends its next message only once
+  the previous outcome is in the database: a deliverer killed at any moment has
+  at most one message per connection sent but not recorded, so a crash re-sends
+  at most `smtp_connections` messages.
+* Failures are classified by what they mean. A 4xx answer defers the message
+  with a growing delay; a 5xx answer fails it with the server's words. A dropped
+  connection retries the message in flight once on a fresh connection and
+  touches nothing else. A failure of the installation itself (login refused
+  530/534/535, TLS, a refused or unreachable server) halts the run: every
+  claimed message is held back with the reason, untried ones keep their retry
+  count, and the report says `halted` so the use case can raise one alert.
+* Without an SMTP host, each message is written as an .eml file to the mail folder.
 
-Rows are claimed with a lease before sending (on PostgreSQL with row locks
-that skip what another deliverer holds), so two deliverers never send the same
-message, and a deliverer that dies mid-run leaves its claims to expire and be
-taken up again: nothing is lost.
+Rows are claimed in batches under a lease that the deliverer renews while it
+works (on PostgreSQL with row locks that skip what another deliverer holds), so
+two deliverers never send the same message and a live one never loses its
+claim; a deliverer that dies leaves its claims to expire and be taken up again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from concurrent.futures import ThreadPoolExecutor
 from email.utils import parseaddr
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
@@ -29,8 +43,15 @@ from sqlalchemy import Engine, bindparam, or_, select, update
 from anquan.models.outbox import MailStatus, OutboxMessage
 from anquan.models.settings import Settings
 from anquan.models.types import utcnow
+from anquan.errors import AnquanError
+from anquan.notifications.addresses import wire_address
+from anquan.notifications.outbox import HALTED  # a held message's last_error starts with it; `mail list` shows it
+
+log = logging.getLogger("anquan.delivery")
 
 LEASE = timedelta(minutes=10)
+RENEW_EVERY = 60.0  # seconds between lease renewals: the lease outlives ten missed renewals
+HOLD = timedelta(minutes=15)  # how long a halted run holds the mail back (`anquan mail retry` ends it early)
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=1)
 
@@ -48,8 +69,19 @@ class Claimed:
 @dataclass
 class Outcome:
     id: int
-    status: str  # sent, retry, failed
+    # sent, retry (tried: 4xx or dropped), failed (tried: 5xx, or it cannot be sent),
+    # held (not tried: the run halted), released (not tried: given back as it was)
+    status: str
     error: str | None = None
+    attempted: bool | None = None  # None: as the status says; True for the message in flight when a run halts
+
+    @property
+    def tried(self) -> bool:
+        return self.attempted if self.attempted is not None else self.status in ("sent", "retry", "failed")
+
+
+class DeliveryHalted(AnquanError):
+    """The installation cannot send (login refused, TLS, server unreachable): mail is held, IT must act."""
 
 
 @dataclass
@@ -60,6 +92,7 @@ class DeliveryReport:
     failed: int = 0
     where: str = ""
     errors: list[str] = field(default_factory=list)
+    halted: str | None = None  # why the run stopped for everyone: the installation, not one message
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -103,29 +136,55 @@ def claim(engine: Engine, *, worker: str, now: datetime, limit: int, after_id: i
     return sorted((Claimed(*r) for r in rows), key=lambda c: c.id)
 
 
-def record(engine: Engine, *, worker: str, now: datetime, outcomes: list[Outcome], attempts: dict[int, int]) -> None:
-    """Write the outcomes of one batch; only rows this worker still holds are touched."""
+@lru_cache(maxsize=1)
+def _record_statements() -> dict:
+    """The UPDATEs that write outcomes, built once: building them per commit cost more than running them."""
     t = OutboxMessage.__table__
-    by_status: dict[str, list[dict]] = {"sent": [], "retry": [], "failed": []}
-    for o in outcomes:
-        n = attempts[o.id] + 1
-        row = {"b_id": o.id, "b_attempts": n, "b_error": (o.error or "")[:2000] or None}
-        if o.status == "retry":
-            row["b_next"] = now + backoff(n)
-        by_status[o.status].append(row)
-    guard = (t.c.id == bindparam("b_id")) & (t.c.claimed_by == worker)
+    guard = (t.c.id == bindparam("b_id")) & (t.c.claimed_by == bindparam("b_worker"))
     release = {"claimed_by": None, "claimed_until": None, "attempts": bindparam("b_attempts"),
                "last_error": bindparam("b_error")}
+    return {
+        "sent": update(t).where(guard).values(status=MailStatus.sent.value, sent_at=bindparam("b_now"), **release),
+        "retry": update(t).where(guard).values(next_attempt_at=bindparam("b_next"), **release),
+        "held": update(t).where(guard).values(next_attempt_at=bindparam("b_next"), **release),
+        # A failed message's next_attempt_at records when it failed (`anquan mail retry --failed-since`).
+        "failed": update(t).where(guard).values(status=MailStatus.failed.value, next_attempt_at=bindparam("b_now"),
+                                                **release),
+        "released": update(t).where(guard).values(claimed_by=None, claimed_until=None),
+    }
+
+
+def record(engine: Engine, *, worker: str, now: datetime, outcomes: list[Outcome], attempts: dict[int, int]) -> None:
+    """Write outcomes in one transaction; only rows this worker still holds are touched.
+
+    A tried message counts one more attempt; a held one keeps its count and waits HOLD; a released one is
+    given back exactly as it was claimed.
+    """
+    by_status: dict[str, list[dict]] = {}
+    for o in outcomes:
+        n = attempts[o.id] + (1 if o.tried else 0)
+        row = {"b_id": o.id, "b_worker": worker, "b_now": now, "b_attempts": n,
+               "b_error": (o.error or "")[:2000] or None, "b_next": now}
+        if o.status in ("retry", "held"):
+            row["b_next"] = now + (backoff(n) if o.status == "retry" else HOLD)
+        by_status.setdefault(o.status, []).append(row)
+    statements = _record_statements()
     with engine.begin() as conn:
-        if by_status["sent"]:
-            conn.execute(update(t).where(guard).values(status=MailStatus.sent.value, sent_at=now, **release),
-                         by_status["sent"])
-        if by_status["retry"]:
-            conn.execute(update(t).where(guard).values(next_attempt_at=bindparam("b_next"), **release),
-                         by_status["retry"])
-        if by_status["failed"]:
-            conn.execute(update(t).where(guard).values(status=MailStatus.failed.value, **release),
-                         by_status["failed"])
+        if conn.dialect.name == "postgresql":
+            # Do not wait for the WAL flush: the deliverer's own death loses nothing committed; only a crash
+            # of the database server could forget the last moments' outcomes, and those messages go again.
+            conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+        for status, rows in by_status.items():
+            conn.execute(statements[status], rows)
+
+
+def renew(engine: Engine, *, worker: str, now: datetime) -> int:
+    """Extend this worker's lease on everything it still holds; how many rows that was."""
+    t = OutboxMessage.__table__
+    stmt = (update(t).where(t.c.claimed_by == worker, t.c.status == MailStatus.pending.value)
+            .values(claimed_until=now + LEASE).execution_options(preserve_rowcount=True))
+    with engine.begin() as conn:
+        return conn.execute(stmt).rowcount or 0
 
 
 def _worker_name() -> str:
@@ -134,13 +193,14 @@ def _worker_name() -> str:
 
 def deliver(
     *, engine: Engine, settings: Settings, now: Callable[[], datetime] = utcnow, batch_size: int = 500,
-    worker: str | None = None,
+    worker: str | None = None, renew_every: float = RENEW_EVERY,
 ) -> DeliveryReport:
     """Send everything that is due, batch by batch, until nothing due is left."""
     worker = worker or _worker_name()
     if settings.smtp_host:
         report = DeliveryReport(backend="smtp", where=f"{settings.smtp_host}:{settings.effective_smtp_port}")
-        asyncio.run(_deliver_smtp(engine, settings, report, worker=worker, now=now, batch_size=batch_size))
+        asyncio.run(_deliver_smtp(engine, settings, report, worker=worker, now=now, batch_size=batch_size,
+                                  renew_every=renew_every))
     else:
         folder = settings.effective_mail_dir
         report = DeliveryReport(backend="folder", where=str(folder))
@@ -152,7 +212,7 @@ def _tally(report: DeliveryReport, outcomes: list[Outcome]) -> None:
     for o in outcomes:
         if o.status == "sent":
             report.sent += 1
-        elif o.status == "retry":
+        elif o.status in ("retry", "held", "released"):
             report.deferred += 1
         else:
             report.failed += 1
@@ -191,6 +251,7 @@ def _deliver_to_folder(engine, folder: Path, report: DeliveryReport, *, worker, 
 # -- SMTP ---------------------------------------------------------------------------
 
 def _classify(exc: BaseException) -> tuple[str, str]:
+    """What one message's failure means: (retry | failed | drop | halt, the reason in the server's words)."""
     import aiosmtplib
 
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
@@ -198,12 +259,50 @@ def _classify(exc: BaseException) -> tuple[str, str]:
         text = "; ".join(f"{e.code} {e.message}" for e in exc.recipients)
         return ("failed" if all(c >= 500 for c in codes) else "retry"), text
     if isinstance(exc, aiosmtplib.SMTPResponseException):
-        return ("failed" if exc.code >= 500 else "retry"), f"{exc.code} {exc.message}"
-    return "retry", f"{type(exc).__name__}: {exc}".strip()
+        text = f"{exc.code} {exc.message}"
+        if exc.code in AUTH_CODES:
+            return "halt", f"the server refused the login ({text}); check ANQUAN_SMTP_USERNAME and ANQUAN_SMTP_PASSWORD"
+        if exc.code == 421:  # the server is closing this connection
+            return "drop", text
+        return ("failed" if exc.code >= 500 else "retry"), text
+    if isinstance(exc, aiosmtplib.SMTPNotSupported):
+        return "failed", f"cannot be sent through this server: {exc}"
+    if isinstance(exc, (ValueError, UnicodeError)):  # an address or message nobody can send (quarantined)
+        return "failed", f"cannot be sent: {exc}"
+    return "drop", f"{type(exc).__name__}: {exc}".strip()
+
+
+AUTH_CODES = {530, 534, 535, 538}  # authentication required / mechanism too weak / credentials invalid
+
+
+def _open_failure(exc: BaseException, settings: Settings) -> str:
+    """Why a connection could not be opened, as IT needs to read it (the whole run halts on it)."""
+    import ssl
+
+    import aiosmtplib
+
+    where = f"{settings.smtp_host}:{settings.effective_smtp_port}"
+    if isinstance(exc, aiosmtplib.SMTPResponseException) and exc.code in AUTH_CODES:
+        return _classify(exc)[1]
+    if isinstance(exc, ssl.SSLError) or "SSL" in type(exc).__name__:
+        return f"TLS failed with {where} ({exc}); check ANQUAN_SMTP_SECURITY and the server's certificate"
+    return f"cannot connect to {where}: {type(exc).__name__}: {exc}".rstrip(": ")
+
+
+async def _login_once(client, username: str, password: str) -> None:
+    """One AUTH command with the server's preferred mechanism (aiosmtplib's login() would try every one it
+    offers: a wrong password would count two or three failures against the account per connection)."""
+    import aiosmtplib
+
+    await client.ehlo()
+    methods = client.supported_auth_methods
+    if not methods:
+        raise aiosmtplib.SMTPException("the server offers no AUTH mechanism Anquan knows (CRAM-MD5, PLAIN, LOGIN)")
+    await getattr(client, f"auth_{methods[0].replace('-', '')}")(username, password)
 
 
 class _Connection:
-    """One reused SMTP connection, reopened when it drops."""
+    """One reused SMTP connection: connect and log in once, reopen only when it drops."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -219,13 +318,16 @@ class _Connection:
         )
         await client.connect()
         if s.smtp_username:
-            await client.login(s.smtp_username, s.smtp_password.get_secret_value())
+            await _login_once(client, s.smtp_username, s.smtp_password.get_secret_value())
         self.client = client
 
+    @property
+    def is_open(self) -> bool:
+        return self.client is not None and self.client.is_connected
+
     async def send(self, sender: str, m: Claimed) -> None:
-        if self.client is None or not self.client.is_connected:
-            await self.open()
-        await self.client.sendmail(sender, [m.to_addr], m.raw)
+        rcpt, needs_utf8 = wire_address(m.to_addr)
+        await self.client.sendmail(sender, [rcpt], m.raw, mail_options=["SMTPUTF8"] if needs_utf8 else None)
 
     async def drop(self):
         if self.client is not None:
@@ -237,51 +339,156 @@ class _Connection:
             self.client = None
 
 
-async def _deliver_smtp(engine, settings: Settings, report: DeliveryReport, *, worker, now, batch_size) -> None:
-    sender = parseaddr(settings.mail_from)[1]
+class _Recorder:
+    """Commits outcomes as they come; callers wait until theirs is in the database.
+
+    A group commit in a thread of its own (the event loop goes on talking SMTP while the database
+    answers): it starts once every connection still sending waits on it, or LINGER after the first
+    outcome came; outcomes that arrive while it runs go into the next one, started as soon as it ends.
+    """
+
+    LINGER = 0.005  # seconds
+
+    def __init__(self, engine: Engine, *, worker: str, now: Callable[[], datetime], report: DeliveryReport,
+                 db: ThreadPoolExecutor):
+        self.engine, self.worker, self.now, self.report, self.db = engine, worker, now, report, db
+        self.attempts: dict[int, int] = {}
+        self.waiting: list[tuple[tuple[Outcome, ...], asyncio.Future]] = []
+        self.timer: asyncio.TimerHandle | None = None
+        self.busy = False
+        self.senders = 0  # connections still sending: each waits on at most one commit
+
+    async def write(self, *outcomes: Outcome) -> None:
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        self.waiting.append((outcomes, done))
+        if not self.busy:
+            if len(self.waiting) >= self.senders:
+                self._start()
+            elif self.timer is None:
+                self.timer = loop.call_later(self.LINGER, self._start)
+        await done
+
+    def _start(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if self.busy or not self.waiting:
+            return
+        self.busy = True
+        group, self.waiting = self.waiting, []
+        outcomes = [o for part, _ in group for o in part]
+        at = self.now()
+        commit = asyncio.get_running_loop().run_in_executor(self.db, lambda: record(
+            self.engine, worker=self.worker, now=at, outcomes=outcomes, attempts=self.attempts))
+        commit.add_done_callback(lambda f: self._committed(f, group, outcomes))
+
+    def _committed(self, commit: asyncio.Future, group: list, outcomes: list[Outcome]) -> None:
+        self.busy = False
+        exc = commit.exception()
+        if exc is None:
+            _tally(self.report, outcomes)
+        for _, done in group:
+            if exc is None:
+                done.set_result(None)
+            else:  # the database is gone: every waiting sender stops with it
+                done.set_exception(exc)
+        if self.waiting:
+            self._start()
+
+
+@dataclass
+class _Run:
+    """What the connections of one run share: the queue of claimed messages and whether the run halted."""
+
+    sender: str
+    settings: Settings
+    recorder: _Recorder
+    queue: deque = field(default_factory=deque)
+    halted: str | None = None
+    first_open: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+async def _send_one(run: _Run, conn: _Connection, m: Claimed) -> tuple[Outcome, bool]:
+    """Send one message, once more on a fresh connection if this one drops; True when the connection gives up.
+
+    A failure to connect or log in halts the whole run: the message in flight counts an attempt and is
+    held like the rest.
+    """
+    for attempt in (1, 2):
+        if not conn.is_open:
+            try:
+                await conn.open()
+            except Exception as exc:  # connect, TLS or login: the installation, not this message
+                run.halted = run.halted or _open_failure(exc, run.settings)
+                return Outcome(m.id, "held", HALTED + run.halted, attempted=True), True
+            finally:
+                run.first_open.set()
+        try:
+            await conn.send(run.sender, m)
+            return Outcome(m.id, "sent"), False
+        except Exception as exc:  # classified: nothing escapes unrecorded
+            status, text = _classify(exc)
+        if status == "halt":
+            run.halted = run.halted or text
+            await conn.drop()
+            return Outcome(m.id, "held", HALTED + text, attempted=True), True
+        if status != "drop":
+            return Outcome(m.id, status, text), False
+        await conn.drop()  # the connection is gone: this message once more on a fresh one
+    return Outcome(m.id, "retry", f"the connection dropped twice while sending: {text}"), True
+
+
+async def _work(run: _Run, conn: _Connection, *, first: bool) -> None:
+    """One connection's loop: the next message, its outcome committed before the one after it."""
+    if not first:
+        await run.first_open.wait()  # one login first: a wrong password costs one attempt, not one per connection
+    run.recorder.senders += 1
+    try:
+        while run.queue and not run.halted:
+            m = run.queue.popleft()
+            outcome, gave_up = await _send_one(run, conn, m)
+            await run.recorder.write(outcome)
+            if gave_up:
+                return  # halted, or this connection keeps dropping: the others go on with the queue
+    finally:
+        run.recorder.senders -= 1
+
+
+async def _renew_leases(engine, *, worker: str, now, every: float) -> None:
+    """Keep this worker's lease fresh while it works: a slow server never lets another deliverer in."""
+    while True:
+        await asyncio.sleep(every)
+        renew(engine, worker=worker, now=now())
+
+
+async def _deliver_smtp(engine, settings: Settings, report: DeliveryReport, *, worker, now, batch_size,
+                        renew_every: float = RENEW_EVERY) -> None:
+    db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="anquan-outbox")
+    recorder = _Recorder(engine, worker=worker, now=now, report=report, db=db)
     connections = [_Connection(settings) for _ in range(settings.smtp_connections)]
-    loop = asyncio.get_running_loop()
+    renewer = asyncio.ensure_future(_renew_leases(engine, worker=worker, now=now, every=renew_every))
+    run = _Run(sender=parseaddr(settings.mail_from)[1], settings=settings, recorder=recorder)
     after = 0
     try:
-        while True:
+        while not run.halted:
             at = now()
-            batch = await loop.run_in_executor(
-                None, lambda: claim(engine, worker=worker, now=at, limit=batch_size, after_id=after))
+            batch = claim(engine, worker=worker, now=at, limit=batch_size, after_id=after)
             if not batch:
                 return
-            after = batch[-1].id  # a row left behind (deferred, or another worker's lease ran out) waits for the next run
-            queue: asyncio.Queue[Claimed] = asyncio.Queue()
-            for m in batch:
-                queue.put_nowait(m)
-            outcomes: list[Outcome] = []
-            broken = False
-
-            async def work(conn: _Connection):
-                nonlocal broken
-                while not queue.empty():
-                    m = queue.get_nowait()
-                    try:
-                        await conn.send(sender, m)
-                        outcomes.append(Outcome(m.id, "sent"))
-                    except Exception as exc:  # classified: nothing escapes unrecorded
-                        status, text = _classify(exc)
-                        outcomes.append(Outcome(m.id, status, text))
-                        import aiosmtplib
-
-                        if not isinstance(exc, (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPResponseException)):
-                            # The connection is gone: leave the rest of the batch for later.
-                            await conn.drop()
-                            broken = True
-                            while not queue.empty():
-                                rest = queue.get_nowait()
-                                outcomes.append(Outcome(rest.id, "retry", text))
-
-            await asyncio.gather(*(work(c) for c in connections))
-            await loop.run_in_executor(
-                None, lambda: record(engine, worker=worker, now=at, outcomes=outcomes,
-                                     attempts={m.id: m.attempts for m in batch}))
-            _tally(report, outcomes)
-            if broken:
+            after = batch[-1].id  # a row left behind (deferred, or another's lease ran out) waits for the next run
+            recorder.attempts = {m.id: m.attempts for m in batch}
+            run.queue.extend(batch)
+            await asyncio.gather(*(_work(run, c, first=i == 0) for i, c in enumerate(connections)))
+            if run.queue:  # halted, or every connection gave up: give back what nobody tried
+                left = [run.queue.popleft() for _ in range(len(run.queue))]
+                status, text = ("held", HALTED + run.halted) if run.halted else ("released", None)
+                await recorder.write(*(Outcome(m.id, status, text) for m in left))
                 return
     finally:
+        renewer.cancel()
+        report.halted = run.halted
         await asyncio.gather(*(c.drop() for c in connections), return_exceptions=True)
+        db.shutdown(wait=True)
+        if run.halted:
+            log.error("SMTP delivery halted: %s (%s sent, %s deferred)", run.halted, report.sent, report.deferred)

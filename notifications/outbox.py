@@ -7,14 +7,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Iterator
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from anquan.errors import InvalidValue
 from anquan.models.outbox import MailStatus, Notice, OutboxMessage
 from anquan.models.types import utcnow
+from anquan.notifications.addresses import AddressError
 from anquan.notifications.render import Rendered, answer_for, build_message, fill_answer, message_id_for
+
+HALTED = "delivery halted: "  # how a held message's last_error starts (anquan.notifications.delivery writes it)
 
 
 @dataclass(frozen=True)
@@ -36,22 +39,58 @@ def enqueue(
 ) -> bool:
     """Put one message in the outbox in the caller's transaction; False if its key was queued before.
 
-    The footer's "how to answer" (the recipient's personal link) is filled in here."""
+    The footer's "how to answer" (the recipient's personal link) is filled in here. A message that cannot be
+    built (an address no server can take) is quarantined instead of stopping the caller: written as failed
+    with the reason, and False returned (it is not queued for sending).
+    """
     rendered = fill_answer(rendered, answer_for(session, to_addr))
     message_id = message_id_for(key, mail_from)
-    raw = build_message(rendered=rendered, to_name=to_name, to_addr=to_addr, mail_from=mail_from,
-                        message_id=message_id, key=key, when=datetime.combine(on, time(8, 0), tzinfo=tz),
-                        attachments=attachments)
+    failure = None
+    try:
+        raw = build_message(rendered=rendered, to_name=to_name, to_addr=to_addr, mail_from=mail_from,
+                            message_id=message_id, key=key, when=datetime.combine(on, time(8, 0), tzinfo=tz),
+                            attachments=attachments)
+    except (AddressError, UnicodeError) as exc:
+        raw, failure = b"", f"quarantined, cannot be built: {exc}"
     now = utcnow()
     dialect = session.get_bind().dialect.name
     insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert_fn(OutboxMessage).values(
         key=key, message_id=message_id, to_addr=to_addr.lower(), to_name=to_name, subject=rendered.subject,
-        template=rendered.template, stage=stage[:200], tick_date=on, raw=raw, status=MailStatus.pending.value,
+        template=rendered.template, stage=stage[:200], tick_date=on, raw=raw,
+        status=(MailStatus.failed if failure else MailStatus.pending).value, last_error=failure,
         attempts=0, next_attempt_at=now, created_at=now,
     ).on_conflict_do_nothing(index_elements=["key"])
     result = session.connection().execute(stmt.execution_options(preserve_rowcount=True))
-    return (result.rowcount or 0) > 0
+    return (result.rowcount or 0) > 0 and not failure
+
+
+def requeue(*, session: Session, now: datetime, ids: list[int] | None = None,
+            failed_since: datetime | None = None) -> int:
+    """Make messages due again now; how many. Sent mail is never touched.
+
+    With `ids`: those messages, failed or waiting. With `failed_since`: the messages that failed at or after
+    it (a failed message's next_attempt_at holds when it failed). With neither: every failed message and every
+    one waiting for a retry (held by a halted run, or backing off). Quarantined messages (no body) stay failed.
+    """
+    t = OutboxMessage.__table__
+    q = update(t).where(t.c.status != MailStatus.sent.value, t.c.raw != b"")
+    if ids:
+        q = q.where(t.c.id.in_(ids))
+    if failed_since is not None:
+        q = q.where(t.c.status == MailStatus.failed.value, t.c.next_attempt_at >= failed_since)
+    q = q.values(status=MailStatus.pending.value, next_attempt_at=now, claimed_by=None, claimed_until=None)
+    result = session.connection().execute(q.execution_options(preserve_rowcount=True))
+    return result.rowcount or 0
+
+
+def delivery_alert(*, session: Session) -> str | None:
+    """The reason the last delivery run halted, while mail it held back is still waiting; None when none is."""
+    t = OutboxMessage.__table__
+    row = session.execute(
+        select(t.c.last_error).where(t.c.status == MailStatus.pending.value, t.c.last_error.like(HALTED + "%"))
+        .order_by(t.c.next_attempt_at.desc()).limit(1)).first()
+    return row[0] if row else None
 
 
 def list_messages(*, session: Session, status: str | None = None, limit: int | None = None, batch: int = 1000) -> Iterator[dict]:

@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from anquan.notifications.addresses import wire_address
 from anquan.resources import templates_dir
 from anquan.vocabulary import period_label, role_label
 
@@ -171,8 +172,9 @@ def encode_words(text: str) -> str:
 
 
 def _address(name: str, addr: str) -> str:
+    """A mailbox header value; the domain IDNA-encoded (a non-ASCII local part stays UTF-8, RFC 6532)."""
     name = one_line(name)
-    addr = one_line(addr)
+    addr = wire_address(one_line(addr))[0]
     if not name:
         return addr
     if name.isascii():
@@ -231,7 +233,8 @@ def build_message(
                 f"Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"{name}\"\r\n\r\n{lines}\r\n"
             )
         body = "".join(mixed) + f"--{outer}--\r\n"
-    return (head + "\r\n" + body).encode("ascii")
+    # ASCII throughout, except an address whose local part is not: only an SMTPUTF8 server takes that one.
+    return (head + "\r\n" + body).encode("utf-8")
 
 
 @lru_cache(maxsize=16)

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from anquan.cli.kit import JsonOpt, err, lazy, open_app, out, print_json, stream_json, table
+from anquan.cli.kit import JsonOpt, err, lazy, open_app, out, parse_date, print_json, stream_json, table
 
 cycle = lazy("anquan.cycle.usecases")
 
@@ -46,7 +46,34 @@ def mail_list(
     if as_json:
         stream_json(cycle.each_message(open_app(), status=status, limit=None if limit in (-1, 0) else limit))
         return
-    rows = list(cycle.each_message(open_app(), status=status, limit=200 if limit == -1 else (limit or None)))
+    app = open_app()
+    alert = cycle.mail_alert(app)
+    if alert:
+        err.print(f"[bold red]ALERT[/]: {alert}; fix the SMTP settings, then run `anquan mail retry`.")
+    rows = list(cycle.each_message(app, status=status, limit=200 if limit == -1 else (limit or None)))
     out.print(table(["id", "to", "subject", "stage", "status", "attempts", "last error"],
                     ([r["id"], r["to"], r["subject"], r["stage"], r["status"], r["attempts"], r["last_error"]] for r in rows)))
     out.print(f"{len(rows)} message(s) shown.")
+
+
+@mail_app.command("retry")
+def mail_retry(
+    message_id: Annotated[Optional[int], typer.Option("--id", help="Only this message.")] = None,
+    failed_since: Annotated[Optional[str], typer.Option("--failed-since", help="Only messages failed on or after this day (YYYY-MM-DD).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Make failed or held-back messages due again; the next `mail deliver` sends them.
+
+    Without an option: every failed message and every one waiting for a retry.
+
+    Examples:
+      anquan mail retry
+      anquan mail retry --id 42
+      anquan mail retry --failed-since 2026-03-01
+    """
+    since = parse_date(failed_since, "--failed-since") if failed_since else None
+    n = cycle.retry_mail(open_app(), ids=[message_id] if message_id is not None else None, failed_since=since)
+    if as_json:
+        print_json({"requeued": n})
+        return
+    out.print(f"{n} message(s) due again; `anquan mail deliver` (or the next scheduled run) sends them.")

@@ -32,6 +32,7 @@ from anquan.models.obligations import Obligation, ObligationStatus
 from anquan.models.outbox import MailStatus, Notice, NoticeOutcome, OutboxMessage
 from anquan.models.bulk import update_by_id
 from anquan.models.types import utcnow
+from anquan.notifications.addresses import AddressError
 from anquan.notifications.render import (MailContext, MailItem, answer_for, build_message, fill_answer, message_id_for,
                                          render)
 from anquan.vocabulary import event_period_labels, is_event_period, role_label
@@ -66,6 +67,7 @@ class TickReport:
     notices: int = 0
     stages_skipped: int = 0
     messages: int = 0
+    quarantined: int = 0  # messages that could not be built (an address no server takes): failed, with the reason
     gaps: list[dict] = field(default_factory=list)
     by_township_stage: dict[str, dict[str, int]] = field(default_factory=dict)
 
@@ -76,6 +78,7 @@ class TickReport:
             "notices": self.notices,
             "stages_skipped": self.stages_skipped,
             "messages": self.messages,
+            "quarantined": self.quarantined,
             "gaps": self.gaps,
             "by_township_stage": self.by_township_stage,
         }
@@ -297,8 +300,8 @@ def tick(
         if progress:
             progress("tick", done, due_total)
     report.by_township_stage = {t: dict(c) for t, c in sorted(by_ts.items())}
-    report.messages = _compose(session, rules=rules, as_of=as_of, mail_from=mail_from, tz=tz, now=now,
-                               attachments=attachments)
+    report.messages, report.quarantined = _compose(session, rules=rules, as_of=as_of, mail_from=mail_from, tz=tz,
+                                                   now=now, attachments=attachments)
     return report
 
 
@@ -321,8 +324,12 @@ def _mail_items(group: list, *, rules: CycleRules, as_of: date, labels: dict[str
 
 
 def _compose(session: Session, *, rules: CycleRules, as_of: date, mail_from: str, tz, now: datetime,
-             batch: int = 500, attachments: AttachmentProvider | None = None) -> int:
-    """Turn the day's new notices into one outbox message per recipient."""
+             batch: int = 500, attachments: AttachmentProvider | None = None) -> tuple[int, int]:
+    """Turn the day's new notices into one outbox message per recipient: (queued, quarantined).
+
+    A message that cannot be built (an address no server takes) is quarantined: written as failed with the
+    reason, so one bad address never stops the county's mail.
+    """
     owner = Organisation.__table__.alias("owner")
     subject = Organisation.__table__.alias("subject")
     rows = session.execute(
@@ -339,7 +346,7 @@ def _compose(session: Session, *, rules: CycleRules, as_of: date, mail_from: str
     sent_at_local = datetime.combine(as_of, time(8, 0), tzinfo=tz)
     outbox_rows: list[dict] = []
     links: list[dict] = []
-    count = 0
+    count = quarantined = 0
 
     def flush():
         if outbox_rows:
@@ -352,7 +359,7 @@ def _compose(session: Session, *, rules: CycleRules, as_of: date, mail_from: str
     looked_up: set[str] = set()
 
     def emit(email: str, group: list) -> None:
-        nonlocal count
+        nonlocal count, quarantined
         unnamed = {r.period for r in group if is_event_period(r.period)} - looked_up
         if unnamed:
             labels.update(event_period_labels(session, unnamed))
@@ -364,17 +371,22 @@ def _compose(session: Session, *, rules: CycleRules, as_of: date, mail_from: str
         rendered = fill_answer(render(MailContext(to_name=name, to_addr=email, tick_date=as_of, items=items)),
                                answer_for(session, email))
         message_id = message_id_for(key, mail_from)
-        raw = build_message(rendered=rendered, to_name=name, to_addr=email, mail_from=mail_from,
-                            message_id=message_id, key=key, when=sent_at_local,
-                            attachments=attachments(session, items, as_of) if attachments else None)
+        status, error = MailStatus.pending.value, None
+        try:
+            raw = build_message(rendered=rendered, to_name=name, to_addr=email, mail_from=mail_from,
+                                message_id=message_id, key=key, when=sent_at_local,
+                                attachments=attachments(session, items, as_of) if attachments else None)
+        except (AddressError, UnicodeError) as exc:
+            raw, status, error = b"", MailStatus.failed.value, f"quarantined, cannot be built: {exc}"
         stages = sorted({r.stage for r in group})
         outbox_rows.append(dict(
             key=key, message_id=message_id, to_addr=email, to_name=name, subject=rendered.subject,
             template=rendered.template, stage=",".join(stages)[:200], tick_date=as_of, raw=raw,
-            status=MailStatus.pending.value, attempts=0, next_attempt_at=now, created_at=now,
+            status=status, last_error=error, attempts=0, next_attempt_at=now, created_at=now,
         ))
         links.extend({"b_id": r.id, "b_key": key} for r in group)
-        count += 1
+        count += status == MailStatus.pending.value
+        quarantined += status == MailStatus.failed.value
         if len(outbox_rows) >= batch:
             flush()
 
@@ -388,4 +400,4 @@ def _compose(session: Session, *, rules: CycleRules, as_of: date, mail_from: str
     if group:
         emit(current, group)
     flush()
-    return count
+    return count, quarantined

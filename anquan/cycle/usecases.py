@@ -8,7 +8,7 @@ what a front door (command line, flow, simulation, web page) presents.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Iterator
 
@@ -16,8 +16,9 @@ from anquan.app import App
 from anquan.cycle import obligations
 from anquan.cycle.planning import PlanReport, Progress, plan_year
 from anquan.cycle.tick import AttachmentProvider, TickReport, tick as run_tick
-from anquan.notifications.delivery import DeliveryReport, deliver
-from anquan.notifications.outbox import list_messages
+from anquan.models.types import utcnow
+from anquan.notifications.delivery import DeliveryHalted, DeliveryReport, deliver
+from anquan.notifications.outbox import delivery_alert, list_messages, requeue
 
 
 def plan(app: App, *, year: int, progress: Progress | None = None) -> PlanReport:
@@ -113,8 +114,32 @@ def tick(app: App, *, as_of: date, progress: Progress | None = None,
 
 
 def deliver_mail(app: App) -> DeliveryReport:
-    """Send every pending message that is due (SMTP, or .eml files without an SMTP host)."""
-    return deliver(engine=app.checked_engine(), settings=app.settings)
+    """Send every pending message that is due (SMTP, or .eml files without an SMTP host).
+
+    Raises DeliveryHalted when the installation cannot send (login refused, TLS, server unreachable), after
+    the run has held the mail back with the reason: the one alert IT gets (a failed command or Prefect run).
+    """
+    report = deliver(engine=app.checked_engine(), settings=app.settings)
+    if report.halted:
+        raise DeliveryHalted(
+            f"SMTP delivery halted: {report.halted}. {report.sent} sent, {report.deferred} held back "
+            f"(nothing failed for good). Fix the SMTP settings, then run `anquan mail retry`.")
+    return report
+
+
+def retry_mail(app: App, *, ids: list[int] | None = None, failed_since: date | None = None) -> int:
+    """Make failed or waiting messages due again now (all of them, these ids, or those failed since a day)."""
+    since = None
+    if failed_since is not None:
+        since = datetime.combine(failed_since, time(0, 0), tzinfo=app.settings.tz)
+    with app.session() as s:
+        return requeue(session=s, now=utcnow(), ids=ids, failed_since=since)
+
+
+def mail_alert(app: App) -> str | None:
+    """Why the last delivery run halted, while the mail it held back still waits (None: no alert)."""
+    with app.session() as s:
+        return delivery_alert(session=s)
 
 
 def each_message(app: App, *, status: str | None = None, limit: int | None = None) -> Iterator[dict]:

@@ -119,6 +119,13 @@ def test_deployments_are_on_county_time_crons(app):
     tick_schedule = deps["anquan-daily-tick"].schedules[0].schedule
     assert tick_schedule.cron == "0 8 * * *" and tick_schedule.timezone == "Asia/Shanghai"
     assert deps["anquan-deliver-mail"].schedules[0].schedule.cron == "*/5 * * * *"
+    # Only one delivery run at a time: a scheduled run that finds the last one still sending is cancelled.
+    from prefect.client.schemas.objects import ConcurrencyLimitStrategy
+
+    deliver = deps["anquan-deliver-mail"]
+    assert deliver.concurrency_limit == 1
+    assert deliver.concurrency_options.collision_strategy == ConcurrencyLimitStrategy.CANCEL_NEW
+    assert all(d.concurrency_limit is None for name, d in deps.items() if name != "anquan-deliver-mail")
 
 
 def test_annual_assessment_flow(flow_app):
@@ -159,6 +166,30 @@ def test_special_campaign_flow_mails_arrive(flow_app, monkeypatch):
         rcpts = {r.rcpt_tos[0] for r in sink.received}
         assert any(x.endswith("@qinglan.example") for x in rcpts)  # the township safety offices
         assert any("ql01e" in x or "ql02e" in x for x in rcpts)     # the fireworks enterprises
+    finally:
+        sink.stop()
+
+
+def test_deliver_flow_fails_once_when_the_login_is_refused(flow_app, monkeypatch):
+    """A wrong SMTP password: the Prefect run fails with the reason (IT's alert), the mail waits, one login."""
+    from anquan.flows.cycle import daily_tick, deliver_mail, plan_year
+    from tests.smtp_sink import SmtpSink
+
+    plan_year(year=2026)
+    queued = daily_tick(day="2026-01-26")["messages"]
+    sink = SmtpSink(auth=True).start()
+    sink.behaviour.refuse_logins = True
+    try:
+        for key, value in {"HOST": "127.0.0.1", "PORT": str(sink.port), "SECURITY": "none", "USERNAME": "anquan",
+                           "PASSWORD": "wrong-password"}.items():
+            monkeypatch.setenv(f"ANQUAN_SMTP_{key}", value)
+        state = deliver_mail(return_state=True)
+        assert state.is_failed()
+        assert "535" in state.message and "wrong-password" not in state.message
+        assert sink.logins == 1 and not sink.received
+        with session_scope(flow_app.engine) as s:
+            statuses = s.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all()
+        assert dict(statuses) == {"pending": queued}
     finally:
         sink.stop()
 

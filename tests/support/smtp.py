@@ -1,17 +1,24 @@
 """A real SMTP server on loopback for tests (aiosmtpd), that records what it receives, and an App that mails to it.
 
 It can be told to refuse: the next N messages with a transient 421/451, or
-some recipients with a permanent 550.
+some recipients with a permanent 550; to refuse every login (535); to drop the
+connection at given DATA commands without answering; and to offer SMTPUTF8 or not.
 """
 
 from __future__ import annotations
 
+import asyncio
+import re
 import socket
 import threading
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+
+_KEY = re.compile(rb"^X-Anquan-Key: *([^\r\n]+)", re.MULTILINE)
 
 from anquan.app import App
 
@@ -38,6 +45,9 @@ class Received:
 class Behaviour:
     transient_failures: int = 0  # refuse this many DATA commands with 451
     refuse_recipients: set[str] = field(default_factory=set)  # 550 at RCPT
+    refuse_logins: bool = False  # answer every AUTH with 535
+    drop_at: set[int] = field(default_factory=set)  # the n-th DATA commands (1-based) at which the connection drops
+    delay: float = 0.0  # seconds before answering each DATA (a slow server)
 
 
 class _Handler:
@@ -51,21 +61,47 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.sink.behaviour.delay:
+            await asyncio.sleep(self.sink.behaviour.delay)
         with self.sink.lock:
+            self.sink.data_commands += 1
+            if self.sink.data_commands in self.sink.behaviour.drop_at:
+                server.transport.abort()  # gone without an answer: the client cannot know if it arrived
+                return "421 4.4.2 connection dropped"
             if self.sink.behaviour.transient_failures > 0:
                 self.sink.behaviour.transient_failures -= 1
                 return "451 4.3.0 try again later"
-            self.sink.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content or envelope.content))
+            data = envelope.original_content or envelope.content
+            self.sink.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), data))
+            key = _KEY.search(data)
+            self.sink.arrived.append(key.group(1).decode() if key else "")
         return "250 OK"
 
 
 class SmtpSink:
-    def __init__(self):
+    """`smtputf8`: offer SMTPUTF8 in EHLO; `auth`: offer AUTH (without TLS, loopback only) and count the logins."""
+
+    def __init__(self, *, smtputf8: bool = False, auth: bool = False):
         self.port = free_port()
         self.received: list[Received] = []
         self.behaviour = Behaviour()
         self.lock = threading.Lock()
-        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+        self.logins = 0
+        self.arrived: list[str] = []  # X-Anquan-Key of each message received, read as it arrives
+        self.data_commands = 0
+        extra = {"authenticator": self._authenticate, "auth_require_tls": False} if auth else {}
+        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port,
+                                     enable_SMTPUTF8=smtputf8, **extra)
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data):
+        with self.lock:
+            self.logins += 1
+        return AuthResult(success=not self.behaviour.refuse_logins, handled=False)
+
+    def keys(self) -> list[str]:
+        """The X-Anquan-Key of every message received, in arrival order."""
+        with self.lock:
+            return list(self.arrived)
 
     def start(self):
         self.controller.start()
