@@ -362,7 +362,24 @@ class StatementTimer:
 # The three ways of sending
 # ---------------------------------------------------------------------------
 
-def run_anquan(backend: str, mails: list[Mail], sink: Sink, connections: int, tmp: Path) -> dict:
+def load_baseline(rev: str):
+    """`deliver` as it was at git revision `rev` (notifications/delivery.py loaded beside today's), to time both
+    in the same rounds under the same load."""
+    import importlib.util
+    import subprocess
+
+    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:notifications/delivery.py"], check=True,
+                            capture_output=True, text=True).stdout
+    path = Path(tempfile.mkdtemp(prefix="anquan-baseline-")) / "baseline_delivery.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location("anquan_baseline_delivery", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module.deliver
+
+
+def run_anquan(backend: str, mails: list[Mail], sink: Sink, connections: int, tmp: Path, deliver_fn=None) -> dict:
     with fresh_database(backend, tmp) as (settings, engine):
         fill_seconds = fill_outbox(engine, mails)
         analyze(engine, "outbox")
@@ -374,7 +391,7 @@ def run_anquan(backend: str, mails: list[Mail], sink: Sink, connections: int, tm
         timer = StatementTimer(engine)
         with timer:
             t0 = time.perf_counter()
-            report = deliver(engine=engine, settings=smtp_settings)
+            report = (deliver_fn or deliver)(engine=engine, settings=smtp_settings)
             seconds = time.perf_counter() - t0
         received = sink.count - before
         t = OutboxMessage.__table__
@@ -502,6 +519,8 @@ def main(argv: list[str] | None = None) -> int:
                          "row counts, e.g. 20000,100000,360000")
     ap.add_argument("--prefect-task-count", type=int, default=500,
                     help="messages for (b) as Prefect tasks in a flow (0: skip that mode)")
+    ap.add_argument("--baseline", default="",
+                    help="also time notifications/delivery.py as of this git revision in every round (before/after)")
     ap.add_argument("--json", type=Path, help="write the results as JSON here")
     args = ap.parse_args(argv)
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
@@ -523,6 +542,7 @@ def main(argv: list[str] | None = None) -> int:
 
     results["sink"] = args.sink
     results["rounds"] = []
+    baseline = load_baseline(args.baseline) if args.baseline else None
     harness = contextlib.nullcontext()
     if args.prefect_task_count:
         import os
@@ -546,6 +566,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"round {i}: anquan deliver [{backend}] {r['per_second']:.0f} msg/s ({r['seconds']:.1f} s, "
                       f"{r['db_seconds']:.1f} s in SQL){'' if all(r['checks'].values()) else ' CHECK FAILED'}",
                       flush=True)
+                if baseline is not None:
+                    b = run_anquan(backend, mails, sink, args.connections, Path(tmp) / f"{backend}{i}b", baseline)
+                    rnd.setdefault("baseline", {})[backend] = b
+                    print(f"round {i}: baseline {args.baseline} deliver [{backend}] {b['per_second']:.0f} msg/s "
+                          f"({b['seconds']:.1f} s){'' if all(b['checks'].values()) else ' CHECK FAILED'}", flush=True)
             rnd["prefect"] = run_prefect(mails[:args.prefect_count], sink)
             print(f"round {i}: (b) prefect-email .fn {rnd['prefect']['per_second']:.0f} msg/s", flush=True)
             results["rounds"].append(rnd)
@@ -601,6 +626,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'(b) prefect-email tasks in a flow':<36}{args.prefect_task_count:>9}{task_rate:>8.0f}{'':>7}{'':>7}  "
               + " ".join(f"{r['prefect_task']['per_second']:.0f}" for r in rounds) + " msg/s")
         checks_ok = checks_ok and all(all(r["prefect_task"]["checks"].values()) for r in rounds)
+    if baseline is not None:
+        for backend in backends:
+            now_rate = med(r["anquan"][backend]["per_second"] for r in rounds)
+            base_rate = med(r["baseline"][backend]["per_second"] for r in rounds)
+            results.setdefault("baseline", []).append({"backend": backend, "revision": args.baseline,
+                                                       "per_second": base_rate, "after_vs_before": now_rate / base_rate})
+            print(f"{'deliver @' + args.baseline + ', ' + backend:<36}{args.count:>9}{base_rate:>8.0f}  "
+                  + " ".join(f"{r['baseline'][backend]['per_second']:.0f}" for r in rounds)
+                  + f" msg/s; now/before = {now_rate / base_rate:.3f}")
     print(f"\nchecks (every row sent, sink counted exactly, per run): {'ok' if checks_ok else 'FAILED'}")
     print(f"the ceiling itself: (a)/(b) = {results['raw_vs_prefect']:.1f}; no deliverer reaches "
           f"{TARGET_VS_PREFECT:.0f} x (b) with this sink and {args.connections} connections unless (a)/(b) >= "
