@@ -29,7 +29,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.plan_province import fresh_database  # noqa: E402
-from tests.smtp_sink import SmtpSink  # noqa: E402
+from tests.support.smtp import SmtpSink  # noqa: E402
 from tests.support.killing import fill_outbox, kill_deliveries  # noqa: E402
 
 

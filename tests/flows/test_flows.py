@@ -173,7 +173,7 @@ def test_special_campaign_flow_mails_arrive(flow_app, monkeypatch):
 def test_deliver_flow_fails_once_when_the_login_is_refused(flow_app, monkeypatch):
     """A wrong SMTP password: the Prefect run fails with the reason (IT's alert), the mail waits, one login."""
     from anquan.flows.cycle import daily_tick, deliver_mail, plan_year
-    from tests.smtp_sink import SmtpSink
+    from tests.support.smtp import SmtpSink
 
     plan_year(year=2026)
     queued = daily_tick(day="2026-01-26")["messages"]

@@ -11,9 +11,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import select, update
 
-from anquan.app import App
 from anquan.cycle import usecases as cycle
-from anquan.cycle.planning import plan_year
 from anquan.cycle.tick import tick
 from anquan.directory.importer import import_directory
 from anquan.models.db import session_scope
@@ -23,28 +21,19 @@ from anquan.models.types import utcnow
 from anquan.notifications.delivery import DeliveryHalted, claim, deliver, renew
 from anquan.notifications.outbox import enqueue, list_messages
 from anquan.notifications.render import Rendered
-from tests.smtp_sink import SmtpSink
+from tests.support import SMALL_CONTACTS, SMALL_ORGS, SmtpSink, free_port, with_smtp, write_csvs
 
 MAIL_FROM = "青岚县安委办 <anquan@qinglan.example>"
 
 
 @pytest.fixture
-def queued(app, small_dir):
+def queued(planned):
     """The small county planned and ticked on 20 Feb 2026 (reminders and escalations queued)."""
-    with session_scope(app.engine) as s:
-        import_directory(session=s, path=small_dir)
-        plan_year(session=s, rules=app.rules, calendar=app.calendar, year=2026)
-        report = tick(session=s, rules=app.rules, as_of=date(2026, 2, 20), mail_from=MAIL_FROM, tz=app.settings.tz)
+    with session_scope(planned.engine) as s:
+        report = tick(session=s, rules=planned.rules, as_of=date(2026, 2, 20), mail_from=MAIL_FROM,
+                      tz=planned.settings.tz)
     assert report.messages > 3
-    return app
-
-
-def _with_smtp(app: App, sink: SmtpSink, **extra) -> App:
-    settings = app.settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": sink.port,
-                                               "smtp_security": "none", "mail_from": MAIL_FROM, **extra})
-    a = App(settings=settings)
-    a.__dict__["engine"] = app.engine
-    return a
+    return planned
 
 
 def _rows(app):
@@ -61,7 +50,7 @@ def auth_sink():
 
 def test_refused_login_holds_everything_with_one_login_and_one_alert(queued, auth_sink):
     auth_sink.behaviour.refuse_logins = True
-    a = _with_smtp(queued, auth_sink, smtp_connections=4, smtp_username="anquan", smtp_password=SecretStr("wrong-password"))
+    a = with_smtp(queued, auth_sink, smtp_connections=4, smtp_username="anquan", smtp_password=SecretStr("wrong-password"))
     total = len(_rows(queued))
     with pytest.raises(DeliveryHalted, match="535") as raised:
         cycle.deliver_mail(a)
@@ -84,8 +73,6 @@ def test_refused_login_holds_everything_with_one_login_and_one_alert(queued, aut
 
 
 def test_unreachable_server_halts_the_run(queued):
-    from tests.smtp_sink import free_port
-
     settings = queued.settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": free_port(),
                                                   "smtp_security": "none", "smtp_connections": 4})
     report = deliver(engine=queued.engine, settings=settings)
@@ -94,7 +81,7 @@ def test_unreachable_server_halts_the_run(queued):
 
 
 def test_dropped_connection_retries_only_the_message_in_flight(queued, sink):
-    a = _with_smtp(queued, sink, smtp_connections=2)
+    a = with_smtp(queued, sink, smtp_connections=2)
     rows = _rows(queued)
     sink.behaviour.drop_at = {2}  # the second message's DATA: the connection goes without an answer
     report = deliver(engine=a.engine, settings=a.settings)
@@ -104,7 +91,7 @@ def test_dropped_connection_retries_only_the_message_in_flight(queued, sink):
 
 
 def test_connection_that_keeps_dropping_leaves_the_rest_untried(queued, sink):
-    a = _with_smtp(queued, sink, smtp_connections=1)
+    a = with_smtp(queued, sink, smtp_connections=1)
     total = len(_rows(queued))
     sink.behaviour.drop_at = {2, 3}  # the message in flight drops, and drops again on the fresh connection
     report = deliver(engine=a.engine, settings=a.settings)
@@ -130,7 +117,7 @@ def test_internationalised_addresses(app, smtputf8):
     sink = SmtpSink(smtputf8=smtputf8).start()
     try:
         _queue_to(app, ["hu@例子.测试", "马宏伟@qinglan.example"])
-        report = deliver(engine=app.engine, settings=_with_smtp(app, sink).settings)
+        report = deliver(engine=app.engine, settings=with_smtp(app, sink).settings)
     finally:
         sink.stop()
     rcpts = [r.rcpt_tos[0] for r in sink.received]
@@ -146,10 +133,8 @@ def test_internationalised_addresses(app, smtputf8):
         assert refused.status == "failed" and "SMTPUTF8" in refused.last_error
 
 
-def test_tick_quarantines_an_address_it_cannot_build_and_goes_on(app, small_dir):
-    with session_scope(app.engine) as s:
-        import_directory(session=s, path=small_dir)
-        plan_year(session=s, rules=app.rules, calendar=app.calendar, year=2026)
+def test_tick_quarantines_an_address_it_cannot_build_and_goes_on(planned):
+    app = planned
     day = date(2026, 2, 20)
     with session_scope(app.engine) as s:  # what the day would queue, then undone
         clean = tick(session=s, rules=app.rules, as_of=day, mail_from=MAIL_FROM, tz=app.settings.tz)
@@ -169,7 +154,6 @@ def test_tick_quarantines_an_address_it_cannot_build_and_goes_on(app, small_dir)
 
 def test_directory_import_takes_internationalised_addresses_and_refuses_broken_ones(app, tmp_path):
     from anquan.errors import InputRejected
-    from tests.conftest import SMALL_CONTACTS, SMALL_ORGS, write_csvs
 
     contacts = [list(c) for c in SMALL_CONTACTS]
     contacts[0][3], contacts[1][3] = "马宏伟@qinglan.example", "hu@例子.测试"
@@ -184,7 +168,7 @@ def test_directory_import_takes_internationalised_addresses_and_refuses_broken_o
 
 
 def test_mail_retry_requeues_failed_by_id_and_by_day(queued, sink):
-    a = _with_smtp(queued, sink)
+    a = with_smtp(queued, sink)
     sink.behaviour.refuse_recipients = {"office@county.example"}
     assert deliver(engine=a.engine, settings=a.settings).failed == 1
     failed = next(m for m in _rows(queued) if m.status == "failed")
@@ -213,7 +197,7 @@ def test_a_slow_deliverer_renews_its_lease_while_it_works(queued, sink, monkeypa
     real_renew = delivery.renew
     monkeypatch.setattr(delivery, "renew", lambda engine, **kw: renewed.append(real_renew(engine, **kw)) or renewed[-1])
     sink.behaviour.delay = 0.15  # every answer takes a while: the run outlasts several renewals
-    a = _with_smtp(queued, sink, smtp_connections=1)
+    a = with_smtp(queued, sink, smtp_connections=1)
     report = deliver(engine=a.engine, settings=a.settings, renew_every=0.1)
     assert report.sent == len(_rows(queued))
     assert renewed and renewed[0] > 0  # the claimed messages not yet sent had their lease extended

@@ -5,7 +5,7 @@ A few kills here (CI); benchmarks/kill_delivery.py runs fifty on each backend.
 
 import os
 
-from tests.smtp_sink import SmtpSink
+from tests.support import SmtpSink
 from tests.support.killing import kill_deliveries, fill_outbox
 
 CONNECTIONS = 4
