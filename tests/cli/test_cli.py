@@ -27,7 +27,7 @@ COMMANDS = [
     [], ["db"], ["db", "upgrade"], ["db", "current"], ["directory"], ["directory", "template"],
     ["directory", "import"], ["directory", "show"], ["rules"], ["rules", "check"], ["holidays"], ["plan"],
     ["obligations"], ["obligations", "list"], ["obligations", "show"], ["obligations", "waive"], ["submit"],
-    ["tick"], ["mail"], ["mail", "deliver"], ["mail", "list"], ["serve"],
+    ["tick"], ["mail"], ["mail", "deliver"], ["mail", "list"], ["mail", "retry"], ["serve"],
     ["accident"], ["accident", "add"], ["accident", "update"], ["accident", "list"], ["accident", "show"],
     ["accident", "import"], ["indicators"], ["indicators", "import"],
     ["assess"], ["assess", "run"], ["assess", "adjust"], ["assess", "check-rubric"],
@@ -332,3 +332,35 @@ def test_risk_analysis_with_a_warning_sign_is_mailed_at_once(env, tmp_path):
     assert "Traceback" not in proc.stderr
     listed = json.loads(run(["alert", "list", "--json"], env, tmp_path).stdout)
     assert [(a["org_code"], a["kind"]) for a in listed] == [("QL04E006", "warning_sign")]
+
+
+def test_refused_smtp_login_is_one_clear_error_an_alert_in_mail_list_and_mail_retry(env, tmp_path):
+    """A wrong SMTP password: `mail deliver` fails with the reason (no traceback), `mail list` shows the alert
+    above the table, `mail retry` requeues; nothing failed for good."""
+    from tests.support import SMALL_CONTACTS, SMALL_ORGS, write_csvs
+    from tests.support.smtp import SmtpSink
+
+    run(["db", "upgrade"], env, tmp_path)
+    run(["directory", "import", write_csvs(tmp_path / "small", SMALL_ORGS, SMALL_CONTACTS)], env, tmp_path)
+    run(["plan", "2026"], env, tmp_path)
+    run(["tick", "--date", "2026-02-20"], env, tmp_path)
+    sink = SmtpSink(auth=True).start()
+    sink.behaviour.refuse_logins = True
+    try:
+        smtp = {**env, "ANQUAN_SMTP_HOST": "127.0.0.1", "ANQUAN_SMTP_PORT": str(sink.port), "ANQUAN_SMTP_SECURITY": "none",
+                "ANQUAN_SMTP_USERNAME": "anquan", "ANQUAN_SMTP_PASSWORD": "wrong-password"}
+        proc = run(["mail", "deliver"], smtp, tmp_path, check=False)
+        assert proc.returncode != 0 and "Traceback" not in proc.stderr
+        assert "SMTP delivery halted" in proc.stderr and "535" in proc.stderr and "wrong-password" not in proc.stderr
+        listed = run(["mail", "list"], smtp, tmp_path)
+        assert "ALERT" in listed.stderr and "535" in listed.stderr
+        assert "failed" not in {r["status"] for r in json.loads(run(["mail", "list", "--json"], smtp, tmp_path).stdout)}
+        bad = run(["mail", "retry", "--failed-since", "yesterday"], smtp, tmp_path, check=False)
+        assert bad.returncode != 0 and "--failed-since" in bad.stderr and "Traceback" not in bad.stderr
+        sink.behaviour.refuse_logins = False
+        requeued = json.loads(run(["mail", "retry", "--json"], smtp, tmp_path).stdout)["requeued"]
+        assert requeued > 0
+        assert f"Delivered {requeued} message(s)" in run(["mail", "deliver"], smtp, tmp_path).stdout
+        assert "ALERT" not in run(["mail", "list"], smtp, tmp_path).stderr
+    finally:
+        sink.stop()
