@@ -38,14 +38,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-from sqlalchemy import Engine, bindparam, or_, select, update
+from sqlalchemy import Engine, bindparam, or_, select, text, update
 
 from anquan.models.outbox import MailStatus, OutboxMessage
 from anquan.models.settings import Settings
 from anquan.models.types import utcnow
 from anquan.errors import AnquanError
-from anquan.notifications.addresses import wire_address
 from anquan.notifications.outbox import HALTED  # a held message's last_error starts with it; `mail list` shows it
+from anquan.notifications.smtp import Connection, classify, open_failure
 
 log = logging.getLogger("anquan.delivery")
 
@@ -178,6 +178,29 @@ def record(engine: Engine, *, worker: str, now: datetime, outcomes: list[Outcome
             conn.execute(statements[status], rows)
 
 
+_RECORD_PG = text("""
+UPDATE outbox AS o SET
+    status = CASE v.st WHEN 'retry' THEN 'pending' ELSE v.st END,
+    sent_at = CASE v.st WHEN 'sent' THEN v.at ELSE o.sent_at END,
+    next_attempt_at = CASE v.st WHEN 'sent' THEN o.next_attempt_at ELSE v.nxt END,
+    attempts = v.att, last_error = v.err, claimed_by = NULL, claimed_until = NULL
+FROM unnest(CAST(:ids AS bigint[]), CAST(:sts AS text[]), CAST(:atts AS integer[]), CAST(:errs AS text[]),
+            CAST(:nxts AS timestamptz[]), CAST(:ats AS timestamptz[])) AS v(id, st, att, err, nxt, at)
+WHERE o.id = v.id AND o.claimed_by = :worker
+""")
+
+
+def record_tried_pg(conn, *, worker: str, now: datetime, outcomes: list[Outcome], attempts: dict[int, int]) -> None:
+    """record() for sent, retry and failed outcomes on PostgreSQL in one statement (one round trip on an
+    autocommit connection): what a message waits for before its connection sends the next one."""
+    nxts = [now + backoff(attempts[o.id] + 1) if o.status == "retry" else now for o in outcomes]
+    conn.execute(_RECORD_PG, {
+        "ids": [o.id for o in outcomes], "sts": [o.status for o in outcomes],
+        "atts": [attempts[o.id] + 1 for o in outcomes], "errs": [(o.error or "")[:2000] or None for o in outcomes],
+        "nxts": nxts, "ats": [now] * len(outcomes), "worker": worker,
+    })
+
+
 def renew(engine: Engine, *, worker: str, now: datetime) -> int:
     """Extend this worker's lease on everything it still holds; how many rows that was."""
     t = OutboxMessage.__table__
@@ -250,95 +273,6 @@ def _deliver_to_folder(engine, folder: Path, report: DeliveryReport, *, worker, 
 
 # -- SMTP ---------------------------------------------------------------------------
 
-def _classify(exc: BaseException) -> tuple[str, str]:
-    """What one message's failure means: (retry | failed | drop | halt, the reason in the server's words)."""
-    import aiosmtplib
-
-    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
-        codes = [e.code for e in exc.recipients]
-        text = "; ".join(f"{e.code} {e.message}" for e in exc.recipients)
-        return ("failed" if all(c >= 500 for c in codes) else "retry"), text
-    if isinstance(exc, aiosmtplib.SMTPResponseException):
-        text = f"{exc.code} {exc.message}"
-        if exc.code in AUTH_CODES:
-            return "halt", f"the server refused the login ({text}); check ANQUAN_SMTP_USERNAME and ANQUAN_SMTP_PASSWORD"
-        if exc.code == 421:  # the server is closing this connection
-            return "drop", text
-        return ("failed" if exc.code >= 500 else "retry"), text
-    if isinstance(exc, aiosmtplib.SMTPNotSupported):
-        return "failed", f"cannot be sent through this server: {exc}"
-    if isinstance(exc, (ValueError, UnicodeError)):  # an address or message nobody can send (quarantined)
-        return "failed", f"cannot be sent: {exc}"
-    return "drop", f"{type(exc).__name__}: {exc}".strip()
-
-
-AUTH_CODES = {530, 534, 535, 538}  # authentication required / mechanism too weak / credentials invalid
-
-
-def _open_failure(exc: BaseException, settings: Settings) -> str:
-    """Why a connection could not be opened, as IT needs to read it (the whole run halts on it)."""
-    import ssl
-
-    import aiosmtplib
-
-    where = f"{settings.smtp_host}:{settings.effective_smtp_port}"
-    if isinstance(exc, aiosmtplib.SMTPResponseException) and exc.code in AUTH_CODES:
-        return _classify(exc)[1]
-    if isinstance(exc, ssl.SSLError) or "SSL" in type(exc).__name__:
-        return f"TLS failed with {where} ({exc}); check ANQUAN_SMTP_SECURITY and the server's certificate"
-    return f"cannot connect to {where}: {type(exc).__name__}: {exc}".rstrip(": ")
-
-
-async def _login_once(client, username: str, password: str) -> None:
-    """One AUTH command with the server's preferred mechanism (aiosmtplib's login() would try every one it
-    offers: a wrong password would count two or three failures against the account per connection)."""
-    import aiosmtplib
-
-    await client.ehlo()
-    methods = client.supported_auth_methods
-    if not methods:
-        raise aiosmtplib.SMTPException("the server offers no AUTH mechanism Anquan knows (CRAM-MD5, PLAIN, LOGIN)")
-    await getattr(client, f"auth_{methods[0].replace('-', '')}")(username, password)
-
-
-class _Connection:
-    """One reused SMTP connection: connect and log in once, reopen only when it drops."""
-
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self.client = None
-
-    async def open(self):
-        import aiosmtplib
-
-        s = self.settings
-        client = aiosmtplib.SMTP(
-            hostname=s.smtp_host, port=s.effective_smtp_port, timeout=s.smtp_timeout,
-            use_tls=s.smtp_security == "tls", start_tls=s.smtp_security == "starttls",
-        )
-        await client.connect()
-        if s.smtp_username:
-            await _login_once(client, s.smtp_username, s.smtp_password.get_secret_value())
-        self.client = client
-
-    @property
-    def is_open(self) -> bool:
-        return self.client is not None and self.client.is_connected
-
-    async def send(self, sender: str, m: Claimed) -> None:
-        rcpt, needs_utf8 = wire_address(m.to_addr)
-        await self.client.sendmail(sender, [rcpt], m.raw, mail_options=["SMTPUTF8"] if needs_utf8 else None)
-
-    async def drop(self):
-        if self.client is not None:
-            try:
-                if self.client.is_connected:
-                    await self.client.quit()
-            except Exception:
-                self.client.close()
-            self.client = None
-
-
 class _Recorder:
     """Commits outcomes as they come; callers wait until theirs is in the database.
 
@@ -357,6 +291,7 @@ class _Recorder:
         self.timer: asyncio.TimerHandle | None = None
         self.busy = False
         self.senders = 0  # connections still sending: each waits on at most one commit
+        self.conn = None  # PostgreSQL: the recorder's own connection, used only in the database thread
 
     async def write(self, *outcomes: Outcome) -> None:
         loop = asyncio.get_running_loop()
@@ -379,9 +314,28 @@ class _Recorder:
         group, self.waiting = self.waiting, []
         outcomes = [o for part, _ in group for o in part]
         at = self.now()
-        commit = asyncio.get_running_loop().run_in_executor(self.db, lambda: record(
-            self.engine, worker=self.worker, now=at, outcomes=outcomes, attempts=self.attempts))
+        commit = asyncio.get_running_loop().run_in_executor(self.db, lambda: self._commit(outcomes, at))
         commit.add_done_callback(lambda f: self._committed(f, group, outcomes))
+
+    def _commit(self, outcomes: list[Outcome], at: datetime) -> None:
+        """In the database thread: on PostgreSQL the tried outcomes go in one statement on a connection of
+        the recorder's own (autocommit, not waiting for the WAL flush: the deliverer's death loses nothing
+        committed; a crash of the database server itself could only make the last messages go again)."""
+        if self.engine.dialect.name != "postgresql" or not all(o.status in ("sent", "retry", "failed") for o in outcomes):
+            record(self.engine, worker=self.worker, now=at, outcomes=outcomes, attempts=self.attempts)
+            return
+        if self.conn is None:
+            self.conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            self.conn.exec_driver_sql("SET synchronous_commit TO OFF")
+        record_tried_pg(self.conn, worker=self.worker, now=at, outcomes=outcomes, attempts=self.attempts)
+
+    def close(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.exec_driver_sql("RESET synchronous_commit")
+            finally:
+                self.conn.close()
+                self.conn = None
 
     def _committed(self, commit: asyncio.Future, group: list, outcomes: list[Outcome]) -> None:
         self.busy = False
@@ -409,7 +363,7 @@ class _Run:
     first_open: asyncio.Event = field(default_factory=asyncio.Event)
 
 
-async def _send_one(run: _Run, conn: _Connection, m: Claimed) -> tuple[Outcome, bool]:
+async def _send_one(run: _Run, conn: Connection, m: Claimed) -> tuple[Outcome, bool]:
     """Send one message, once more on a fresh connection if this one drops; True when the connection gives up.
 
     A failure to connect or log in halts the whole run: the message in flight counts an attempt and is
@@ -420,15 +374,15 @@ async def _send_one(run: _Run, conn: _Connection, m: Claimed) -> tuple[Outcome, 
             try:
                 await conn.open()
             except Exception as exc:  # connect, TLS or login: the installation, not this message
-                run.halted = run.halted or _open_failure(exc, run.settings)
+                run.halted = run.halted or open_failure(exc, run.settings)
                 return Outcome(m.id, "held", HALTED + run.halted, attempted=True), True
             finally:
                 run.first_open.set()
         try:
-            await conn.send(run.sender, m)
+            await conn.send(run.sender, m.to_addr, m.raw)
             return Outcome(m.id, "sent"), False
         except Exception as exc:  # classified: nothing escapes unrecorded
-            status, text = _classify(exc)
+            status, text = classify(exc)
         if status == "halt":
             run.halted = run.halted or text
             await conn.drop()
@@ -439,7 +393,7 @@ async def _send_one(run: _Run, conn: _Connection, m: Claimed) -> tuple[Outcome, 
     return Outcome(m.id, "retry", f"the connection dropped twice while sending: {text}"), True
 
 
-async def _work(run: _Run, conn: _Connection, *, first: bool) -> None:
+async def _work(run: _Run, conn: Connection, *, first: bool) -> None:
     """One connection's loop: the next message, its outcome committed before the one after it."""
     if not first:
         await run.first_open.wait()  # one login first: a wrong password costs one attempt, not one per connection
@@ -466,7 +420,7 @@ async def _deliver_smtp(engine, settings: Settings, report: DeliveryReport, *, w
                         renew_every: float = RENEW_EVERY) -> None:
     db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="anquan-outbox")
     recorder = _Recorder(engine, worker=worker, now=now, report=report, db=db)
-    connections = [_Connection(settings) for _ in range(settings.smtp_connections)]
+    connections = [Connection(settings) for _ in range(settings.smtp_connections)]
     renewer = asyncio.ensure_future(_renew_leases(engine, worker=worker, now=now, every=renew_every))
     run = _Run(sender=parseaddr(settings.mail_from)[1], settings=settings, recorder=recorder)
     after = 0
@@ -489,6 +443,7 @@ async def _deliver_smtp(engine, settings: Settings, report: DeliveryReport, *, w
         renewer.cancel()
         report.halted = run.halted
         await asyncio.gather(*(c.drop() for c in connections), return_exceptions=True)
+        db.submit(recorder.close).result()
         db.shutdown(wait=True)
         if run.halted:
             log.error("SMTP delivery halted: %s (%s sent, %s deferred)", run.halted, report.sent, report.deferred)

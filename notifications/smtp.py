@@ -1,0 +1,100 @@
+"""One SMTP connection of the deliverer, and what a failure on it means.
+
+One login per connection with one AUTH command; a connection is reopened only
+when it drops. A failure is classified as the message's own (4xx: retry, 5xx:
+failed), a dropped connection (send the message in flight again on a fresh
+one), or the installation's (login refused, TLS, server unreachable: the run halts).
+"""
+
+from __future__ import annotations
+
+from anquan.models.settings import Settings
+from anquan.notifications.addresses import wire_address
+
+AUTH_CODES = {530, 534, 535, 538}  # authentication required / mechanism too weak / credentials invalid
+
+
+def classify(exc: BaseException) -> tuple[str, str]:
+    """What one message's failure means: (retry | failed | drop | halt, the reason in the server's words)."""
+    import aiosmtplib
+
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        codes = [e.code for e in exc.recipients]
+        text = "; ".join(f"{e.code} {e.message}" for e in exc.recipients)
+        return ("failed" if all(c >= 500 for c in codes) else "retry"), text
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        text = f"{exc.code} {exc.message}"
+        if exc.code in AUTH_CODES:
+            return "halt", f"the server refused the login ({text}); check ANQUAN_SMTP_USERNAME and ANQUAN_SMTP_PASSWORD"
+        if exc.code == 421:  # the server is closing this connection
+            return "drop", text
+        return ("failed" if exc.code >= 500 else "retry"), text
+    if isinstance(exc, aiosmtplib.SMTPNotSupported):
+        return "failed", f"cannot be sent through this server: {exc}"
+    if isinstance(exc, (ValueError, UnicodeError)):  # an address or message nobody can send (quarantined)
+        return "failed", f"cannot be sent: {exc}"
+    return "drop", f"{type(exc).__name__}: {exc}".strip()
+
+
+def open_failure(exc: BaseException, settings: Settings) -> str:
+    """Why a connection could not be opened, as IT needs to read it (the whole run halts on it)."""
+    import ssl
+
+    import aiosmtplib
+
+    where = f"{settings.smtp_host}:{settings.effective_smtp_port}"
+    if isinstance(exc, aiosmtplib.SMTPResponseException) and exc.code in AUTH_CODES:
+        return classify(exc)[1]
+    if isinstance(exc, ssl.SSLError) or "SSL" in type(exc).__name__:
+        return f"TLS failed with {where} ({exc}); check ANQUAN_SMTP_SECURITY and the server's certificate"
+    return f"cannot connect to {where}: {type(exc).__name__}: {exc}".rstrip(": ")
+
+
+async def _login_once(client, username: str, password: str) -> None:
+    """One AUTH command with the server's preferred mechanism (aiosmtplib's login() would try every one it
+    offers: a wrong password would count two or three failures against the account per connection)."""
+    import aiosmtplib
+
+    await client.ehlo()
+    methods = client.supported_auth_methods
+    if not methods:
+        raise aiosmtplib.SMTPException("the server offers no AUTH mechanism Anquan knows (CRAM-MD5, PLAIN, LOGIN)")
+    await getattr(client, f"auth_{methods[0].replace('-', '')}")(username, password)
+
+
+class Connection:
+    """One reused SMTP connection: connect and log in once, reopen only when it drops."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.client = None
+
+    async def open(self):
+        import aiosmtplib
+
+        s = self.settings
+        client = aiosmtplib.SMTP(
+            hostname=s.smtp_host, port=s.effective_smtp_port, timeout=s.smtp_timeout,
+            use_tls=s.smtp_security == "tls", start_tls=s.smtp_security == "starttls",
+        )
+        await client.connect()
+        if s.smtp_username:
+            await _login_once(client, s.smtp_username, s.smtp_password.get_secret_value())
+        self.client = client
+
+    @property
+    def is_open(self) -> bool:
+        return self.client is not None and self.client.is_connected
+
+    async def send(self, sender: str, to_addr: str, raw: bytes) -> None:
+        rcpt, needs_utf8 = wire_address(to_addr)
+        await self.client.sendmail(sender, [rcpt], raw, mail_options=["SMTPUTF8"] if needs_utf8 else None)
+
+    async def drop(self):
+        if self.client is not None:
+            try:
+                if self.client.is_connected:
+                    await self.client.quit()
+            except Exception:
+                self.client.close()
+            self.client = None
