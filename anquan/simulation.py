@@ -51,7 +51,7 @@ def simulate(*, year: int, out: Path, seed: int = 2026, directory: Path = SAMPLE
     Every step is the use case a front door calls, dated the simulated day."""
     started = time.perf_counter()
     out = Path(out)
-    app = _own_app(out, base)
+    app = _own_app(out, base, year=year)
     rng = random.Random(seed)
     directory_uc.import_directory(app, path=directory)
     cycle.plan(app, year=year)
@@ -75,8 +75,10 @@ def simulate(*, year: int, out: Path, seed: int = 2026, directory: Path = SAMPLE
     return summary
 
 
-def _own_app(out: Path, base: Settings) -> App:
-    """An App on a fresh SQLite database in `out`, its mail kept as .eml files in out/mail."""
+def _own_app(out: Path, base: Settings, *, year: int) -> App:
+    """An App on a fresh SQLite database in `out`, its mail kept as .eml files in out/mail.
+
+    The simulated county went live on 1 January of the simulated year (unless the settings say otherwise)."""
     out.mkdir(parents=True, exist_ok=True)
     db = out / "simulation.db"
     for stale in (db, out / "simulation.db-wal", out / "simulation.db-shm"):
@@ -86,7 +88,7 @@ def _own_app(out: Path, base: Settings) -> App:
         for f in mail_dir.glob("*.eml"):
             f.unlink()
     settings = base.model_copy(update={"data_dir": out, "database_url": f"sqlite:///{db}", "smtp_host": "",
-                                       "mail_dir": mail_dir})
+                                       "mail_dir": mail_dir, "go_live": base.go_live or date(year, 1, 1)})
     app = App(settings=settings)
     upgrade(app.engine)
     return app
@@ -198,7 +200,7 @@ def _play(app: App, *, year: int, plan: dict, events: dict, progress) -> tuple[i
         cycle.submit_all(app, obligation_ids=plan.pop(day, []), on=day, note="模拟报送")
         for event in events.pop(day, []):
             event(day)
-        report = assessment.daily_tick(app, as_of=day)
+        report = assessment.daily_tick(app, as_of=day, simulated=True)
         ticks["messages"] += report.messages
         ticks["notices"] += report.notices
         ticks["skipped"] += report.stages_skipped

@@ -21,6 +21,7 @@ from anquan.campaigns import usecases as campaigns
 from anquan.cycle import usecases as cycle
 from anquan.flows.schedule import superseded
 from anquan.reporting import usecases as reporting
+from anquan.vocabulary import ANNUAL_ASSESSMENT
 
 
 def _scheduled_time() -> datetime | None:
@@ -102,7 +103,7 @@ def deliver_mail() -> dict:
     return report.as_dict()
 
 
-@flow(name="annual_assessment", log_prints=False)
+@flow(name=ANNUAL_ASSESSMENT, log_prints=False)  # named after the county's duty it does
 def annual_assessment(year: int | None = None) -> list[dict]:
     """Assess the past year (default: the year before the scheduled day), publish it and mail the results."""
     app = App()

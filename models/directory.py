@@ -97,6 +97,9 @@ class Contact(SQLModel, table=True):
     role: str = Field(max_length=32)
     email: str = Field(max_length=254)
     phone: str | None = Field(default=None, max_length=32)
+    # Full-time (专职) or not; None = the directory does not say (treated as not full-time where the book
+    # requires a full-time safety manager).
+    full_time: bool | None = None
     # A contact dropped from a later import is kept (mail already sent names
     # it) but no longer receives anything.
     active: bool = True

@@ -16,6 +16,8 @@ class ObligationStatus(StrEnum):
     submitted = "submitted"  # submitted on or before the deadline
     late = "late"  # submitted after the deadline
     waived = "waived"
+    # Due before the installation's go-live (纳入系统管理起始日): never reminded, escalated or scored.
+    not_tracked = "not_tracked"
 
 
 class Obligation(SQLModel, table=True):
@@ -95,3 +97,18 @@ class PlanStamp(SQLModel, table=True):
     org_id: int = Field(foreign_key="organisation.id", primary_key=True)
     year: int = Field(primary_key=True)
     digest: str = Field(max_length=64)
+
+
+class Installation(SQLModel, table=True):
+    """This installation's own facts: one row. The go-live date is recorded the first time it plans or ticks.
+
+    ANQUAN_GO_LIVE overrides it; what fell due before it is not tracked (see anquan.cycle.golive).
+    """
+
+    __tablename__ = "installation"
+
+    id: int = Field(default=1, primary_key=True)
+    go_live_on: date
+    # The go-live date whose baseline (what was not tracked) the county office was sent; none yet.
+    baseline_for: date | None = None
+    recorded_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -48,6 +49,11 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Asia/Shanghai", description="The county's time zone.")
     cycle_file: Path = Field(default=DEFAULT_CYCLE_FILE, description="The rules of the cycle (YAML).")
     rubric_file: Path = Field(default=DEFAULT_RUBRIC_FILE, description="The assessment rubric (YAML).")
+    go_live: date | None = Field(
+        default=None,
+        description="The go-live date (纳入系统管理起始日, YYYY-MM-DD); empty = the date recorded the first time "
+                    "this installation planned or ticked. What fell due before it is not tracked.",
+    )
     holidays_dir: Path = Field(
         default=DEFAULT_HOLIDAYS_DIR,
         description="Folder of official holiday arrangements for years chinese-calendar does not know.",

@@ -22,8 +22,10 @@ def assessment_workbook(assessment: Assessment, *, county_name: str) -> bytes:
         title += f"（截至{assessment.as_of.isoformat()}，暂定）"
     append_row(ws, [title])
     append_row(ws, ["排名", "乡镇代码", "乡镇", "得分", "等次", "一票否决", "否决原因"])
-    for i, r in enumerate(assessment.ranked(), start=1):
+    for i, r in assessment.ranks():
         append_row(ws, [i, r.org_code, r.org_name, float(r.score), r.grade, "是" if r.vetoed else "否", "；".join(r.veto_reasons)])
+    for note in assessment.notes:  # below the table, so the header stays row 2
+        append_row(ws, [note])
     ws["A1"].font = Font(bold=True, size=14)
     for cell in ws[2]:
         cell.font = Font(bold=True)
@@ -61,7 +63,7 @@ def assessment_notice(assessment: Assessment, *, county_name: str, issued_on: da
     para("各乡（镇）人民政府，县安委会各成员单位：", indent=False)
     para(
         f"根据《乡镇安全生产目标责任书》和县政府下发的考核细则，按照“季度检查、阶段督查、年终考核”的方式，"
-        f"县安委会于{y + 1}年1月对各乡（镇）{y}年度安全生产履职情况进行了全面考评。考核实行量化计分，基本分100分，"
+        f"县安委会于{issued_on.year}年{issued_on.month}月对各乡（镇）{y}年度安全生产履职情况进行了全面考评。考核实行量化计分，基本分100分，"
         f"90分及以上为优秀，80分至90分以下为良好，70分至80分以下为合格，低于70分为不合格；"
         f"对发生一票否决情形的，确定为不合格。现将考核结果通报如下："
     )
@@ -70,7 +72,7 @@ def assessment_notice(assessment: Assessment, *, county_name: str, issued_on: da
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, ["排名", "乡（镇）", "得分", "等次", "备注"]):
         cell.text = text
-    for i, r in enumerate(ranked, start=1):
+    for i, r in assessment.ranks():
         cells = table.add_row().cells
         for cell, text in zip(cells, [str(i), r.org_name, f"{float(r.score):g}", r.grade, "一票否决" if r.vetoed else ""]):
             cell.text = text
@@ -103,6 +105,8 @@ def assessment_notice(assessment: Assessment, *, county_name: str, issued_on: da
     para(f"{issued_on.year}年{issued_on.month}月{issued_on.day}日", right=True)
     if assessment.provisional:
         para(f"（暂定结果：截至{assessment.as_of.isoformat()}，本年度尚有事项未到期。）", indent=False)
+    for note in assessment.notes:
+        para(f"（{note}）", indent=False)
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()

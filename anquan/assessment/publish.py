@@ -10,8 +10,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlmodel import Session
+
 from anquan.app import App
+from anquan.cycle.obligations import submit
+from anquan.models.obligations import Obligation, ObligationStatus
+from anquan.vocabulary import ANNUAL_ASSESSMENT
 from anquan.assessment.documents import assessment_notice, assessment_workbook
+from anquan.cycle.golive import recorded_go_live
 from anquan.assessment.scoring import Assessment, assess, county_name, notify_results
 
 
@@ -23,6 +30,19 @@ class Published:
     county_name: str
     mails_queued: int = 0
     written: list[Path] = field(default_factory=list)
+    # The county's own annual_assessment obligations this run closed (submitted on the run's date).
+    closed: int = 0
+
+
+def close_county_assessment(session: Session, *, year: int, on: date) -> int:
+    """Running the year's full assessment is the county's annual_assessment duty done: record it submitted on `on`,
+    so the county office is not told on 21 January that it is overdue."""
+    ids = session.execute(select(Obligation.id).where(
+        Obligation.year == year, Obligation.kind == ANNUAL_ASSESSMENT,
+        Obligation.status == ObligationStatus.open.value)).scalars().all()
+    for oid in ids:
+        submit(session=session, obligation_id=oid, today=on, submitted_on=on, note="全面考评已完成，考核结果已发布")
+    return len(ids)
 
 
 def publish(app: App, *, year: int, as_of: date, today: date | None = None, org_code: str | None = None,
@@ -31,8 +51,12 @@ def publish(app: App, *, year: int, as_of: date, today: date | None = None, org_
     county office (same unit of work as the scoring), and write the workbook and the notice dated `today`."""
     today = today or app.today()
     with app.session() as s:
-        result = assess(session=s, rules=app.rules, rubric=app.rubric, year=year, as_of=as_of, org_code=org_code)
+        go_live = recorded_go_live(s, setting=app.settings.go_live)
+        result = assess(session=s, rules=app.rules, rubric=app.rubric, year=year, as_of=as_of, org_code=org_code,
+                        go_live=go_live)
         published = Published(result, county_name(s))
+        if org_code is None and not result.provisional:
+            published.closed = close_county_assessment(s, year=year, on=today)
         if notify:
             published.mails_queued = notify_results(session=s, assessment=result, mail_from=app.settings.mail_from,
                                                     tz=app.settings.tz, today=today)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from anquan.directory.summary import staffing_gaps
-from anquan.errors import NotFound
+from anquan.errors import InvalidValue, NotFound
 from anquan.rules.rubric import Rubric
 from anquan.rules.cycle import CycleRules
 from anquan.models.directory import Organisation, OrgKind
@@ -91,10 +91,14 @@ class TownshipResult:
     base: Decimal
     deductions: list[Deduction] = field(default_factory=list)
     veto_reasons: list[str] = field(default_factory=list)
+    # The rubric's bounds (min_score, max_score): +5 on 99.8 gives 100, never 104.8.
+    floor: Decimal = Decimal(0)
+    ceiling: Decimal = Decimal(100)
 
     @property
     def score(self) -> Decimal:
-        return self.base + sum((d.points for d in self.deductions), Decimal(0))
+        raw = self.base + sum((d.points for d in self.deductions), Decimal(0))
+        return max(self.floor, min(self.ceiling, raw))
 
     @property
     def vetoed(self) -> bool:
@@ -123,13 +127,25 @@ class Assessment:
     provisional: bool
     results: list[TownshipResult]
     county_targets: list[str]
+    # The installation's go-live: duties due before it were not tracked and are left out of the score.
+    go_live: date | None = None
+    notes: list[str] = field(default_factory=list)
 
     def ranked(self) -> list[TownshipResult]:
-        return sorted(self.results, key=lambda r: (-r.score, r.org_code))
+        """Best first: a vetoed township below every other whatever its score, then by score."""
+        return sorted(self.results, key=lambda r: (r.vetoed, -r.score, r.org_code))
+
+    def ranks(self) -> list[tuple[int, TownshipResult]]:
+        """(rank, result) best first; equal results share a rank and the next rank skips (1, 1, 3)."""
+        out: list[tuple[int, TownshipResult]] = []
+        for i, r in enumerate(self.ranked(), start=1):
+            tied = out and (out[-1][1].vetoed, out[-1][1].score) == (r.vetoed, r.score)
+            out.append((out[-1][0] if tied else i, r))
+        return out
 
     def as_list(self) -> list[dict]:
-        return [{**r.as_dict(), "rank": i, "year": self.year, "as_of": self.as_of.isoformat(), "provisional": self.provisional}
-                for i, r in enumerate(self.ranked(), start=1)]
+        return [{**r.as_dict(), "rank": rank, "year": self.year, "as_of": self.as_of.isoformat(), "provisional": self.provisional}
+                for rank, r in self.ranks()]
 
 
 def is_provisional(year: int, as_of: date) -> bool:
@@ -159,31 +175,46 @@ def _status_text(status: str, submitted_on) -> str:
 
 def assess(
     *, session: Session, rules: CycleRules, rubric: Rubric, year: int, as_of: date, org_code: str | None = None,
+    go_live: date | None = None,
 ) -> Assessment:
-    """Score every township (or one) for a year, as of a date. Reproducible: same records, same result."""
+    """Score every township (or one) for a year, as of a date. Reproducible: same records, same result.
+
+    Duties due before `go_live` (the installation's go-live date) are left out, and the result says so."""
     q = select(Organisation.id, Organisation.code, Organisation.name).where(Organisation.kind == OrgKind.township.value)
     if org_code:
         q = q.where(Organisation.code == org_code)
     townships = session.execute(q.order_by(Organisation.code)).all()
     if org_code and not townships:
         raise NotFound(f"{org_code!r} is not a township in the directory", field="org_code")
-    results = {t.id: TownshipResult(t.id, t.code, t.name, rubric.base) for t in townships}
+    if townships and session.execute(select(Obligation.id).where(Obligation.year == year).limit(1)).first() is None:
+        # Nothing to score against: every township would be graded 优秀 for a year nobody tracked.
+        raise InvalidValue(f"year {year} was never planned, so there is nothing to assess; "
+                           f"plan it first (anquan plan {year}) or give the year that was planned", field="year")
+    results = {t.id: TownshipResult(t.id, t.code, t.name, rubric.base, floor=rubric.min_score, ceiling=rubric.max_score)
+               for t in townships}
     ids = list(results)
     if not ids:
         return Assessment(year, as_of, is_provisional(year, as_of), [], [])
 
-    _obligations(session, rules=rules, rubric=rubric, year=year, as_of=as_of, results=results)
-    _risk_analysis(session, rubric=rubric, year=year, as_of=as_of, results=results)
-    _staffing(session, rules=rules, rubric=rubric, results=results)
+    since = go_live or date.min
+    _obligations(session, rules=rules, rubric=rubric, year=year, as_of=as_of, since=since, results=results)
+    _risk_analysis(session, rubric=rubric, year=year, as_of=as_of, since=since, results=results)
+    _staffing(session, rules=rules, rubric=rubric, year=year, results=results)
     accidents = _accidents(session, rubric=rubric, year=year, results=results)
     _adjustments(session, year=year, results=results)
-    return Assessment(year, as_of, is_provisional(year, as_of), list(results.values()), _county_targets(accidents))
+    notes = []
+    if go_live is not None and go_live > date(year, 1, 1):
+        notes.append(f"本县自{go_live.year}年{go_live.month}月{go_live.day}日起纳入系统管理，"
+                     f"此前到期的事项未纳入系统跟踪，不计入本次考核计分。")
+    return Assessment(year, as_of, is_provisional(year, as_of), list(results.values()), _county_targets(accidents),
+                      go_live=go_live, notes=notes)
 
 
 Results = dict[int, TownshipResult]
 
 
-def _obligations(session: Session, *, rules: CycleRules, rubric: Rubric, year: int, as_of: date, results: Results) -> None:
+def _obligations(session: Session, *, rules: CycleRules, rubric: Rubric, year: int, as_of: date, since: date,
+                 results: Results) -> None:
     """Duties handed in late or not at all, per rubric entry, capped."""
     ids = list(results)
     subject = aliased(Organisation)
@@ -194,6 +225,7 @@ def _obligations(session: Session, *, rules: CycleRules, rubric: Rubric, year: i
                    Obligation.subject_org_id)
             .join(subject, subject.id == Obligation.subject_org_id)
             .where(Obligation.year == year, Obligation.kind.in_(entry.kinds), subject.township_id.in_(ids),
+                   Obligation.due_on >= since,
                    (Obligation.status == ObligationStatus.late.value)
                    | and_(Obligation.status == ObligationStatus.open.value, Obligation.due_on < as_of))
             .order_by(Obligation.due_on, Obligation.id)
@@ -211,7 +243,7 @@ def _obligations(session: Session, *, rules: CycleRules, rubric: Rubric, year: i
             _capped(results[tid], entry.item, entry.cap, entries)
 
 
-def _risk_analysis(session: Session, *, rubric: Rubric, year: int, as_of: date, results: Results) -> None:
+def _risk_analysis(session: Session, *, rubric: Rubric, year: int, as_of: date, since: date, results: Results) -> None:
     """The enterprises' monthly risk analysis: points per step below the threshold completion rate."""
     ids = list(results)
     subject = aliased(Organisation)
@@ -221,7 +253,8 @@ def _risk_analysis(session: Session, *, rubric: Rubric, year: int, as_of: date, 
         select(subject.township_id, Obligation.status)
         .join(subject, subject.id == Obligation.subject_org_id)
         .where(Obligation.year == year, Obligation.kind == MONTHLY_RISK_ANALYSIS, subject.township_id.in_(ids),
-               Obligation.due_on < as_of, Obligation.status != ObligationStatus.waived.value)
+               Obligation.due_on < as_of, Obligation.due_on >= since,
+               Obligation.status.not_in([ObligationStatus.waived.value, ObligationStatus.not_tracked.value]))
     ).all():
         counts[tid][1] += 1
         if status in (ObligationStatus.submitted.value, ObligationStatus.late.value):
@@ -237,8 +270,8 @@ def _risk_analysis(session: Session, *, rubric: Rubric, year: int, as_of: date, 
             ))
 
 
-def _staffing(session: Session, *, rules: CycleRules, rubric: Rubric, results: Results) -> None:
-    """Staffing, as the directory stands on the assessment day."""
+def _staffing(session: Session, *, rules: CycleRules, rubric: Rubric, year: int, results: Results) -> None:
+    """Staffing, as the directory stood in the year (the contacts held during it: see directory.summary.held_in)."""
     ids = list(results)
     st = rubric.staffing
     township_of = dict(session.execute(
@@ -246,7 +279,7 @@ def _staffing(session: Session, *, rules: CycleRules, rubric: Rubric, results: R
     ).all())
     staffing: dict[int, list[tuple[Decimal, str]]] = defaultdict(list)
     one = ids[0] if len(ids) == 1 else None
-    for gap in staffing_gaps(session=session, rules=rules, township_id=one):
+    for gap in staffing_gaps(session=session, rules=rules, township_id=one, year=year):
         tid = township_of.get(gap["org_code"])
         if tid not in results:
             continue
@@ -337,7 +370,7 @@ def notify_results(*, session: Session, assessment: Assessment, mail_from: str, 
 
     queued = 0
     ranked = assessment.ranked()
-    rank_of = {r.org_id: i for i, r in enumerate(ranked, start=1)}
+    rank_of = {r.org_id: rank for rank, r in assessment.ranks()}
     digest = lambda data: hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]  # noqa: E731
     for org_id, name, email, _ in people([r.org_id for r in ranked], Role.township_head):
         r = next(x for x in ranked if x.org_id == org_id)
@@ -354,7 +387,8 @@ def notify_results(*, session: Session, assessment: Assessment, mail_from: str, 
         counties[parent[r.org_id]].append(r)
     for county_id, members in counties.items():
         county = session.get(Organisation, county_id)
-        part = Assessment(assessment.year, assessment.as_of, assessment.provisional, members, assessment.county_targets)
+        part = Assessment(assessment.year, assessment.as_of, assessment.provisional, members, assessment.county_targets,
+                          go_live=assessment.go_live, notes=assessment.notes)
         attachments = [
             (f"{county.name}{assessment.year}年度乡镇安全生产履职考核汇总表.xlsx",
              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

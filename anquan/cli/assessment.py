@@ -57,9 +57,11 @@ def assess_run(
         return
     if result.provisional:
         out.print(f"Provisional: as of {day.isoformat()}, not every duty of {year} has fallen due.")
+    if result.notes and result.go_live:
+        out.print(f"Went live on {result.go_live.isoformat()}: duties due before it are not tracked and not scored.")
     out.print(table(["rank", "code", "township", "score", "grade", "veto"],
                      ([i, r.org_code, r.org_name, f"{float(r.score):g}", r.grade, "；".join(r.veto_reasons)]
-                      for i, r in enumerate(result.ranked(), start=1))))
+                      for i, r in result.ranks())))
     if org:
         for d in result.results[0].deductions:
             out.print(f"  {float(d.points):+g}  {d.item}: {d.evidence}")

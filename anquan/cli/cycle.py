@@ -176,6 +176,7 @@ def tick(
       anquan tick
       anquan tick --date 2026-07-06 --json
     """
+    flags_of_this_command(as_of="--date")
     a = open_app()
     day = parse_date(on, "--date") or a.today()
     with progress_bar(not as_json) as progress:

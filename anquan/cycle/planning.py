@@ -40,7 +40,7 @@ from anquan.models.obligations import Obligation, ObligationStatus, PlanStamp
 from anquan.models.bulk import insert_ignoring_conflicts
 from anquan.models.types import UTCDateTime, utcnow
 from anquan.vocabulary import holiday_period, month_period, quarter_period, year_period
-from anquan.cycle import bulkplan
+from anquan.cycle import bulkplan, golive
 from anquan.cycle.bulkplan import BULK_PLAN_ROWS, BulkPlan, mostly_planned, plan_settings
 
 Progress = Callable[[str, int, int], None]
@@ -64,6 +64,9 @@ class PlanReport:
     organisations_skipped: int = 0
     provisional_periods: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # The installation's go-live date, and the year's obligations due before it (not tracked).
+    go_live: date | None = None
+    not_tracked: int = 0
 
     @property
     def total_created(self) -> int:
@@ -79,6 +82,8 @@ class PlanReport:
             "organisations_skipped": self.organisations_skipped,
             "provisional_periods": self.provisional_periods,
             "warnings": self.warnings,
+            "go_live": self.go_live.isoformat() if self.go_live else None,
+            "not_tracked": self.not_tracked,
         }
 
 
@@ -133,7 +138,10 @@ def periods_for(kind: str, *, rules: CycleRules, calendar: WorkCalendar, year: i
                 due -= timedelta(days=1)
             if rules.deadlines.roll_forward_off_rest_days:
                 provisional = calendar.is_provisional(due)
-                due = calendar.next_working_day(due)
+                if rule.due.rolls_earlier():  # never past the book's date
+                    due = due if not calendar.is_rest_day(due) else calendar.working_day_before(due)
+                else:
+                    due = calendar.next_working_day(due)
                 if not provisional and calendar.is_provisional(due):
                     provisional = True
                 if provisional:
@@ -168,15 +176,17 @@ def plan_year(
     year: int,
     progress: Progress | None = None,
     bulk_threshold: int | None = BULK_PLAN_ROWS,
+    go_live: date | None = None,
 ) -> PlanReport:
     """Create the year's obligations for the whole directory. Safe to run again at any time.
 
     bulk_threshold: the estimated number of obligations from which PostgreSQL
     takes the bulk path (see BulkPlan); None never takes it.
+    go_live: obligations due before it are planned not tracked (see anquan.cycle.golive); None tracks all.
     """
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise AnquanError(f"year {year} is out of range ({MIN_YEAR}..{MAX_YEAR})")
-    report = PlanReport(year=year)
+    report = PlanReport(year=year, go_live=go_live)
     digest = plan_digest(rules=rules, calendar=calendar, year=year)
     if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
         # One snapshot for the whole plan: an organisation imported while it runs is
@@ -201,10 +211,14 @@ def plan_year(
             progress("plan", 0, steps)
         created: Counter[str] = Counter()
         if unstamped_count:
-            created = _insert(session, schedule=schedule, year=year, digest=digest, now=now,
+            created = _insert(session, schedule=schedule, year=year, digest=digest, now=now, go_live=go_live,
                               progress=(lambda i: progress("plan", i, steps)) if progress else None)
         report.updated_provisional += _follow_official_calendar(session, rules=rules, schedule=schedule, year=year,
                                                                 now=now)
+        if go_live is not None:
+            golive.apply_to_year(session, year=year, go_live=go_live)
+            report.not_tracked = session.execute(select(func.count()).select_from(Obligation).where(
+                Obligation.year == year, Obligation.status == ObligationStatus.not_tracked.value)).scalar_one()
         if unstamped_count:
             _stamp(session, year=year, digest=digest)
         if bulk is not None:
@@ -257,12 +271,14 @@ _COLUMNS = ["kind", "org_id", "subject_org_id", "year", "period", "due_on", "nom
             "provisional", "status", "next_action_on", "created_at", "updated_at"]
 
 
-def _insert(session: Session, *, schedule: Schedule, year: int, digest: str, now,
+def _insert(session: Session, *, schedule: Schedule, year: int, digest: str, now, go_live: date | None,
             progress: Callable[[int], None] | None) -> Counter[str]:
     """One INSERT ... SELECT per (kind, spec, period) over the unplanned organisations; created rows by kind."""
     created: Counter[str] = Counter()
     for i, (kind, spec, p) in enumerate(schedule, start=1):
         subject, owner_col, where = _subjects(spec, year=year, digest=digest)
+        untracked = go_live is not None and p.due_on < go_live
+        status = ObligationStatus.not_tracked if untracked else ObligationStatus.open
         stmt = select(
             literal(kind, String),
             owner_col,
@@ -272,8 +288,8 @@ def _insert(session: Session, *, schedule: Schedule, year: int, digest: str, now
             literal(p.due_on, Date),
             literal(p.nominal_due_on, Date),
             literal(p.provisional, Boolean),
-            literal(ObligationStatus.open.value, String),
-            literal(p.next_action_on, Date),
+            literal(status.value, String),
+            literal(None if untracked else p.next_action_on, Date),
             literal(now, UTCDateTime()),
             literal(now, UTCDateTime()),
         ).where(where)

@@ -70,6 +70,8 @@ class TickReport:
     quarantined: int = 0  # messages that could not be built (an address no server takes): failed, with the reason
     gaps: list[dict] = field(default_factory=list)
     by_township_stage: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Open obligations found due before the go-live date and marked not tracked instead of chased.
+    not_tracked: int = 0
 
     def as_dict(self) -> dict:
         return {
@@ -81,6 +83,7 @@ class TickReport:
             "quarantined": self.quarantined,
             "gaps": self.gaps,
             "by_township_stage": self.by_township_stage,
+            "not_tracked": self.not_tracked,
         }
 
 

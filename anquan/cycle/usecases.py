@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Iterator
 
 from anquan.app import App
-from anquan.cycle import obligations
+from anquan.errors import InvalidValue
+from anquan.cycle import golive, obligations
 from anquan.cycle.planning import PlanReport, Progress, plan_year
 from anquan.cycle.tick import AttachmentProvider, TickReport, tick as run_tick
 from anquan.models.types import utcnow
@@ -24,7 +25,9 @@ from anquan.notifications.outbox import delivery_alert, list_messages, requeue
 def plan(app: App, *, year: int, progress: Progress | None = None) -> PlanReport:
     """Create the year's obligations for the whole directory (idempotent)."""
     with app.session() as s:
-        return plan_year(session=s, rules=app.rules, calendar=app.calendar, year=year, progress=progress)
+        go_live = golive.go_live_on(s, setting=app.settings.go_live, today=app.today())
+        return plan_year(session=s, rules=app.rules, calendar=app.calendar, year=year, progress=progress,
+                         go_live=go_live)
 
 
 @dataclass
@@ -102,15 +105,27 @@ def waive(app: App, *, obligation_id: int, reason: str) -> dict:
 
 
 def tick(app: App, *, as_of: date, progress: Progress | None = None,
-         attachments: AttachmentProvider | None = None) -> TickReport:
+         attachments: AttachmentProvider | None = None, simulated: bool = False) -> TickReport:
     """Queue the reminders and escalations due on `as_of` (idempotent).
+
+    A day after today is refused (it would tell people "overdue" a day early); only the simulated
+    year, which plays its days ahead of the clock, says `simulated=True`.
 
     Front doors call `anquan.assessment.usecases.daily_tick`, which hands in the
     pre-filled duty report for the report reminders; the cycle itself knows no Word.
     """
+    if not simulated and as_of > app.today():
+        raise InvalidValue(f"{as_of.isoformat()} is after today ({app.today().isoformat()}); the tick acts "
+                           "for today or a day already past", field="as_of")
     with app.session() as s:
-        return run_tick(session=s, rules=app.rules, as_of=as_of, mail_from=app.settings.mail_from, tz=app.settings.tz,
-                        progress=progress, attachments=attachments)
+        go_live = golive.go_live_on(s, setting=app.settings.go_live, today=as_of)
+        untracked = golive.untrack_due(s, as_of=as_of, go_live=go_live)
+        report = run_tick(session=s, rules=app.rules, as_of=as_of, mail_from=app.settings.mail_from,
+                          tz=app.settings.tz, progress=progress, attachments=attachments)
+        report.not_tracked = untracked
+        report.messages += golive.queue_baseline(s, rules=app.rules, go_live=go_live, today=as_of,
+                                                 mail_from=app.settings.mail_from, tz=app.settings.tz)
+        return report
 
 
 def deliver_mail(app: App) -> DeliveryReport:

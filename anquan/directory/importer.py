@@ -23,7 +23,7 @@ from anquan.models.types import utcnow
 ORG_SHEET = "organisations"
 CONTACT_SHEET = "contacts"
 ORG_COLUMNS = ["code", "name", "kind", "parent_code", "sector", "employees", "dangerous_goods"]
-CONTACT_COLUMNS = ["org_code", "name", "role", "email", "phone"]
+CONTACT_COLUMNS = ["org_code", "name", "role", "email", "phone", "full_time"]
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}$")
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{4,30}$")
 
@@ -50,6 +50,7 @@ class _Contact:
     role: Role
     email: str
     phone: str | None
+    full_time: bool | None = None  # empty or no column: the directory does not say
 
 
 @dataclass
@@ -171,13 +172,18 @@ def _parse_contacts(sheet: Sheet, problems: list[Problem]) -> list[_Contact]:
         phone = r.get("phone", "") or None
         if phone and not PHONE_RE.match(phone):
             problems.append(Problem(CONTACT_SHEET, row, "phone", f"{phone!r} is not a phone number"))
+        full_time = None
+        try:
+            full_time = parse_bool(r.get("full_time", "") or "")
+        except ValueError as exc:
+            problems.append(Problem(CONTACT_SHEET, row, "full_time", str(exc)))
         if len(problems) == bad and role is not None:
             key = (org_code, role, email.lower())
             if key in seen:
                 problems.append(Problem(CONTACT_SHEET, row, "email", f"the same person and role is already at row {seen[key]}"))
                 continue
             seen[key] = row
-            out.append(_Contact(row, org_code, name, role, email, phone))
+            out.append(_Contact(row, org_code, name, role, email, phone, full_time))
     return out
 
 
@@ -378,7 +384,8 @@ def _sync_contacts(session: Session, contacts: list[_Contact], ids: dict[str, in
     for start in range(0, len(listed_ids), 1000):
         chunk = listed_ids[start:start + 1000]
         for row in session.execute(
-            select(Contact.id, Contact.org_id, Contact.role, Contact.email, Contact.name, Contact.phone, Contact.active)
+            select(Contact.id, Contact.org_id, Contact.role, Contact.email, Contact.name, Contact.phone, Contact.active,
+                   Contact.full_time)
             .where(Contact.org_id.in_(chunk))
         ).all():
             current[(row.org_id, row.role, row.email.lower())] = row
@@ -391,9 +398,10 @@ def _sync_contacts(session: Session, contacts: list[_Contact], ids: dict[str, in
         cur = current.get(key) if org_id is not None else None
         if cur is None:
             new_rows.append({"org_id": org_id, "name": c.name, "role": c.role.value, "email": c.email, "phone": c.phone,
-                             "active": True, "created_at": now, "updated_at": now})
-        elif (cur.name, cur.phone, cur.active) != (c.name, c.phone, True):
-            changed.append({"id": cur.id, "name": c.name, "phone": c.phone, "active": True, "updated_at": now})
+                             "full_time": c.full_time, "active": True, "created_at": now, "updated_at": now})
+        elif (cur.name, cur.phone, cur.active, cur.full_time) != (c.name, c.phone, True, c.full_time):
+            changed.append({"id": cur.id, "name": c.name, "phone": c.phone, "full_time": c.full_time, "active": True,
+                            "updated_at": now})
         else:
             report.contacts_unchanged += 1
     dropped = [{"id": row.id, "active": False, "updated_at": now} for key, row in current.items() if key not in seen and row.active]

@@ -2,32 +2,50 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from sqlalchemy import func, select
 from sqlmodel import Session
 
 from anquan.rules.cycle import CycleRules
 from anquan.models.directory import Contact, Organisation, OrgKind, Role
+from anquan.vocabulary import SECTOR_LABELS
 
 
 def needs_dedicated_safety_manager(*, sector: str | None, dangerous_goods: bool, employees: int | None, rules: CycleRules) -> bool:
+    """Whether the book requires a full-time safety manager: the rules' sectors, dangerous goods, or over the headcount."""
     return (
-        (sector is not None and sector in {s.value for s in rules.high_risk_sectors})
+        (sector is not None and sector in {s.value for s in rules.full_time_manager_sectors})
         or bool(dangerous_goods)
         or (employees or 0) > rules.dedicated_safety_staff_over
     )
 
 
-def staffing_gaps(*, session: Session, rules: CycleRules, township_id: int | None = None) -> list[dict]:
+def held_in(year: int | None):
+    """The contacts that count: active now, or (for a past year) those that were in the directory during it.
+
+    The directory keeps no history of its own; the approximation is the contact's timestamps: created before the
+    year ended, and still active or changed (deactivation sets updated_at) on or after the year began."""
+    if year is None:
+        return Contact.active
+    start = datetime(year, 1, 1, tzinfo=timezone.utc)
+    end = datetime(year + 1, 1, 1, tzinfo=timezone.utc)
+    return (Contact.created_at < end) & (Contact.active | (Contact.updated_at >= start))
+
+
+def staffing_gaps(*, session: Session, rules: CycleRules, township_id: int | None = None,
+                  year: int | None = None) -> list[dict]:
     """Every staffing gap the responsibility book names, as dicts (org_code, org_name, kind, gap, detail, detail_zh).
 
     Each role is counted once per organisation in one grouped subquery joined
-    to the organisations (not a subquery per row). `township_id` limits it to one township.
+    to the organisations (not a subquery per row). `township_id` limits it to one township;
+    `year` counts the contacts of that year (see held_in) instead of today's.
     """
     gaps: list[dict] = []
 
-    def counted(role: Role):
+    def counted(role: Role, *extra):
         sub = (select(Contact.org_id.label("org_id"), func.count().label("n"))
-               .where(Contact.active, Contact.role == role.value).group_by(Contact.org_id).subquery())
+               .where(held_in(year), Contact.role == role.value, *extra).group_by(Contact.org_id).subquery())
         return sub, func.coalesce(sub.c.n, 0)
 
     def scoped(q):
@@ -57,32 +75,49 @@ def staffing_gaps(*, session: Session, rules: CycleRules, township_id: int | Non
         gaps.append({"org_code": code, "org_name": name, "kind": "village", "gap": "no_village_safety_officer",
                      "detail": "no part-time safety officer; the book requires 1 per village",
                      "detail_zh": "未配备村兼职安全员，责任书要求每村1名"})
-    high_risk = [s.value for s in rules.high_risk_sectors]
-    managers, n_managers = counted(Role.enterprise_safety_manager)
-    for code, name, sector, dg, emp in session.execute(scoped(
-        select(Organisation.code, Organisation.name, Organisation.sector, Organisation.dangerous_goods, Organisation.employees)
-        .outerjoin(managers, managers.c.org_id == Organisation.id)
-        .where(
-            Organisation.kind == OrgKind.enterprise.value,
-            (Organisation.sector.in_(high_risk)) | Organisation.dangerous_goods
-            | (func.coalesce(Organisation.employees, 0) > rules.dedicated_safety_staff_over),
-            n_managers < 1,
-        )
+    gaps.extend(_enterprise_gaps(session, rules=rules, counted=counted, scoped=scoped))
+    return gaps
+
+
+def _enterprise_gaps(session: Session, *, rules: CycleRules, counted, scoped) -> list[dict]:
+    """Enterprises the book requires a full-time safety manager of (book (二)1) without one.
+
+    Only a contact imported as full-time counts; one whose full_time is empty (unknown) or false does not, and the
+    text says which: none at all, or only part-time / not stated."""
+    sectors = [s.value for s in rules.full_time_manager_sectors]
+    over = rules.dedicated_safety_staff_over
+    _all, n_any = counted(Role.enterprise_safety_manager)
+    full, n_full = counted(Role.enterprise_safety_manager, Contact.full_time.is_(True))
+    gaps = []
+    for code, name, sector, dg, emp, any_ in session.execute(scoped(
+        select(Organisation.code, Organisation.name, Organisation.sector, Organisation.dangerous_goods,
+               Organisation.employees, n_any)
+        .outerjoin(_all, _all.c.org_id == Organisation.id).outerjoin(full, full.c.org_id == Organisation.id)
+        .where(Organisation.kind == OrgKind.enterprise.value,
+               (Organisation.sector.in_(sectors)) | Organisation.dangerous_goods
+               | (func.coalesce(Organisation.employees, 0) > over),
+               n_full < 1)
         .order_by(Organisation.code)
     )).all():
         reasons, reasons_zh = [], []
-        if sector in high_risk:
-            reasons.append(f"high-risk sector {sector}")
-            reasons_zh.append("高危行业")
+        if sector in sectors:
+            reasons.append(f"sector {sector}")
+            reasons_zh.append(SECTOR_LABELS.get(sector, sector))
         if dg:
             reasons.append("dangerous goods")
-            reasons_zh.append("涉及危险物品")
-        if (emp or 0) > rules.dedicated_safety_staff_over:
+            reasons_zh.append("危险物品生产、经营、储存单位")
+        if (emp or 0) > over:
             reasons.append(f"{emp} employees")
-            reasons_zh.append(f"从业人员{emp}人")
+            reasons_zh.append(f"从业人员{emp}人，超过{over}人")
+        why, why_zh = ", ".join(reasons), "、".join(reasons_zh)
+        if any_:
+            detail = f"needs a full-time safety manager ({why}); its {any_} safety manager(s) are not marked full-time"
+            detail_zh = f"应配备专职安全生产管理人员（{why_zh}），现有{any_}名安全生产管理人员未登记为专职"
+        else:
+            detail = f"needs a full-time safety manager ({why}) and has none"
+            detail_zh = f"应配备专职安全生产管理人员（{why_zh}）而未配备"
         gaps.append({"org_code": code, "org_name": name, "kind": "enterprise", "gap": "no_safety_manager",
-                     "detail": "needs a dedicated safety manager (" + ", ".join(reasons) + ") and has none",
-                     "detail_zh": "应配备专职安全生产管理人员（" + "、".join(reasons_zh) + "）而未配备"})
+                     "detail": detail, "detail_zh": detail_zh})
     return gaps
 
 

@@ -19,7 +19,8 @@ from anquan.models.records import Hazard, HazardStatus
 from anquan.models.types import utcnow
 from anquan.vocabulary import HAZARD_EVALUATION, HAZARD_RECTIFICATION, hazard_period
 
-REQUIRED = ("description", "responsible_person", "measures", "emergency_plan")
+# The book lists responsibility, measures, funds, deadline and emergency plan for every listed hazard ((一)9).
+REQUIRED = ("description", "responsible_person", "measures", "funds", "emergency_plan")
 
 
 def hazard_dict(h: Hazard, township: Organisation, enterprise: Organisation | None, today: date | None = None) -> dict:
@@ -59,15 +60,15 @@ def add_hazard(
     township, enterprise = _where(session, org_code, enterprise_code, place)
     values = {"description": description, "responsible_person": responsible_person, "measures": measures,
               "emergency_plan": emergency_plan}
-    for name, value in values.items():
+    for name, value in {**values, "funds": funds}.items():
         if not (value or "").strip():
-            raise InvalidValue("required", field=name)
+            raise InvalidValue("required (the book lists it for every hazard)", field=name)
     if not 2000 <= year <= 2100:
         raise InvalidValue(f"{year} is out of range", field="year")
     if deadline.year < year:
         raise InvalidValue(f"{deadline.isoformat()} is before the year {year}", field="deadline")
     h = Hazard(org_id=township.id, enterprise_id=enterprise.id if enterprise else None, place=(place or "").strip() or None,
-               year=year, funds=(funds or "").strip() or None, deadline=deadline,
+               year=year, funds=funds.strip(), deadline=deadline,
                **{k: v.strip() for k, v in values.items()})
     session.add(h)
     session.flush()
@@ -166,7 +167,7 @@ def import_hazards(*, session: Session, rules, path: Path) -> list[dict]:
     """Hazards from .xlsx/.csv (columns as `anquan hazard add`); all or nothing."""
     problems: list[Problem] = []
     sheet = read_single_table(Path(path), "hazards", ["org_code", "year", "description", "responsible_person",
-                                                      "measures", "deadline", "emergency_plan"], problems)
+                                                      "measures", "funds", "deadline", "emergency_plan"], problems)
     if sheet is None:
         raise InputRejected(str(path), problems)
     parsed = []

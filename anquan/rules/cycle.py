@@ -20,6 +20,15 @@ from anquan.vocabulary import HOLIDAY_NAMES
 
 OWNER = "owner"  # in an escalation stage: the roles that owe the obligation
 
+# How high a role stands in the chain the book describes (owner → their supervisor → township leadership →
+# county safety office); escalation may only climb it. Within a township: the safety office, a leadership
+# member, the deputy head in charge of safety, the head.
+ROLE_RANK: dict[Role, int] = {
+    Role.enterprise_safety_manager: 0, Role.enterprise_principal: 1, Role.village_safety_officer: 1,
+    Role.unit_head: 1, Role.safety_office: 10, Role.township_leader: 11, Role.deputy_head_safety: 12,
+    Role.township_head: 13, Role.county_inspector: 20, Role.county_office: 21,
+}
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -27,7 +36,23 @@ class _Strict(BaseModel):
 
 class Deadlines(_Strict):
     inclusive: bool = True
+    # Move a due date off a rest day: in the kind's `roll` direction (see _DueRoll).
     roll_forward_off_rest_days: bool = False
+
+
+class _DueRoll(_Strict):
+    """Which way a due date on a rest day moves when deadlines.roll_forward_off_rest_days is on.
+
+    earlier: to the previous working day, never past the book's date ("before 5 July", "in February",
+    the last day of a month or quarter); later: to the next working day ("on the 5th"). None = earlier
+    for a `before` date or a period's last day, later otherwise."""
+
+    roll: Literal["earlier", "later"] | None = None
+
+    def rolls_earlier(self) -> bool:
+        if self.roll is not None:
+            return self.roll == "earlier"
+        return bool(getattr(self, "before", False)) or getattr(self, "day", None) == "last"
 
 
 class OwnerSpec(_Strict):
@@ -63,7 +88,7 @@ class EscalationStage(_Strict):
         return v
 
 
-class YearlyDue(_Strict):
+class YearlyDue(_DueRoll):
     month: int = Field(ge=1, le=12)
     day: Union[int, Literal["last"]]
     year_offset: int = Field(default=0, ge=0, le=1)
@@ -78,7 +103,7 @@ class YearlyDue(_Strict):
         return v
 
 
-class PeriodDue(_Strict):
+class PeriodDue(_DueRoll):
     months_after_period: int = Field(ge=0, le=3, description="0 = in the period's last month")
     day: Union[int, Literal["last"]]
     before: bool = False
@@ -119,6 +144,33 @@ class _KindBase(_Strict):
         if days != sorted(set(days)):
             raise ValueError("escalation stages must have strictly increasing after_days")
         return v
+
+    @model_validator(mode="after")
+    def _escalation_climbs(self) -> "_KindBase":
+        check_escalation_climbs(self)
+        return self
+
+
+def check_escalation_climbs(kind: "_KindBase") -> None:
+    """The stages only climb: no role named below the lowest owner, and no stage lower than the one before.
+
+    A duty the township head owns goes from the head to the county, never down to the deputy."""
+    lowest_owner = min(ROLE_RANK[r] for spec in kind.owners for r in spec.roles)
+    previous = None
+    for n, stage in enumerate(kind.escalation, start=1):
+        named = [Role(x) for x in stage.notify if x != OWNER]
+        for role in named:
+            if ROLE_RANK[role] < lowest_owner:
+                owners = ", ".join(r.value for spec in kind.owners for r in spec.roles)
+                raise ValueError(f"escalation stage {n} tells {role.value}, who is below the owner ({owners}): "
+                                 "escalation only climbs (owner → … → county_office)")
+        if named:
+            low = min(ROLE_RANK[r] for r in named)
+            if previous is not None and low < previous[1]:
+                raise ValueError(f"escalation stage {n} tells {min(named, key=ROLE_RANK.get).value}, below "
+                                 f"{previous[0].value} told at an earlier stage: escalation only climbs")
+            top = max(named, key=ROLE_RANK.get)
+            previous = (top, ROLE_RANK[top])
 
 
 class YearlyKind(_KindBase):
@@ -172,7 +224,9 @@ KIND_ID = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 class CycleRules(_Strict):
     version: Literal[1]
     deadlines: Deadlines = Deadlines()
-    high_risk_sectors: list[Sector]
+    # Enterprises that must have a FULL-TIME safety manager (book (二)1): these sectors, dangerous-goods
+    # units (the organisation's dangerous_goods flag) and more than `dedicated_safety_staff_over` employees.
+    full_time_manager_sectors: list[Sector]
     dedicated_safety_staff_over: int = Field(ge=0)
     long_holidays: list[Literal[HOLIDAY_NAMES]] = Field(default_factory=list)  # type: ignore[valid-type]
     fallback: dict[Role, Role] = Field(default_factory=dict)

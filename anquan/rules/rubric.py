@@ -6,7 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from anquan.errors import RubricError
 from anquan.rules.yamlconfig import load_config, parse_config
@@ -56,11 +56,20 @@ class IndicatorItem(_Strict):
 class Rubric(_Strict):
     version: Literal[1]
     base: Decimal = Field(default=Decimal(100), gt=0, le=1000)
+    # A score never leaves these bounds (the book's base of 100 is also its most): +5 on 99.8 gives 100.
+    min_score: Decimal = Field(default=Decimal(0), ge=0, le=1000)
+    max_score: Decimal = Field(default=Decimal(100), gt=0, le=1000)
     obligations: list[ObligationItem] = Field(default_factory=list)
     risk_analysis: RiskAnalysisItem
     staffing: StaffingItem
     indicators: IndicatorItem
     digest: str = ""
+
+    @model_validator(mode="after")
+    def _bounds_hold_the_base(self) -> "Rubric":
+        if not self.min_score <= self.base <= self.max_score:
+            raise ValueError(f"base {self.base} must lie between min_score {self.min_score} and max_score {self.max_score}")
+        return self
 
     @field_validator("obligations")
     @classmethod

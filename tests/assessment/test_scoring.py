@@ -1,13 +1,13 @@
 """The annual assessment: veto rules at their thresholds, grades, every deduction, caps, adjustments."""
 
-from datetime import date
+from datetime import date, datetime, timezone
 from decimal import Decimal
 import io
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from anquan.assessment.scoring import (EXCELLENT, FAIL, GOOD, PASS, AccidentFacts, assess, grade_for, notify_results,
+from anquan.assessment.scoring import (Deduction, EXCELLENT, FAIL, GOOD, PASS, AccidentFacts, assess, grade_for, notify_results,
                                veto_reasons)
 from anquan.directory.importer import import_directory
 from anquan.errors import AnquanError, InputRejected, RubricError
@@ -18,6 +18,7 @@ from anquan.records.accidents import (add_accident, add_adjustment, import_accid
 from anquan.assessment.documents import assessment_notice, assessment_workbook
 from anquan.rules.rubric import parse_rubric
 from anquan.models.db import session_scope
+from anquan.models.directory import Contact
 from anquan.models.outbox import OutboxMessage
 from anquan.models.settings import DEFAULT_RUBRIC_FILE
 from tests.support import write_csvs
@@ -97,7 +98,7 @@ CONTACTS = [
     ["T2", "郑安监", "safety_office", "so2@t2.example", ""],
     ["V1", "钱安全员", "village_safety_officer", "v1@t1.example", ""],
     ["E1", "孙经理", "enterprise_principal", "boss@e1.example", ""],
-    ["E1", "吴安全", "enterprise_safety_manager", "safety@e1.example", ""],
+    ["E1", "吴安全", "enterprise_safety_manager", "safety@e1.example", "", "true"],
     ["E2", "郑老板", "enterprise_principal", "boss@e2.example", ""],
 ]
 
@@ -152,6 +153,14 @@ def test_township_with_no_records_at_all(app, tmp_path):
                 ["T9", "乙", "safety_office", "b@t9.example", ""]]
     with session_scope(app.engine) as s:
         import_directory(session=s, path=write_csvs(tmp_path / "empty", orgs, contacts))
+    # A year never planned is refused, naming the year (it used to grade every township 优秀).
+    with pytest.raises(AnquanError, match="year 2026 was never planned"):
+        _assess(app)
+    with session_scope(app.engine) as s:
+        plan_year(session=s, rules=app.rules, calendar=app.calendar, year=2026)
+        for ob in list(list_obligations(session=s, year=2026)):
+            if date.fromisoformat(ob["due_on"]) <= FINAL:
+                submit(session=s, obligation_id=ob["id"], today=FINAL, submitted_on=date.fromisoformat(ob["due_on"]))
     r = _assess(app).results
     assert len(r) == 1 and r[0].score == 100 and r[0].grade == EXCELLENT and not r[0].vetoed
 
@@ -231,11 +240,14 @@ def test_staffing_gaps_deduct(county, tmp_path):
         import_directory(session=s, path=write_csvs(tmp_path / "gap", [], [
             ["T2", "周乡长", "township_head", "head@t2.example", ""], ["T2", "吴安监", "safety_office", "so1@t2.example", ""],
             ["E1", "孙经理", "enterprise_principal", "boss@e1.example", ""]]))
+        # Staffing is scored as the directory stood in the year: the dropped contacts left before 2026
+        # (a contact dropped during 2026 still served in it and still counts).
+        s.execute(update(Contact).where(Contact.active.is_(False)).values(updated_at=datetime(2025, 6, 1, tzinfo=timezone.utc)))
     t2 = _result(county, "T2")
     assert [(d.item, d.points) for d in t2.deductions] == [("安全监管人员配备不到位", Decimal(-2))]
     t1 = _result(county, "T1")
     assert [(d.item, d.points) for d in t1.deductions] == [("安全监管人员配备不到位", Decimal("-0.2"))]
-    assert "东山建筑公司" in t1.deductions[0].evidence and "高危行业" in t1.deductions[0].evidence
+    assert "东山建筑公司" in t1.deductions[0].evidence and "建筑施工" in t1.deductions[0].evidence
 
 
 def test_indicators_exceeded_and_warnings(county, tmp_path):
@@ -270,6 +282,7 @@ def test_accident_outside_the_year_counts_for_its_own_year(county):
                      mail=_mail(county), rubric=county.rubric, today=FINAL)
     assert not _result(county, "T1").vetoed
     with session_scope(county.engine) as s:
+        plan_year(session=s, rules=county.rules, calendar=county.calendar, year=2025)  # a year never planned is refused
         r = assess(session=s, rules=county.rules, rubric=county.rubric, year=2025, as_of=FINAL, org_code="T1")
     assert r.results[0].vetoed
 
@@ -413,3 +426,84 @@ def test_workbook_opens_in_libreoffice_with_chinese_intact(county, tmp_path):
     text = (tmp_path / "assessment.csv").read_text(encoding="utf-8")
     assert "测试县2026年度乡镇安全生产履职考核汇总表" in text
     assert "东山镇" in text and "西河乡" in text and "不合格" in text
+
+
+def test_staffing_counts_the_contacts_of_the_year_assessed(county, tmp_path):
+    """A contact dropped during the year still served in it; one dropped before it did not (it used to be today's)."""
+    _all_done(county)
+    with session_scope(county.engine) as s:
+        import_directory(session=s, path=write_csvs(tmp_path / "gap", [], [
+            ["T2", "周乡长", "township_head", "head@t2.example", ""], ["T2", "吴安监", "safety_office", "so1@t2.example", ""]]))
+    assert _result(county, "T2").deductions == []  # 郑安监 left in 2026: still counted for 2026
+    with session_scope(county.engine) as s:
+        s.execute(update(Contact).where(Contact.active.is_(False)).values(updated_at=datetime(2025, 12, 31, tzinfo=timezone.utc)))
+    assert [d.item for d in _result(county, "T2").deductions] == ["安全监管人员配备不到位"]
+
+
+def test_a_part_time_or_unstated_manager_does_not_satisfy_a_full_time_requirement(county, tmp_path):
+    _all_done(county)
+    for flag, expected in (("false", "未登记为专职"), ("", "未登记为专职"), ("true", None)):
+        with session_scope(county.engine) as s:
+            import_directory(session=s, path=write_csvs(tmp_path / f"ft{flag}", [], [
+                ["E1", "孙经理", "enterprise_principal", "boss@e1.example", "", ""],
+                ["E1", "吴安全", "enterprise_safety_manager", "safety@e1.example", "", flag]]))
+        found = [d.evidence for d in _result(county, "T1").deductions if "东山建筑公司" in d.evidence]
+        assert (expected in found[0]) if expected else found == [], (flag, found)
+
+
+def test_scores_stay_within_the_rubric_bounds(county):
+    """+5 on 99.8 gives 100 (it gave 104.8); deductions stop at 0; the bounds are rubric settings."""
+    _all_done(county)
+    with session_scope(county.engine) as s:
+        add_adjustment(session=s, org_code="T1", year=2026, points="-0.2", item="督查", reason="台账")
+        add_adjustment(session=s, org_code="T1", year=2026, points="5", item="工作创新", reason="试点")
+        for _ in range(2):
+            add_adjustment(session=s, org_code="T2", year=2026, points="-60", item="督查", reason="严重")
+    assert _result(county, "T1").score == Decimal(100)
+    assert _result(county, "T2").score == Decimal(0)
+    looser = parse_rubric(DEFAULT_RUBRIC_FILE.read_text(encoding="utf-8").replace("max_score: 100", "max_score: 110"))
+    assert _result(county, "T1", rubric=looser).score == Decimal("104.8")
+    with pytest.raises(RubricError, match="between min_score"):
+        parse_rubric(DEFAULT_RUBRIC_FILE.read_text(encoding="utf-8").replace("max_score: 100", "max_score: 90"))
+
+
+def test_ranking_puts_the_vetoed_last_and_ties_share_a_rank():
+    """A vetoed township ranks below every other whatever its score (it ranked 1st on 99.8); equal scores share a
+    rank and the next skips (1, 1, 3; they were 1, 2, 3)."""
+    from anquan.assessment.scoring import Assessment, TownshipResult
+
+    vetoed = TownshipResult(1, "T1", "松岭乡", Decimal(100), veto_reasons=["发生社会影响特别恶劣的事故"])
+    a = TownshipResult(2, "T2", "甲乡", Decimal(100), deductions=[Deduction("x", Decimal(-5), "e")])
+    b = TownshipResult(3, "T3", "乙乡", Decimal(100), deductions=[Deduction("x", Decimal(-5), "e")])
+    c = TownshipResult(4, "T4", "丙乡", Decimal(100), deductions=[Deduction("x", Decimal(-30), "e")])
+    result = Assessment(2026, FINAL, False, [vetoed, c, b, a], [])
+    assert [(rank, r.org_code) for rank, r in result.ranks()] == [(1, "T2"), (1, "T3"), (3, "T4"), (4, "T1")]
+    assert [(x["rank"], x["org_code"]) for x in result.as_list()] == [(1, "T2"), (1, "T3"), (3, "T4"), (4, "T1")]
+
+
+def test_publishing_closes_the_countys_own_assessment_duty(county):
+    """The county office was told on 21 January that its annual_assessment was overdue after it had run it."""
+    from anquan.assessment.publish import publish
+    from anquan.cycle.tick import tick
+
+    _all_done(county)
+    published = publish(county, year=2026, as_of=FINAL, today=FINAL)
+    assert published.closed == 1
+    with session_scope(county.engine) as s:
+        own = [o for o in list_obligations(session=s, year=2026, kind="annual_assessment")]
+        assert [(o["status"], o["submitted_on"]) for o in own] == [("submitted", "2027-01-15")]
+        report = tick(session=s, rules=county.rules, as_of=date(2027, 1, 21), mail_from=county.settings.mail_from,
+                      tz=county.settings.tz)
+    assert report.by_township_stage.get("C1", {}) == {}
+    # A provisional run (before 5 January) closes nothing.
+    assert publish(county, year=2026, as_of=date(2026, 12, 1), today=date(2026, 12, 1)).closed == 0
+
+
+def test_notice_is_dated_and_worded_from_the_runs_date(county):
+    """The notice said the assessment was made "in January of 2027" whatever the day it was run."""
+    _all_done(county)
+    import docx
+
+    data = assessment_notice(_assess(county, as_of=date(2027, 2, 3)), county_name="测试县", issued_on=date(2027, 2, 3))
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
+    assert "2027年2月对各乡（镇）2026年度" in text and "2027年2月3日" in text

@@ -140,8 +140,9 @@ def test_deadline_settings_inclusive_and_roll():
     assert get(exclusive, "midyear_report")[0].nominal_due_on == date(2026, 7, 5)
     # Dates without "before" are not moved by the inclusive setting.
     assert get(exclusive, "book_signing")[0].due_on == date(2026, 2, 28)
-    # 5 July 2026 is a Sunday: rolling moves it to Monday 6 July.
-    assert get(rolled, "midyear_report")[0].due_on == date(2026, 7, 6)
+    # 5 July 2026 is a Sunday: "before 5 July" rolls EARLIER to Friday 3 July, never past the book's date
+    # (it used to roll later, to Monday 6 July).
+    assert get(rolled, "midyear_report")[0].due_on == date(2026, 7, 3)
     # Q3's inspection summary, nominally 5 Oct 2026, lies in the National Day holiday: rolled to 8 Oct.
     q3 = next(p for p in get(rolled, "quarterly_inspection") if p.period == "2026-Q3")
     assert q3.nominal_due_on == date(2026, 10, 5) and q3.due_on == date(2026, 10, 8)
@@ -149,6 +150,22 @@ def test_deadline_settings_inclusive_and_roll():
     annual = get(rolled, "annual_report")[0]
     assert annual.provisional is True
     assert get(inclusive, "annual_report")[0].provisional is False
+
+
+def test_rolling_off_rest_days_never_passes_the_books_date():
+    """The February signing (28 Feb 2027 is a Sunday) rolls to Friday 26 Feb, not to 1 March as it used to; a kind
+    may say `roll: later`; a month's last day stays in the month."""
+    cal = WorkCalendar(None)
+    base = DEFAULT_CYCLE_FILE.read_text(encoding="utf-8").replace("roll_forward_off_rest_days: false",
+                                                                 "roll_forward_off_rest_days: true")
+    rolled = parse_rules(base)
+    get = lambda rules, kind, year: periods_for(kind, rules=rules, calendar=cal, year=year)[0]
+    book = get(rolled, "book_signing", 2027)[0]
+    assert book.nominal_due_on == date(2027, 2, 28) and book.due_on == date(2027, 2, 26)
+    may = next(p for p in get(rolled, "monthly_risk_analysis", 2026) if p.period == "2026-05")
+    assert may.nominal_due_on == date(2026, 5, 31) and may.due_on == date(2026, 5, 29)
+    later = parse_rules(base.replace("due: {month: 2, day: last}", "due: {month: 2, day: last, roll: later}"))
+    assert get(later, "book_signing", 2027)[0].due_on == date(2027, 3, 1)
 
 
 def test_first_action_is_the_earliest_reminder():

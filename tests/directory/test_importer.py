@@ -153,7 +153,7 @@ def test_template_round_trips(app, tmp_path, small_dir):
     wb = load_workbook(path)
     assert [ws.title for ws in wb.worksheets] == ["organisations", "contacts", "values"]
     assert [c.value for c in wb["organisations"][1]] == ["code", "name", "kind", "parent_code", "sector", "employees", "dangerous_goods"]
-    assert [c.value for c in wb["contacts"][1]] == ["org_code", "name", "role", "email", "phone"]
+    assert [c.value for c in wb["contacts"][1]] == ["org_code", "name", "role", "email", "phone", "full_time"]
     report = _import(app, path)
     assert report.organisations_created == 1 and report.contacts_created == 1
 
@@ -185,7 +185,9 @@ def test_sample_county_imports_with_its_gaps(county):
     assert {("QL02V03", "no_village_safety_officer"), ("QL02V05", "no_village_safety_officer"),
             ("QL05V02", "no_village_safety_officer")} <= gaps
     no_manager = {code for code, gap in gaps if gap == "no_safety_manager"}
-    assert len(no_manager) == 15 and "QL02E013" in no_manager  # 820 employees, sector other
+    # Only mines, construction, dangerous goods and over 300 employees need a full-time manager (it was 15 when road
+    # transport, water transport and crowded places did too).
+    assert len(no_manager) == 7 and "QL02E013" in no_manager  # 820 employees, sector other
     # Low-risk small enterprises without a manager are not gaps.
     assert "QL01E027" not in no_manager
     json.dumps(summary, ensure_ascii=False)  # serialisable as the CLI prints it
@@ -205,3 +207,20 @@ def test_names_with_control_characters_are_refused_with_their_row(app, tmp_path)
     assert ("organisations", 7, "name") in where and ("contacts", 3, "name") in where
     with app.session() as s:
         assert s.execute(select(func.count()).select_from(Organisation)).scalar_one() == 0
+
+
+def test_full_time_column_is_optional_and_checked(app, tmp_path):
+    """contacts.csv may say whether a contact is full-time (专职); a value that is not yes/no names its row and column."""
+    from anquan.models.directory import Contact
+
+    contacts = SMALL_CONTACTS + [["E2", "新安全员", "enterprise_safety_manager", "safety@e2.example", "", "是"]]
+    with session_scope(app.engine) as s:
+        import_directory(session=s, path=write_csvs(tmp_path / "ft", SMALL_ORGS, contacts))
+        full_time = dict(s.execute(select(Contact.email, Contact.full_time)).all())
+    assert full_time["safety@e2.example"] is True and full_time["safety@e1.example"] is True
+    assert full_time["boss@e1.example"] is None  # empty: the directory does not say
+    bad = SMALL_CONTACTS + [["E2", "新安全员", "enterprise_safety_manager", "safety@e2.example", "", "maybe"]]
+    with pytest.raises(InputRejected) as exc:
+        with session_scope(app.engine) as s:
+            import_directory(session=s, path=write_csvs(tmp_path / "bad", SMALL_ORGS, bad))
+    assert [(p.sheet, p.row, p.column) for p in exc.value.problems] == [("contacts", len(bad) + 1, "full_time")]

@@ -72,6 +72,8 @@ def test_new_deadline_moves_the_obligation(county):
         ({"enterprise_code": "QL02E001"}, "is not in township QL01"),
         ({"enterprise_code": None, "place": ""}, "enterprise_code: give the enterprise, or the place"),
         ({"measures": " "}, "measures: required"),
+        ({"funds": None}, "funds: required"),
+        ({"funds": " "}, "funds: required"),
     ],
 )
 def test_bad_hazard_is_refused(county, kw, fragment):
@@ -90,8 +92,9 @@ def test_hazard_import_all_or_nothing(county, tmp_path):
     with pytest.raises(InputRejected) as exc:
         with session_scope(county.engine) as s:
             import_hazards(session=s, rules=county.rules, path=f)
-    assert {(p.row, p.column) for p in exc.value.problems} == {(3, "deadline")}
-    f.write_text(f.read_text(encoding="utf-8").replace("2026-13-01", "2026-10-01"), encoding="utf-8")
+    # Funds are required for every listed hazard (they used to be optional).
+    assert {(p.row, p.column) for p in exc.value.problems} == {(3, "deadline"), (3, "funds")}
+    f.write_text(f.read_text(encoding="utf-8").replace(",,2026-13-01", ",2万元,2026-10-01"), encoding="utf-8")
     with pytest.raises(InputRejected) as exc:
         with session_scope(county.engine) as s:
             import_hazards(session=s, rules=county.rules, path=f)

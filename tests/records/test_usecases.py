@@ -63,7 +63,7 @@ def test_record_and_correct_an_accident(county):
 def test_list_and_close_a_hazard(planned_county):
     h = records.add_hazard(planned_county, org_code="QL01", year=2026, description="脚手架基础不稳",
                            responsible_person="张伟", measures="加固基础", deadline=date(2026, 9, 30),
-                           emergency_plan="停止作业", enterprise_code="QL01E001")
+                           emergency_plan="停止作业", funds="5万元", enterprise_code="QL01E001")
     closed = records.close_hazard(planned_county, hazard_id=h["id"], closed_on=date(2026, 9, 20),
                                   today=date(2026, 9, 21), note="基础已加固，验收合格")
     assert closed["status"] == "closed" and closed["evaluation_id"]

@@ -87,3 +87,33 @@ def test_event_due_takes_one_rule_not_both():
     assert EventDue(working_days_before_start=1).days_after_event is None
     with pytest.raises(ValueError, match="not both"):
         EventDue(days_after_event=30, working_days_before_start=1)
+
+
+def test_escalation_that_goes_down_the_chain_is_refused():
+    """The township head's report used to escalate head → deputy → county; rules check now refuses it."""
+    down = SHIPPED.replace(
+        "  midyear_report:", "  midyear_report:\n    # the old order\n", 1)
+    down = down.replace(
+        "escalation:                        # the head's own duty: the next step up is the county, never the deputy\n"
+        "      - {after_days: 1, notify: [owner]}",
+        "escalation:\n      - {after_days: 1, notify: [owner, deputy_head_safety]}", 1)
+    assert down != SHIPPED
+    with pytest.raises(RulesError, match=r"kinds\.midyear_report.*deputy_head_safety, who is below the owner"):
+        parse_rules(down)
+    # A later stage lower than an earlier one is refused too.
+    lower = SHIPPED.replace("      - {after_days: 10, notify: [deputy_head_safety]}\n      - {after_days: 20, notify: [township_head, county_office]}",
+                            "      - {after_days: 10, notify: [county_office]}\n      - {after_days: 20, notify: [township_head]}")
+    assert lower != SHIPPED
+    with pytest.raises(RulesError, match=r"monthly_risk_analysis.*below county_office told at an earlier stage"):
+        parse_rules(lower)
+    # The shipped head's duties go straight to the county.
+    rules = parse_rules(SHIPPED)
+    for kind in ("midyear_report", "annual_report"):
+        assert [s.notify for s in rules.kind(kind).escalation] == [["owner"], ["county_office"]]
+
+
+def test_full_time_manager_sectors_are_the_books():
+    rules = parse_rules(SHIPPED)
+    assert {s.value for s in rules.full_time_manager_sectors} == {"non_coal_mining", "construction", "fireworks",
+                                                                  "hazardous_chemicals"}
+    assert rules.dedicated_safety_staff_over == 300

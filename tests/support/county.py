@@ -21,7 +21,7 @@ def write_csvs(folder: Path, orgs: list[list], contacts: list[list], bom: bool =
         w.writerows(orgs)
     with open(folder / "contacts.csv", "w", newline="", encoding=enc) as fh:
         w = csv.writer(fh)
-        w.writerow(["org_code", "name", "role", "email", "phone"])
+        w.writerow(["org_code", "name", "role", "email", "phone"] + (["full_time"] if any(len(r) > 5 for r in contacts) else []))
         w.writerows(contacts)
     return folder
 
@@ -44,6 +44,6 @@ SMALL_CONTACTS = [
     ["T2", "周乡长", "township_head", "head@t2.example", ""],
     ["V1", "钱安全员", "village_safety_officer", "v1@t1.example", ""],
     ["E1", "孙经理", "enterprise_principal", "boss@e1.example", ""],
-    ["E1", "吴安全", "enterprise_safety_manager", "safety@e1.example", ""],
+    ["E1", "吴安全", "enterprise_safety_manager", "safety@e1.example", "", "true"],
     ["E2", "郑老板", "enterprise_principal", "boss@e2.example", ""],
 ]

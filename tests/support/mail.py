@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from anquan.cycle.golive import BaselineLine
 from anquan.assessment.scoring import Assessment, Deduction, TownshipResult
 from anquan.models.directory import Organisation
 from anquan.models.obligations import Obligation
@@ -81,11 +82,17 @@ def named_cases() -> dict[str, dict]:
          "closed_on": "2026-08-20"},
     ]
     return {
+        "baseline": {"to_name": "赵强", "role_label": "县安委办", "county_name": "青岚县", "go_live": date(2026, 11, 30),
+                     "tick_date": date(2026, 11, 30), "total": 27, "lines": [
+                         BaselineLine("县本级", "county_supervision", "县督查组季度督查", 3, date(2026, 3, 31), date(2026, 9, 30)),
+                         BaselineLine("石门镇", "book_signing", "签订安全生产目标责任书", 1, date(2026, 2, 28), date(2026, 2, 28)),
+                         BaselineLine("石门镇", "monthly_risk_analysis", "企业每月安全生产风险分析", 23, date(2026, 1, 31),
+                                      date(2026, 10, 31))]},
         "accident": {"to_name": "李明", "role_label": "乡(镇)长", "township": TOWNSHIP, "level": "一般事故",
                      "kind_label": "道路交通以外行业",
                      "a": Accident(id=12, org_id=2, occurred_on=date(2026, 3, 3), kind="other", deaths=1, injuries=2,
                                    liability=True, egregious=False, description="施工现场高处坠落")},
-        "assessment_result": {"to_name": "李明", "role_label": "乡(镇)长", "r": ranked[1], "a": a, "rank": 2,
+        "assessment_result": {"to_name": "李明", "role_label": "乡(镇)长", "r": ranked[0], "a": a, "rank": 1,
                               "total": len(ranked)},
         "assessment_summary": {"to_name": "赵强", "role_label": "县安委办", "a": a, "ranked": ranked, "county": COUNTY},
         "book": {"to_name": "李明", "role_label": "乡(镇)长", "org": TOWNSHIP, "year": 2026,
