@@ -3,6 +3,7 @@
 from datetime import date
 
 from anquan.assessment.scoring import assess
+from anquan.cycle.planning import plan_year
 from anquan.models.db import session_scope
 from anquan.records.accidents import list_accidents
 from tests.support import factories as f
@@ -30,6 +31,7 @@ def test_a_grave_accident_vetoes_only_its_township(app):
         f.township(session=s, county=c, code="T2", name="西河乡", head="head@t2.example")
         f.enterprise(session=s, township=t1, code="E1", safety_manager="safety@e1.example")
         f.accident(session=s, township=t1, occurred_on=date(2026, 8, 3), deaths=5)
+        plan_year(session=s, rules=app.rules, calendar=app.calendar, year=2026)  # a year never planned is refused
     with session_scope(app.engine) as s:
         a = assess(session=s, rules=app.rules, rubric=app.rubric, year=2026, as_of=date(2027, 1, 15))
     by_code = {r.org_code: r for r in a.results}

@@ -22,9 +22,10 @@ from anquan.models.records import Accident
 
 
 def contact(*, session: Session, org: Organisation, role: Role | str, email: str, name: str | None = None,
-            phone: str | None = None) -> Contact:
+            phone: str | None = None, full_time: bool | None = None) -> Contact:
     """One active contact holding a role at an organisation (the name defaults to the mailbox)."""
-    c = Contact(org_id=org.id, role=str(role), email=email, name=name or email.split("@")[0], phone=phone)
+    c = Contact(org_id=org.id, role=str(role), email=email, name=name or email.split("@")[0], phone=phone,
+                full_time=full_time)
     session.add(c)
     session.flush()
     return c
@@ -77,13 +78,15 @@ def village(*, session: Session, township: Organisation, code: str = "V1", name:
 def enterprise(*, session: Session, township: Organisation, code: str = "E1", name: str = "东山建筑公司",
                sector: str = "construction", employees: int = 50, dangerous_goods: bool = False,
                principal: str | None = "boss@e1.example", safety_manager: str | None = None,
-               parent: Organisation | None = None) -> Organisation:
-    """An enterprise under a township (or a village of it, as `parent`) with its principal and safety manager."""
+               parent: Organisation | None = None, full_time_manager: bool | None = True) -> Organisation:
+    """An enterprise under a township (or a village of it, as `parent`) with its principal and safety manager
+    (full-time unless `full_time_manager` says otherwise)."""
     org = organisation(session=session, code=code, name=name, kind=OrgKind.enterprise, parent=parent or township,
                        sector=sector, employees=employees, dangerous_goods=dangerous_goods)
     for role, email in ((Role.enterprise_principal, principal), (Role.enterprise_safety_manager, safety_manager)):
         if email:
-            contact(session=session, org=org, role=role, email=email)
+            contact(session=session, org=org, role=role, email=email,
+                    full_time=full_time_manager if role == Role.enterprise_safety_manager else None)
     return org
 
 
