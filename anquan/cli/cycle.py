@@ -43,6 +43,9 @@ def plan(
         out.print(table(["kind", "created"], ([k, n] for k, n in report.created.items() if n)))
     if report.updated_provisional:
         out.print(f"{report.updated_provisional} provisional obligations moved to the official calendar's dates.")
+    if report.not_tracked:
+        out.print(f"Went live on {report.go_live.isoformat()}: {report.not_tracked} obligations of {year} due before it "
+                  "are not tracked (no reminder, escalation or score); the county office gets the list once.")
     if report.provisional_periods:
         out.print(f"Provisional (estimated calendar): {', '.join(report.provisional_periods)}")
 
