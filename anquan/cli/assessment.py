@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 from typer.core import TyperGroup
 
-from anquan.cli.kit import JsonOpt, lazy, open_app, out, parse_date, print_json, table
+from anquan.cli.kit import JsonOpt, flags_of_this_command, lazy, open_app, out, parse_date, print_json, table
 from anquan.errors import AnquanError
 
 publishing = lazy("anquan.assessment.publish")
@@ -48,6 +48,7 @@ def assess_run(
       anquan assess 2026 --org QL01            (a township's provisional score)
       anquan assess adjust --org QL01 --year 2026 --points -2 --item 督查发现问题 --reason "Q3 督查台账不全"
     """
+    flags_of_this_command(year=None)  # YEAR is an argument here, not --year
     a = open_app()
     day = parse_date(as_of, "--as-of") or a.today()
     published = publishing.publish(a, year=year, as_of=day, org_code=org, xlsx=xlsx, docx=docx, notify=notify)

@@ -364,3 +364,12 @@ def test_refused_smtp_login_is_one_clear_error_an_alert_in_mail_list_and_mail_re
         assert "ALERT" not in run(["mail", "list"], smtp, tmp_path).stderr
     finally:
         sink.stop()
+
+
+def test_assessing_a_year_never_planned_names_the_year():
+    """A year never planned is refused (it used to grade every township 优秀); the error names the year, not --year."""
+    run(["db", "upgrade"])
+    run(["directory", "import", SAMPLE])
+    ran = run(["assess", "2031"], check=False)
+    assert ran.returncode != 0 and "year 2031 was never planned" in ran.stderr
+    assert "--year" not in ran.stderr and "Traceback" not in ran.stderr
