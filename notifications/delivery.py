@@ -186,8 +186,8 @@ UPDATE outbox AS o SET
     attempts = v.att, last_error = v.err, claimed_by = NULL, claimed_until = NULL
 FROM unnest(CAST(:ids AS bigint[]), CAST(:sts AS text[]), CAST(:atts AS integer[]), CAST(:errs AS text[]),
             CAST(:nxts AS timestamptz[]), CAST(:ats AS timestamptz[])) AS v(id, st, att, err, nxt, at)
-WHERE o.id = v.id AND o.claimed_by = :worker
-""")
+WHERE o.id = v.id AND o.id = ANY(CAST(:ids AS bigint[])) AND o.claimed_by = :worker
+""")  # `o.id = ANY(...)` lets the planner find the rows by primary key instead of joining the whole table
 
 
 def record_tried_pg(conn, *, worker: str, now: datetime, outcomes: list[Outcome], attempts: dict[int, int]) -> None:
