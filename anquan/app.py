@@ -73,3 +73,7 @@ class App:
     def today(self) -> date:
         """Today in the county's time zone."""
         return datetime.now(self.settings.tz).date()
+
+    def now(self) -> datetime:
+        """This moment in the county's time zone: the date of a mail about something recorded now."""
+        return datetime.now(self.settings.tz)

@@ -49,11 +49,12 @@ REPORT_KINDS = (MIDYEAR_REPORT, ANNUAL_REPORT)
 ROLE_LABELS = {
     Role.county_office.value: "县安委办",
     Role.county_inspector.value: "县督查组",
-    Role.township_head.value: "乡(镇)长",
-    Role.deputy_head_safety.value: "分管安全副乡(镇)长",
-    Role.safety_office.value: "乡(镇)安监办",
-    Role.township_leader.value: "乡(镇)领导班子成员",
+    Role.township_head.value: "乡镇长",
+    Role.deputy_head_safety.value: "分管安全副乡镇长",
+    Role.safety_office.value: "乡镇安监办",
+    Role.township_leader.value: "乡镇领导班子成员",
     Role.village_safety_officer.value: "村兼职安全员",
+    Role.village_head.value: "村委会主任",
     Role.unit_head.value: "单位负责人",
     Role.enterprise_principal.value: "企业主要负责人",
     Role.enterprise_safety_manager.value: "企业安全管理人员",
@@ -91,6 +92,25 @@ def accident_kind_label(kind: str) -> str:
 def role_label(role: str | None) -> str | None:
     """The Chinese name of a role; an unknown role reads as itself."""
     return ROLE_LABELS.get(role, role) if role else role
+
+
+def role_title(role: str | None, org_name: str | None = None) -> str:
+    """How a mail addresses the holder of a role at an organisation: 石门镇镇长, 青峰乡分管安全副乡长, 青岚县安委办.
+
+    A township's own word (乡 or 镇, the last character of its name) replaces the generic 乡镇, and the
+    organisation's name replaces the level word (县, 村, 企业, 单位); without an organisation the label stands.
+    """
+    label = role_label(role) or ""
+    if not org_name:
+        return label
+    if label.startswith("乡镇") and not label.startswith("乡镇长"):
+        return org_name + label[2:]
+    if "乡镇" in label:
+        return org_name + label.replace("乡镇", org_name[-1] if org_name[-1] in "乡镇" else "乡镇")
+    for level in ("县", "村", "企业", "单位"):
+        if label.startswith(level):
+            return org_name + label[len(level):]
+    return org_name + label
 
 
 def sector_label(sector: str | None) -> str:
@@ -220,12 +240,12 @@ def event_period_labels(session: Session, periods: Iterable[str]) -> dict[str, s
     labels: dict[str, str] = {}
     if wanted["campaign"]:
         for cid, name in session.execute(select(Campaign.id, Campaign.name).where(Campaign.id.in_(wanted["campaign"]))):
-            labels[wanted["campaign"][cid]] = f"专项整治“{name}”"
+            labels[wanted["campaign"][cid]] = f"“{name}”" if name.endswith("专项整治") else f"“{name}”专项整治"
     if wanted["hazard"]:
         for hid, year, desc in session.execute(
             select(Hazard.id, Hazard.year, Hazard.description).where(Hazard.id.in_(wanted["hazard"]))
         ):
-            labels[wanted["hazard"][hid]] = f"{year}年挂牌督办隐患#{hid}：{_short(desc)}"
+            labels[wanted["hazard"][hid]] = f"{year}年挂牌督办隐患：{_short(desc)}"
     if wanted["event"]:
         for eid, name in session.execute(select(MajorEvent.id, MajorEvent.name).where(MajorEvent.id.in_(wanted["event"]))):
             labels[wanted["event"][eid]] = f"{name}前"

@@ -38,6 +38,7 @@ class Role(StrEnum):
     safety_office = "safety_office"
     township_leader = "township_leader"
     village_safety_officer = "village_safety_officer"
+    village_head = "village_head"  # 村委会主任: signs the village's book
     unit_head = "unit_head"
     enterprise_principal = "enterprise_principal"
     enterprise_safety_manager = "enterprise_safety_manager"
@@ -52,6 +53,7 @@ ROLE_ORG_KIND: dict[Role, OrgKind] = {
     Role.safety_office: OrgKind.township,
     Role.township_leader: OrgKind.township,
     Role.village_safety_officer: OrgKind.village,
+    Role.village_head: OrgKind.village,
     Role.unit_head: OrgKind.unit,
     Role.enterprise_principal: OrgKind.enterprise,
     Role.enterprise_safety_manager: OrgKind.enterprise,

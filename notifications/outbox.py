@@ -35,20 +35,22 @@ def event_key(*parts) -> str:
 
 def enqueue(
     *, session: Session, key: str, to_name: str, to_addr: str, rendered: Rendered, stage: str, on: date,
-    mail_from: str, tz, attachments: list[tuple[str, str, bytes]] | None = None,
+    mail_from: str, tz, attachments: list[tuple[str, str, bytes]] | None = None, at: datetime | None = None,
 ) -> bool:
     """Put one message in the outbox in the caller's transaction; False if its key was queued before.
 
     The footer's "how to answer" (the recipient's personal link) is filled in here. A message that cannot be
     built (an address no server can take) is quarantined instead of stopping the caller: written as failed
     with the reason, and False returned (it is not queued for sending).
+    The message is dated `at` when the event has a moment (an accident or an alert recorded now), else 08:00 of
+    `on` (the scheduled mails of a day). The key never includes the time: a resend is the same message.
     """
     rendered = fill_answer(rendered, answer_for(session, to_addr))
     message_id = message_id_for(key, mail_from)
     failure = None
     try:
         raw = build_message(rendered=rendered, to_name=to_name, to_addr=to_addr, mail_from=mail_from,
-                            message_id=message_id, key=key, when=datetime.combine(on, time(8, 0), tzinfo=tz),
+                            message_id=message_id, key=key, when=at or datetime.combine(on, time(8, 0), tzinfo=tz),
                             attachments=attachments)
     except (AddressError, UnicodeError) as exc:
         raw, failure = b"", f"quarantined, cannot be built: {exc}"

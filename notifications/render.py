@@ -12,11 +12,11 @@ from functools import lru_cache
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from anquan.notifications.addresses import wire_address
+from anquan.notifications.digest import ATTACH_OVER, digest_values, digest_workbook
 from anquan.resources import templates_dir
 from anquan.vocabulary import period_label, role_label
 
 TEMPLATES_DIR = templates_dir("mail")
-MAX_ITEMS_LISTED = 100  # a digest lists this many items and counts the rest
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
@@ -45,6 +45,14 @@ class MailItem:
     also_told: str | None = None
     # The event's own name, for obligations an event made (a campaign, a hazard, a major event).
     label: str | None = None
+    # Who reads it how: "own" (the recipient owes it: report now), "supervise" (urge the owner),
+    # "county" (the county office supervises: 督办).
+    audience: str = "own"
+    township_name: str = ""  # the township the item belongs to (the county's name for the county's own)
+    owner_person: str | None = None  # the owner's responsible person and phone, for those who urge
+    owner_phone: str | None = None
+    report_to: str | None = None  # where the owner hands the material in (enterprises: the township's 安监办)
+    history: str | None = None  # who was told before and when (for those above)
 
     @property
     def period_label(self) -> str:
@@ -53,6 +61,21 @@ class MailItem:
     @property
     def role_label(self) -> str:
         return role_label(self.recipient_role)
+
+    @property
+    def own(self) -> bool:
+        return self.audience == "own"
+
+    @property
+    def late(self) -> bool:
+        return self.stage_kind == "escalation"
+
+    @property
+    def when_label(self) -> str:
+        """已逾期3天 / 今天到期 / 还有7天."""
+        if self.late:
+            return f"已逾期{self.days}天"
+        return "今天到期" if self.days == 0 else f"还有{self.days}天"
 
     @property
     def fallback_label(self) -> str | None:
@@ -65,6 +88,8 @@ class Rendered:
     subject: str
     text: str
     html: str
+    # Files the mail carries because of what it says (a long digest's full list as .xlsx).
+    attachments: list[tuple[str, str, bytes]] = field(default_factory=list)
 
 
 # Every template's footer holds this mark where "how to answer" goes. The mail is rendered once per
@@ -90,7 +115,7 @@ def fill_answer(rendered: Rendered, answer: Answer) -> Rendered:
     text = env.get_template("_answer.txt.j2").render(a=answer).rstrip("\n")
     html = env.get_template("_answer.html.j2").render(a=answer).rstrip("\n")
     return Rendered(rendered.template, rendered.subject, rendered.text.replace(ANSWER_MARK, text),
-                    rendered.html.replace(ANSWER_MARK, html))
+                    rendered.html.replace(ANSWER_MARK, html), rendered.attachments)
 
 
 def answer_for(session, email: str) -> Answer:
@@ -105,6 +130,16 @@ class MailContext:
     to_addr: str
     tick_date: date
     items: list[MailItem] = field(default_factory=list)
+    to_title: str = ""  # how the salutation names the recipient's post: 石门镇镇长, 青岚县安委办
+
+
+def cn_date(d: date | str | None) -> str:
+    """2026年2月28日, from a date or an ISO date string (as records hand them over); nothing for None."""
+    if d is None or d == "":
+        return ""
+    if isinstance(d, str):
+        d = date.fromisoformat(d[:10])
+    return f"{d.year}年{d.month}月{d.day}日"
 
 
 @lru_cache(maxsize=1)
@@ -118,7 +153,7 @@ def environment() -> Environment:
         keep_trailing_newline=True,
         auto_reload=False,  # templates change with a deployment, not while running: no stat() per render
     )
-    env.filters["cn_date"] = lambda d: f"{d.year}年{d.month}月{d.day}日"
+    env.filters["cn_date"] = cn_date
     env.globals["answer_mark"] = ANSWER_MARK
     return env
 
@@ -132,27 +167,35 @@ def render_named(template: str, values: dict) -> Rendered:
 
 
 def render(ctx: MailContext) -> Rendered:
-    """Pick the template (one reminder, one escalation, or a digest of several) and render it."""
+    """Pick the template (one reminder, one escalation, or a digest of several) and render it.
+
+    A digest lists every item (own duties first, then those the recipient urges or supervises) after a summary
+    by kind and township; a long one also carries the whole list as an .xlsx file.
+    """
     if len(ctx.items) == 1:
         template = ctx.items[0].stage_kind
     else:
         template = "digest"
     env = environment()
-    shown = ctx.items[:MAX_ITEMS_LISTED]
     values = {
         "to_name": ctx.to_name,
+        "to_title": ctx.to_title or ctx.items[0].role_label,
         "tick_date": ctx.tick_date,
-        "items": shown,
         "item": ctx.items[0],
-        "more": len(ctx.items) - len(shown),
         "total": len(ctx.items),
         "escalations": sum(1 for i in ctx.items if i.stage_kind == "escalation"),
         "reminders": sum(1 for i in ctx.items if i.stage_kind == "reminder"),
     }
+    attachments = []
+    if template == "digest":
+        values.update(digest_values(ctx.items, ctx.tick_date))
+        if len(ctx.items) > ATTACH_OVER:
+            attachments.append(digest_workbook(ctx.items, ctx.tick_date))
+            values["attached"] = attachments[0][0]
     subject = one_line(env.get_template(f"{template}.subject.j2").render(values))
     text = env.get_template(f"{template}.txt.j2").render(values)
     html = env.get_template(f"{template}.html.j2").render(values)
-    return Rendered(template, subject, text, html)
+    return Rendered(template, subject, text, html, attachments)
 
 
 def encode_words(text: str) -> str:

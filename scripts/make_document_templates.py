@@ -85,21 +85,36 @@ def county_township_book() -> None:
 
 
 def township_village_book() -> None:
+    """The township's book with a village committee or a township-level unit (school, clinic, station…).
+
+    One template for both: the duties differ by `is_village` (a village committee urges and reports what happens
+    in the village; a unit answers for its own premises and people), the signatory is the one the book names:
+    the village committee head, or the unit head.
+    """
     doc = _doc()
-    _p(doc, "{{ township_name }}村（单位）安全生产目标责任书", bold=True, size=18, center=True)
-    _p(doc, "（{{ year }}年度 · {{ org_name }}）", size=14, center=True)
-    _p(doc, "为落实{{ county_name }}与{{ township_name }}签订的{{ year }}年度安全生产目标责任书，{{ township_name }}人民政府与"
+    _p(doc, "{{ township_name }}人民政府与{{ org_name }}安全生产目标责任书", bold=True, size=18, center=True)
+    _p(doc, "（{{ year }}年度）", size=14, center=True)
+    _p(doc, "为落实{{ county_name }}人民政府与{{ township_name }}人民政府签订的{{ year }}年度安全生产目标责任书，{{ township_name }}人民政府与"
             "{{ org_name }}签订此责任书，{{ org_name }}必须履行下列安全生产工作职责：")
-    for i, text in enumerate([
-        "{{ org_name }}主要负责人对本{{ org_label }}安全生产工作负全面责任，按“一岗双责”要求落实安全生产责任。",
-        "{% if is_village %}配备1名兼职安全员（{{ safety_officer }}），{% endif %}协助乡(镇)开展安全生产宣传教育和隐患排查，发现隐患及时报告乡(镇)安监办。",
-        "配合乡(镇)开展每季度安全生产大检查和节日长假、重要会议期间的安全专项检查，督促辖区内企业开展自查自纠。",
-        "落实乡(镇)挂牌督办隐患的整改责任，按期完成整改并配合开展整改效果评价。",
+    village = [
+        "村民委员会主任对本村安全生产工作负全面责任，村委会其他成员按“一岗双责”要求落实安全生产责任。",
+        "配备1名兼职安全员{% if safety_officer %}（{{ safety_officer }}）{% endif %}，协助{{ township_name }}人民政府开展安全生产宣传教育和隐患排查，发现隐患及时报告{{ township_name }}安监办。",
+        "配合{{ township_name }}人民政府开展每季度安全生产大检查和节日长假、重要会议期间的安全专项检查，督促本村企业和经营户开展自查自纠。",
+        "落实{{ township_name }}人民政府挂牌督办隐患中涉及本村的整改责任，按期完成整改并配合开展整改效果评价。",
         "配合开展非煤矿山、水上交通、道路交通、人员密集场所消防、建筑施工、烟花爆竹和危险化学品等重点行业(领域)专项整治。",
-        "发生生产安全事故时，立即报告乡(镇)人民政府，并做好先期处置和善后工作。",
-    ], start=1):
-        _p(doc, f"{i}、{text}")
-    _p(doc, "本责任书履行情况纳入{{ township_name }}对各村（单位）的年度考核，考核结果按规定给予奖励或者惩罚。")
+        "发生生产安全事故时，立即报告{{ township_name }}人民政府，并做好先期处置和善后工作。",
+    ]
+    unit = [
+        "单位主要负责人对本单位安全生产工作负全面责任，领导班子其他成员按“一岗双责”要求落实安全生产责任。",
+        "建立健全本单位安全生产规章制度和岗位安全责任，明确安全管理人员，落实安全生产经费。",
+        "每季度开展一次本单位安全检查，节日长假、重要会议和重大活动前开展专项检查，隐患建档立卡并及时整改，检查情况报{{ township_name }}安监办。",
+        "加强本单位人员安全教育培训和应急演练；学校、卫生院等人员密集场所落实消防安全措施，保持疏散通道畅通。",
+        "落实{{ township_name }}人民政府挂牌督办隐患中涉及本单位的整改责任，按期完成整改。",
+        "发生生产安全事故时，立即报告{{ township_name }}人民政府和行业主管部门，并做好先期处置和善后工作。",
+    ]
+    for i, (v, u) in enumerate(zip(village, unit), start=1):
+        _p(doc, f"{i}、{{% if is_village %}}{v}{{% else %}}{u}{{% endif %}}")
+    _p(doc, "本责任书履行情况纳入{{ township_name }}人民政府对各村（单位）的年度考核，考核结果按规定给予奖励或者惩罚。")
     _p(doc, "")
     _p(doc, "{{ township_name }}人民政府（盖章）  签字人：{{ township_head }}________", indent=False)
     _p(doc, "{{ org_name }}（盖章）  签字人：{{ signatory }}________", indent=False)

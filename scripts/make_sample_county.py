@@ -28,6 +28,9 @@ Intentional gaps (the directory is otherwise complete and valid)
 * QL06 has NO deputy_head_safety.
 * Villages with NO village_safety_officer: QL02V03, QL02V05, QL05V02.
 * Units with NO unit_head: QL04U02, QL07U03.
+* Every village has a village_head (村委会主任, who signs its book) except QL03V02 and QL06V04: their
+  books go to the village safety officer. The heads are drawn after everything else from their own
+  random stream and listed last, so adding them left every earlier row as it was.
 * 15 enterprises that require a safety manager (sector is not ``other``, or
   dangerous_goods is true, or more than 300 employees) have NO
   enterprise_safety_manager:
@@ -56,6 +59,7 @@ import random
 from pathlib import Path
 
 SEED = 2026
+GAP_VILLAGES_NO_HEAD = ("QL03V02", "QL06V04")
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "samples" / "qinglan-county"
 
 ORG_FIELDS = ["code", "name", "kind", "parent_code", "sector", "employees", "dangerous_goods"]
@@ -465,6 +469,16 @@ class Generator:
                 self.add_org(code, name, "enterprise", parent, sector, emp, dg)
 
     # -- contacts -----------------------------------------------------------
+    def add_village_heads(self, seed: int = SEED + 1) -> None:
+        """A village committee head (村委会主任) for each village but the documented gaps, from a stream of its own."""
+        kept, self.rng = self.rng, random.Random(seed)
+        try:
+            for org in self.orgs:
+                if org["kind"] == "village" and org["code"] not in GAP_VILLAGES_NO_HEAD:
+                    self.add_official(org["code"], "village_head")
+        finally:
+            self.rng = kept
+
     def build_contacts(self) -> tuple[list[str], list[str]]:
         rng = self.rng
         enterprises = [o for o in self.orgs if o["kind"] == "enterprise"]
@@ -539,9 +553,10 @@ def main(argv: list[str] | None = None) -> None:
     gen = Generator()
     gen.build()
     gaps, no_manager_ok = gen.build_contacts()
+    gen.add_village_heads()
 
     codes = {o["code"] for o in gen.orgs}
-    for code in (*GAP_VILLAGES_NO_OFFICER, *GAP_UNITS_NO_HEAD, GAP_NO_DEPUTY_HEAD, GAP_SAFETY_OFFICE_ONLY_ONE):
+    for code in (*GAP_VILLAGES_NO_OFFICER, *GAP_VILLAGES_NO_HEAD, *GAP_UNITS_NO_HEAD, GAP_NO_DEPUTY_HEAD, GAP_SAFETY_OFFICE_ONLY_ONE):
         if code not in codes:
             raise SystemExit(f"documented gap {code} does not exist in generated data")
     if tuple(gaps) != DOCUMENTED_GAP_ENTERPRISES or tuple(no_manager_ok) != DOCUMENTED_LOW_RISK_NO_MANAGER:

@@ -60,7 +60,12 @@ def test_labels_cover_every_role_and_sector():
 
     assert set(v.ROLE_LABELS) == {r.value for r in Role}
     assert set(v.SECTOR_LABELS) == {s.value for s in Sector}
-    assert v.role_label("township_head") == "乡(镇)长" and v.role_label("nobody") == "nobody" and v.role_label(None) is None
+    assert v.role_label("township_head") == "乡镇长" and v.role_label("nobody") == "nobody" and v.role_label(None) is None
+    # A salutation names the post at its organisation, in the township's own word (乡 or 镇), never 乡(镇).
+    assert v.role_title("township_head", "青峰乡") == "青峰乡乡长" and v.role_title("township_head", "石门镇") == "石门镇镇长"
+    assert v.role_title("deputy_head_safety", "青峰乡") == "青峰乡分管安全副乡长"
+    assert v.role_title("safety_office", "石门镇") == "石门镇安监办" and v.role_title("county_office", "青岚县") == "青岚县安委办"
+    assert v.role_title("village_safety_officer", "石门村") == "石门村兼职安全员" and v.role_title("township_head") == "乡镇长"
     assert v.sector_label(None) == "其他行业" and v.sector_label("fireworks") == "烟花爆竹"
     assert v.report_span_label(v.MIDYEAR_REPORT) == "半年" and v.report_span_label(v.ANNUAL_REPORT) == "全年"
     assert v.accident_kind_label("road_traffic") == "道路交通" and v.accident_kind_label("other") == "道路交通以外行业"

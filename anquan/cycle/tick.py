@@ -35,7 +35,8 @@ from anquan.models.types import utcnow
 from anquan.notifications.addresses import AddressError
 from anquan.notifications.render import (MailContext, MailItem, answer_for, build_message, fill_answer, message_id_for,
                                          render)
-from anquan.vocabulary import event_period_labels, is_event_period, role_label
+from anquan.cycle.wording import Wording as _Wording, title_for
+from anquan.vocabulary import role_label
 
 Progress = Callable[[str, int, int], None]
 # Files for one recipient's message, given the items it tells them about: (file name, MIME type, bytes).
@@ -308,24 +309,6 @@ def tick(
     return report
 
 
-def _mail_items(group: list, *, rules: CycleRules, as_of: date, labels: dict[str, str]) -> list[MailItem]:
-    """One recipient's notices as the items of their mail, escalations first (they matter most)."""
-    items = []
-    for r in group:
-        rule = rules.kinds.get(r.kind)
-        kind_of_stage = "escalation" if r.stage.startswith("escalation") else "reminder"
-        days = (as_of - r.due_on).days if kind_of_stage == "escalation" else (r.due_on - as_of).days
-        items.append(MailItem(
-            obligation_id=r.obligation_id, kind=r.kind, title=rule.title if rule else r.kind,
-            action=rule.action if rule else "", org_code=r.code, org_name=r.name, owner_name=r.owner_name,
-            period=r.period, due_on=r.due_on, stage=r.stage, stage_kind=kind_of_stage, days=days,
-            recipient_role=r.recipient_role, fallback_from=r.fallback_from, also_told=r.also_told,
-            label=labels.get(r.period),
-        ))
-    items.sort(key=lambda i: (i.stage_kind != "escalation", i.due_on, i.obligation_id))
-    return items
-
-
 def _compose(session: Session, *, rules: CycleRules, as_of: date, mail_from: str, tz, now: datetime,
              batch: int = 500, attachments: AttachmentProvider | None = None) -> tuple[int, int]:
     """Turn the day's new notices into one outbox message per recipient: (queued, quarantined).
@@ -335,21 +318,27 @@ def _compose(session: Session, *, rules: CycleRules, as_of: date, mail_from: str
     """
     owner = Organisation.__table__.alias("owner")
     subject = Organisation.__table__.alias("subject")
+    township = Organisation.__table__.alias("township")
+    county = Organisation.__table__.alias("county")
     rows = session.execute(
         select(Notice.id, Notice.obligation_id, Notice.stage, Notice.recipient_email, Notice.recipient_name,
                Notice.recipient_role, Notice.fallback_from, Notice.also_told, Obligation.kind, Obligation.period,
-               Obligation.due_on, subject.c.code, subject.c.name, owner.c.name.label("owner_name"))
+               Obligation.due_on, subject.c.code, subject.c.name, owner.c.name.label("owner_name"),
+               owner.c.id.label("owner_id"), owner.c.kind.label("owner_kind"),
+               township.c.name.label("township_name"), county.c.name.label("county_name"))
         .join(Obligation, Obligation.id == Notice.obligation_id)
         .join(subject, subject.c.id == Obligation.subject_org_id)
         .join(owner, owner.c.id == Obligation.org_id)
+        .join(township, township.c.id == func.coalesce(subject.c.township_id, subject.c.id))
+        .join(county, county.c.id == func.coalesce(township.c.parent_id, township.c.id))
         .where(Notice.tick_date == as_of, Notice.outcome == NoticeOutcome.notified.value, Notice.outbox_key.is_(None))
         .order_by(Notice.recipient_email, Obligation.due_on, Notice.obligation_id)
         .execution_options(yield_per=2000)
     )
-    sent_at_local = datetime.combine(as_of, time(8, 0), tzinfo=tz)
     outbox_rows: list[dict] = []
     links: list[dict] = []
     count = quarantined = 0
+    words = _Wording(session, rules=rules, as_of=as_of)
 
     def flush():
         if outbox_rows:
@@ -358,27 +347,22 @@ def _compose(session: Session, *, rules: CycleRules, as_of: date, mail_from: str
             outbox_rows.clear()
             links.clear()
 
-    labels: dict[str, str] = {}
-    looked_up: set[str] = set()
-
     def emit(email: str, group: list) -> None:
         nonlocal count, quarantined
-        unnamed = {r.period for r in group if is_event_period(r.period)} - looked_up
-        if unnamed:
-            labels.update(event_period_labels(session, unnamed))
-            looked_up.update(unnamed)
-        items = _mail_items(group, rules=rules, as_of=as_of, labels=labels)
+        items = words.items(group)  # escalations first: they matter most
         events = ",".join(f"{r.obligation_id}:{r.stage}" for r in sorted(group, key=lambda r: (r.obligation_id, r.stage)))
         key = hashlib.sha256(f"{as_of.isoformat()}|{email}|{events}".encode()).hexdigest()[:40]
         name = group[0].recipient_name or email
-        rendered = fill_answer(render(MailContext(to_name=name, to_addr=email, tick_date=as_of, items=items)),
+        rendered = fill_answer(render(MailContext(to_name=name, to_addr=email, tick_date=as_of, items=items,
+                                                  to_title=title_for(group[0].recipient_role, group[0]))),
                                answer_for(session, email))
         message_id = message_id_for(key, mail_from)
+        files = list(rendered.attachments) + ((attachments(session, items, as_of) or []) if attachments else [])
         status, error = MailStatus.pending.value, None
         try:
             raw = build_message(rendered=rendered, to_name=name, to_addr=email, mail_from=mail_from,
-                                message_id=message_id, key=key, when=sent_at_local,
-                                attachments=attachments(session, items, as_of) if attachments else None)
+                                message_id=message_id, key=key, when=datetime.combine(as_of, time(8, 0), tzinfo=tz),
+                                attachments=files or None)
         except (AddressError, UnicodeError) as exc:
             raw, status, error = b"", MailStatus.failed.value, f"quarantined, cannot be built: {exc}"
         stages = sorted({r.stage for r in group})

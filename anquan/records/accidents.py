@@ -7,7 +7,7 @@ township reaching 80 % of a control indicator or passing it.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -46,13 +46,13 @@ def _head_and_county_office(session: Session, township: Organisation) -> list[Pe
 
 
 def _tell(session: Session, people, *, template: str, values: dict, key_parts: tuple, stage: str, on: date,
-          mail: MailSettings) -> int:
+          mail: MailSettings, at: datetime | None = None) -> int:
     sent = 0
     for person in people:
         name, email = person.name, person.email
         rendered = render_named(template, {**values, "to_name": name, "role_label": role_label(person.role)})
         if enqueue(session=session, key=event_key(*key_parts, email.lower()), to_name=name, to_addr=email,
-                   rendered=rendered, stage=stage, on=on, mail_from=mail.mail_from, tz=mail.tz):
+                   rendered=rendered, stage=stage, on=on, mail_from=mail.mail_from, tz=mail.tz, at=at):
             sent += 1
     return sent
 
@@ -76,22 +76,24 @@ def _validate_accident(kind: str, deaths: int, injuries: int) -> None:
         raise InvalidValue("cannot be negative", field="injuries")
 
 
-def _accident_mail(session, accident: Accident, township: Organisation, mail: MailSettings, on: date) -> int:
+def _accident_mail(session, accident: Accident, township: Organisation, mail: MailSettings, on: date,
+                   at: datetime | None = None) -> int:
     if accident.deaths <= 0:
         return 0
     level = "重特大事故" if accident.deaths >= 10 else "较大事故" if accident.deaths >= 3 else "一般事故"
     values = {"a": accident, "township": township, "level": level,
               "kind_label": accident_kind_label(accident.kind)}
     return _tell(session, _head_and_county_office(session, township), template="accident", values=values,
-                 key_parts=("accident", accident.id, accident.deaths), stage="accident", on=on, mail=mail)
+                 key_parts=("accident", accident.id, accident.deaths), stage="accident", on=on, mail=mail, at=at)
 
 
 def add_accident(
     *, session: Session, org_code: str, occurred_on: date, kind: str, deaths: int, injuries: int = 0,
     liability: bool = True, egregious: bool = False, description: str | None = None, mail: MailSettings,
-    rubric: Rubric, today: date,
+    rubric: Rubric, today: date, at: datetime | None = None,
 ) -> tuple[dict, int]:
-    """Record an accident; returns it and the number of mails queued (deaths, indicators)."""
+    """Record an accident; returns it and the number of mails queued (deaths, indicators).
+    `at`, when given, is the moment it was recorded: the mail is dated then, not 08:00."""
     _validate_accident(kind, deaths, injuries)
     if occurred_on > today:
         raise InvalidValue(f"{occurred_on.isoformat()} is in the future", field="occurred_on")
@@ -100,12 +102,14 @@ def add_accident(
                  liability=liability, egregious=egregious, description=(description or "").strip() or None)
     session.add(a)
     session.flush()
-    queued = _accident_mail(session, a, township, mail, today)
-    queued += check_indicators(session=session, township=township, year=occurred_on.year, rubric=rubric, mail=mail, today=today)
+    queued = _accident_mail(session, a, township, mail, today, at)
+    queued += check_indicators(session=session, township=township, year=occurred_on.year, rubric=rubric, mail=mail,
+                               today=today, at=at)
     return accident_dict(a, township), queued
 
 
-def update_accident(*, session: Session, accident_id: int, mail: MailSettings, rubric: Rubric, today: date, **changes) -> tuple[dict, int]:
+def update_accident(*, session: Session, accident_id: int, mail: MailSettings, rubric: Rubric, today: date,
+                    at: datetime | None = None, **changes) -> tuple[dict, int]:
     a = session.get(Accident, accident_id)
     if a is None:
         raise NotFound(f"no accident with id {accident_id}")
@@ -123,8 +127,9 @@ def update_accident(*, session: Session, accident_id: int, mail: MailSettings, r
     session.add(a)
     session.flush()
     township = session.get(Organisation, a.org_id)
-    queued = _accident_mail(session, a, township, mail, today)
-    queued += check_indicators(session=session, township=township, year=a.occurred_on.year, rubric=rubric, mail=mail, today=today)
+    queued = _accident_mail(session, a, township, mail, today, at)
+    queued += check_indicators(session=session, township=township, year=a.occurred_on.year, rubric=rubric, mail=mail,
+                               today=today, at=at)
     return accident_dict(a, township), queued
 
 
@@ -275,20 +280,24 @@ def indicator_status(*, session: Session, township: Organisation, year: int) -> 
              "share": (float(v) / limit) if limit else (float("inf") if v else 0.0)} for m, label, v, limit in out]
 
 
-def check_indicators(*, session: Session, township: Organisation, year: int, rubric: Rubric, mail: MailSettings, today: date) -> int:
+def check_indicators(*, session: Session, township: Organisation, year: int, rubric: Rubric, mail: MailSettings, today: date,
+                     at: datetime | None = None) -> int:
     """Warn the township head and the county office when an indicator reaches 80 % or is passed (once per level)."""
     queued = 0
     warn_at = float(rubric.indicators.warn_at)
     for s in indicator_status(session=session, township=township, year=year):
         if s["value"] > s["limit"]:
             level, label = "exceeded", "已超过"
+        elif s["limit"] and s["value"] == s["limit"]:  # the whole indicator used: say so, not "80 %"
+            level, label = "reached", "已达到"
         elif s["limit"] and s["share"] >= warn_at:
             level, label = f"{int(warn_at * 100)}pct", f"已达到{int(warn_at * 100)}%"
         else:
             continue
         queued += _tell(session, _head_and_county_office(session, township), template="indicator_warning",
                         values={"s": s, "township": township, "year": year, "level_label": label},
-                        key_parts=("indicator", township.id, year, s["metric"], level), stage="indicator", on=today, mail=mail)
+                        key_parts=("indicator", township.id, year, s["metric"], level), stage="indicator", on=today, mail=mail,
+                        at=at)
     return queued
 
 

@@ -10,7 +10,7 @@ report recorded twice is one alert and is mailed once.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -41,7 +41,7 @@ REFUSED = "alert refused"
 
 def report_alert(
     *, session: Session, rules, org_code: str, kind: str, description: str, reported_on: date, today: date,
-    mail_from: str, tz, measures: str | None = None, obligation_id: int | None = None,
+    mail_from: str, tz, measures: str | None = None, obligation_id: int | None = None, at: datetime | None = None,
 ) -> dict:
     """Record the alert and queue the mail to the township safety office and the county office, in one transaction."""
     if kind not in ALERT_KIND_LABELS:
@@ -86,7 +86,7 @@ def report_alert(
             "township": township, "kind_label": ALERT_KIND_LABELS[kind], "enterprise_contacts": own,
             "sector_label": sector_label(enterprise.sector), "also_told": others})
         mails += enqueue(session=session, key=event_key("risk-alert", alert.id, p.email.lower()), to_name=p.name,
-                         to_addr=p.email, rendered=rendered, stage="alert", on=today, mail_from=mail_from, tz=tz)
+                         to_addr=p.email, rendered=rendered, stage="alert", on=today, mail_from=mail_from, tz=tz, at=at)
     return {"id": alert.id, "created": created, "kind": kind, "org_code": enterprise.code, "org_name": enterprise.name,
             "township": township.code, "reported_on": reported_on.isoformat(), "obligation_id": obligation_id,
             "recipients": [p.email for p in people], "mails_queued": mails}

@@ -39,7 +39,7 @@ def record_accident(app: App, *, org_code: str, occurred_on: date, kind: str, de
         data, queued = accidents.add_accident(
             session=s, org_code=org_code, occurred_on=occurred_on, kind=kind, deaths=deaths, injuries=injuries,
             liability=liability, egregious=egregious, description=description, mail=app.mail(), rubric=app.rubric,
-            today=today or app.today())
+            today=today or app.today(), at=None if today else app.now())
     return AccidentRecorded(data, queued)
 
 
@@ -47,7 +47,7 @@ def correct_accident(app: App, *, accident_id: int, **changes) -> AccidentRecord
     """Change an accident (e.g. a later death toll); only the changes given (not None) apply."""
     with app.session() as s:
         data, queued = accidents.update_accident(session=s, accident_id=accident_id, mail=app.mail(),
-                                                 rubric=app.rubric, today=app.today(), **changes)
+                                                 rubric=app.rubric, today=app.today(), at=app.now(), **changes)
     return AccidentRecorded(data, queued)
 
 
@@ -141,11 +141,12 @@ def _deliver_at_once(app: App, reported: list[dict]) -> dict | None:
 def report_alert(app: App, *, org_code: str, kind: str, description: str, measures: str | None = None,
                  reported_on: date | None = None, today: date | None = None, deliver: bool = True) -> AlertsReported:
     """Record a warning sign or major hazard source; mail it to the township and the county, delivered at once."""
+    at = None if today else app.now()  # a simulated day is stamped 08:00, a real report when it was made
     today = today or app.today()
     with app.session() as s:
         alert = alerts.report_alert(session=s, rules=app.rules, org_code=org_code, kind=kind, description=description,
                                     measures=measures, reported_on=reported_on or today, today=today,
-                                    mail_from=app.settings.mail_from, tz=app.settings.tz)
+                                    mail_from=app.settings.mail_from, tz=app.settings.tz, at=at)
     return AlertsReported([alert], _deliver_at_once(app, [alert]) if deliver else None)
 
 
@@ -166,6 +167,7 @@ def submit_risk_analysis(app: App, *, obligation_id: int, warning: str | None = 
     `recorded`: what the officials' pages add (files with the names given, source, contact_id, client_addr)."""
     if measures and not (warning or major_hazard):
         raise AnquanError("measures go with a warning sign or a major hazard source")
+    at = None if today else app.now()
     today = today or app.today()
     found = []
     with app.session() as s:
@@ -177,7 +179,7 @@ def submit_risk_analysis(app: App, *, obligation_id: int, warning: str | None = 
                 found.append(alerts.report_alert(
                     session=s, rules=app.rules, org_code=s.get(Organisation, ob.org_id).code, kind=kind,
                     description=text, measures=measures, reported_on=submitted_on or today, today=today,
-                    obligation_id=ob.id, mail_from=app.settings.mail_from, tz=app.settings.tz))
+                    obligation_id=ob.id, mail_from=app.settings.mail_from, tz=app.settings.tz, at=at))
     return AnalysisSubmitted(result, AlertsReported(found, _deliver_at_once(app, found)))
 
 

@@ -15,11 +15,11 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from anquan.errors import AnquanError, NotFound, TemplateError
-from anquan.models.directory import Contact, Organisation, OrgKind, Role
+from anquan.models.directory import ROLE_ORG_KIND, Contact, Organisation, OrgKind, Role
 from anquan.models.records import ControlIndicator
 from anquan.resources import templates_dir
 from anquan.tabular import safe_filename
-from anquan.vocabulary import BOOK_SIGNING, ROLE_LABELS
+from anquan.vocabulary import BOOK_SIGNING, ROLE_LABELS, role_title
 
 DOCUMENTS_DIR = templates_dir("documents")
 
@@ -88,11 +88,13 @@ def book_context(session: Session, org: Organisation, year: int) -> tuple[str, d
         county = session.get(Organisation, township.parent_id)
         is_village = org.kind == OrgKind.village.value
         officer = _first(session, org.id, Role.village_safety_officer) if is_village else ""
+        # The signatory the book names: the village committee head (its officer while none is listed), the unit head.
+        signatory = (_first(session, org.id, Role.village_head) or officer) if is_village else _first(session, org.id, Role.unit_head)
         return "book_township_village.docx", {
             "year": year, "county_name": county.name, "township_name": township.name,
             "township_head": _first(session, township.id, Role.township_head), "org_name": org.name, "org_code": org.code,
             "org_label": "村" if is_village else "单位", "is_village": is_village, "safety_officer": officer,
-            "signatory": officer if is_village else _first(session, org.id, Role.unit_head),
+            "signatory": signatory,
         }
     raise AnquanError(f"{org.code} is {org.kind}: books are signed by townships, villages and units")
 
@@ -141,8 +143,10 @@ def send_books(*, session: Session, rules, year: int, today: date, mail_from: st
 
     for name, fields in BOOK_FIELDS.items():
         check_template(DOCUMENTS_DIR / name, fields)
-    role_for = {OrgKind.township.value: Role.township_head, OrgKind.village.value: Role.village_safety_officer,
-                OrgKind.unit.value: Role.unit_head}
+    # The signatory the book names, then who stands in at the organisation; the scan goes back to the other party.
+    signatories = {OrgKind.township.value: (Role.township_head,),
+                   OrgKind.village.value: (Role.village_head, Role.village_safety_officer),
+                   OrgKind.unit.value: (Role.unit_head,)}
     rows = session.execute(
         select(Obligation, Organisation).join(Organisation, Organisation.id == Obligation.org_id)
         .where(Obligation.kind == BOOK_SIGNING, Obligation.year == year, Obligation.status == ObligationStatus.open.value)
@@ -150,19 +154,26 @@ def send_books(*, session: Session, rules, year: int, today: date, mail_from: st
     ).all()
     queued = books = 0
     for ob, org in rows:
-        role = role_for.get(org.kind)
-        people = resolve(session, role=role, place=org, climb=False).people if role else []
+        role, people = None, []
+        for role in signatories.get(org.kind, ()):
+            people = resolve(session, role=role, place=org, climb=False).people
+            if people:
+                break
         if not people:  # nobody to sign at the organisation: the township safety office takes it
             people = resolve(session, role=Role.safety_office, place=org, climb=False).people
             role = Role.safety_office
         if not people:
             continue
         data = render_book(session, org, year, check=False)
+        other = session.get(Organisation, org.parent_id if org.kind == OrgKind.township.value else org.township_id)
+        return_to = f"{other.name}安委办" if org.kind == OrgKind.township.value else f"{other.name}安监办"
+        holder = org if ROLE_ORG_KIND[role].value == org.kind else other
         books += 1
         attachment = [(book_filename(org, year), "application/vnd.openxmlformats-officedocument.wordprocessingml.document", data)]
         for name, email in [(p.name, p.email) for p in people]:
             rendered = render_named("book", {"to_name": name, "role_label": ROLE_LABELS[role.value], "org": org,
-                                             "year": year, "ob": ob})
+                                             "year": year, "ob": ob, "to_title": role_title(role.value, holder.name),
+                                             "return_to": return_to})
             queued += enqueue(session=session, key=event_key("book", year, org.id, email.lower()), to_name=name,
                               to_addr=email, rendered=rendered, stage="book", on=today, mail_from=mail_from, tz=tz,
                               attachments=attachment)

@@ -1,9 +1,11 @@
 """The quarterly round (季度安全生产大检查): opened at the start of each quarter.
 
-Each township hears what the quarter holds (the meeting, the big inspection and
-its summary to the county by the 5th after the quarter) and which enterprises
-of the key sectors it has; every enterprise is asked to run its own self-check
-(自查自纠); the county office gets the round plan for its supervision visits.
+Each township hears everything the quarter holds (roundplan.township_duties: the
+meeting, the big inspection and its summary, reports and holiday inspections
+falling due, the monthly follow-up of its enterprises) and which enterprises of
+the key sectors it has; every enterprise is asked to run its own self-check
+(自查自纠) by a deadline, with its sector's checklist; the county office gets
+the round plan with a proposed visit date and the open problems of each township.
 """
 
 from __future__ import annotations
@@ -16,27 +18,23 @@ from sqlmodel import Session
 
 from anquan.directory.recipients import holders
 from anquan.models.directory import Organisation, OrgKind, Role
-from anquan.models.obligations import Obligation
 from anquan.notifications.outbox import enqueue, event_key
 from anquan.notifications.render import render_named
-from anquan.vocabulary import (COUNTY_SUPERVISION, QUARTERLY_INSPECTION, QUARTERLY_MEETING, ROLE_LABELS,
-                               SECTOR_LABELS, quarter_period)
+from anquan.reporting.roundplan import (checklist, monthly_follow_up, open_problems, proposed_dates,
+                                        self_check_deadline, township_duties)
+from anquan.vocabulary import ROLE_LABELS, SECTOR_LABELS, quarter_period, role_title
 
 KEY_SECTORS = ["non_coal_mining", "water_transport", "road_transport", "crowded_places", "construction", "fireworks",
                "hazardous_chemicals"]
 
 
-def open_quarter(*, session: Session, rules, year: int, quarter: int, today: date, mail_from: str, tz) -> dict:
+def open_quarter(*, session: Session, rules, year: int, quarter: int, today: date, mail_from: str, tz,
+                 is_rest_day=None) -> dict:
+    """Mail the quarter's round; `is_rest_day` (the work calendar's) keeps proposed visits off holidays."""
     if quarter not in (1, 2, 3, 4):
         raise ValueError("quarter is 1 to 4")
     period = quarter_period(year, quarter)
-    due = defaultdict(list)
-    for ob, org_code in session.execute(
-        select(Obligation, Organisation.code).join(Organisation, Organisation.id == Obligation.subject_org_id)
-        .where(Obligation.period == period, Obligation.kind.in_([QUARTERLY_MEETING, QUARTERLY_INSPECTION, COUNTY_SUPERVISION]))
-        .order_by(Obligation.due_on)
-    ).all():
-        due[org_code].append({"kind": ob.kind, "title": rules.kinds[ob.kind].title, "due_on": ob.due_on, "id": ob.id})
+    deadline = self_check_deadline(year, quarter)
     townships = session.execute(select(Organisation).where(Organisation.kind == OrgKind.township.value)
                                 .order_by(Organisation.code)).scalars().all()
     queued = enterprises_told = 0
@@ -49,15 +47,18 @@ def open_quarter(*, session: Session, rules, year: int, quarter: int, today: dat
         for e in ents:
             if e.sector in KEY_SECTORS:
                 key_sector[SECTOR_LABELS[e.sector]].append(e.name)
-        items = [d for d in due.get(t.code, []) if d["kind"] != COUNTY_SUPERVISION]
-        plan.append({"township": t, "duties": due.get(t.code, []), "enterprises": len(ents),
-                     "key": sum(len(v) for v in key_sector.values())})
+        items = township_duties(session, rules=rules, township_id=t.id, year=year, quarter=quarter)
+        follow_up = monthly_follow_up(session, township_id=t.id, year=year, quarter=quarter)
+        plan.append({"township": t, "duties": items, "enterprises": len(ents),
+                     "key": sum(len(v) for v in key_sector.values()),
+                     "problems": open_problems(session, rules=rules, township_id=t.id, today=today)})
         for name, email, role in [(p.name, p.email, p.role) for p in holders(
                 session, org_ids=[t.id], roles=[Role.township_head, Role.safety_office]).get(t.id, [])]:
             queued += enqueue(session=session, key=event_key("round", period, t.id, email.lower()), to_name=name, to_addr=email,
                               rendered=render_named("round_township", {
-                                  "to_name": name, "role_label": ROLE_LABELS[role], "township": t, "year": year,
-                                  "quarter": quarter, "items": items, "key_sector": dict(key_sector)}),
+                                  "to_name": name, "role_label": ROLE_LABELS[role], "to_title": role_title(role, t.name),
+                                  "township": t, "year": year, "quarter": quarter, "items": items,
+                                  "key_sector": dict(key_sector), "follow_up": follow_up, "self_check_due": deadline}),
                               stage="round", on=today, mail_from=mail_from, tz=tz)
         ids = {e.id: e for e in ents}
         if ids:
@@ -68,17 +69,22 @@ def open_quarter(*, session: Session, rules, year: int, quarter: int, today: dat
                 queued += enqueue(session=session, key=event_key("round", period, org_id, email.lower()), to_name=name,
                                   to_addr=email, rendered=render_named("round_enterprise", {
                                       "to_name": name, "role_label": ROLE_LABELS[role], "enterprise": ids[org_id],
-                                      "township": t, "year": year, "quarter": quarter}),
+                                      "to_title": role_title(role, ids[org_id].name), "township": t, "year": year,
+                                      "quarter": quarter, "self_check_due": deadline,
+                                      "checks": checklist(ids[org_id].sector)}),
                                   stage="round", on=today, mail_from=mail_from, tz=tz)
     for county_id, county_name in session.execute(
         select(Organisation.id, Organisation.name).where(Organisation.kind == OrgKind.county.value)
     ).all():
         mine = [p for p in plan if p["township"].parent_id == county_id]
+        for p, visit in zip(mine, proposed_dates(year, quarter, len(mine), is_rest_day)):
+            p["visit_on"] = visit
         for name, email in [(p.name, p.email) for p in holders(session, org_ids=[county_id],
                                                                roles=[Role.county_office]).get(county_id, [])]:
             queued += enqueue(session=session, key=event_key("round-plan", period, county_id, email.lower()), to_name=name,
                               to_addr=email, rendered=render_named("round_county", {
                                   "to_name": name, "role_label": ROLE_LABELS["county_office"], "county_name": county_name,
+                                  "to_title": role_title("county_office", county_name),
                                   "year": year, "quarter": quarter, "plan": mine}),
                               stage="round", on=today, mail_from=mail_from, tz=tz)
     return {"period": period, "townships": len(townships), "enterprises_told": enterprises_told, "mails_queued": queued}

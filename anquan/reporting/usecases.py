@@ -26,7 +26,7 @@ def quarterly_round(app: App, *, year: int, quarter: int, today: date | None = N
     """Open a quarter: what each township owes, self-check notices to enterprises, the county's round plan."""
     with app.session() as s:
         return rounds.open_quarter(session=s, rules=app.rules, year=year, quarter=quarter, today=today or app.today(),
-                                   mail_from=app.settings.mail_from, tz=app.settings.tz)
+                                   mail_from=app.settings.mail_from, tz=app.settings.tz, is_rest_day=app.calendar.is_rest_day)
 
 
 def send_books(app: App, *, year: int, today: date | None = None) -> dict:

@@ -262,12 +262,13 @@ def test_indicators_exceeded_and_warnings(county, tmp_path):
                              mail=_mail(county), rubric=county.rubric, today=FINAL)
         _, q3 = add_accident(session=s, org_code="T1", occurred_on=date(2026, 9, 1), kind="road_traffic", deaths=1,
                              mail=_mail(county), rubric=county.rubric, today=FINAL)
-    # 1 of 2 accidents: 50 %, quiet.  2 of 2 and 1 of 1 death: 80 % reached (warn) for both;
+    # 1 of 2 accidents: 50 %, quiet.  2 of 2 and 1 of 1 death: the limit reached (warn, saying so: not "80 %");
     # 3 accidents, 2 deaths: both exceeded.
     assert q1 == 0
     with session_scope(county.engine) as s:
         subjects = [m.subject for m in s.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars()]
-    assert sum("控制指标预警" in x and "已达到80%" in x for x in subjects) == 4  # 2 metrics x (head + county office)
+    assert sum("控制指标预警" in x and "已达到控制考核指标" in x for x in subjects) == 4  # 2 metrics x (head + county office)
+    assert not any("已达到80%" in x for x in subjects)
     assert sum("控制指标预警" in x and "已超过" in x for x in subjects) == 4
     assert sum(x.startswith("【事故报告】") for x in subjects) == 4           # 2 accidents with deaths x 2 people
     r = _result(county, "T1")

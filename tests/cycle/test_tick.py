@@ -166,3 +166,31 @@ def test_due_rows_are_read_from_the_head_of_the_index(planned):
         left = s.execute(select(func.count()).select_from(Obligation)
                          .where(Obligation.next_action_on <= date(2026, 3, 26))).scalar_one()
     assert report.obligations_actioned > 0 and left == 0
+
+
+def _text_to(app, addr, day):
+    """The plain text of the mail the tick queued for `addr` on `day`."""
+    from email import message_from_bytes, policy
+
+    [m] = [m for m in _messages(app) if m.to_addr == addr and m.tick_date == day]
+    return m.subject, message_from_bytes(m.raw, policy=policy.default).get_body(("plain",)).get_content()
+
+
+def test_words_follow_the_audience_owner_reports_supervisor_urges_county_supervises(planned):
+    """Issue 11: the owner is asked to report now (to its township's safety office), the safety office to urge
+    with the owner's person, the county to 督办 with the history of who was told when."""
+    for day in (date(2026, 4, 1), date(2026, 4, 5), date(2026, 4, 10), date(2026, 4, 20)):
+        _tick(planned, day)
+    subject, own = _text_to(planned, "boss@e1.example", date(2026, 4, 1))
+    assert own.startswith("东山建筑公司主要负责人 孙经理同志：")
+    assert "请立即补报（报送东山镇安监办）" in own and "请督促" not in own
+    _, urge = _text_to(planned, "so1@t1.example", date(2026, 4, 5))
+    assert urge.startswith("东山镇安监办 王安监同志：")
+    assert "需您督促1项，请督促责任单位按时报送" in urge
+    assert "东山建筑公司｜企业每月安全生产风险分析（2026年3月）｜3月31日｜逾期5天｜孙经理" in urge
+    subject, county = _text_to(planned, "office@county.example", date(2026, 4, 20))
+    assert county.startswith("测试县安委办 县安委办甲同志：")
+    assert "需您督办4项，经逐级提醒仍未完成的，请督办责任单位限期补报" in county and "二、督办事项（4项）" in county
+    assert "4月1日已提醒企业主要负责人孙经理等2人" in county and "4月5日已提醒安监办王安监等2人" in county
+    for text in (own, urge, county):
+        assert "乡(镇)" not in text and "#" not in text and "（E1）" not in text

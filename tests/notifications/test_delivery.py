@@ -64,7 +64,7 @@ def test_smtp_delivery_headers_and_recipients(queued, sink):
         assert msg["X-Anquan-Key"] == stored.key and msg["Message-ID"] == stored.message_id
         text = msg.get_body(("plain",)).get_content()
         html = msg.get_body(("html",)).get_content()
-        assert "事项编号" in text and "<table" in html
+        assert "截止" in text and "<table" in html
         # The raw headers are 7-bit: Chinese travels as RFC 2047 encoded words.
         head = r.data.split(b"\r\n\r\n", 1)[0]
         assert head.isascii() and b"=?utf-8?b?" in head

@@ -68,3 +68,24 @@ def test_list_and_close_a_hazard(planned_county):
                                   today=date(2026, 9, 21), note="基础已加固，验收合格")
     assert closed["status"] == "closed" and closed["evaluation_id"]
     assert [x["id"] for x in records.list_hazards(planned_county, year=2026, status="closed")] == [h["id"]]
+
+
+def _dates(app) -> list:
+    from email import message_from_bytes, policy
+
+    return [message_from_bytes(m.raw, policy=policy.default)["Date"].datetime for m in outbox(app)]
+
+
+def test_an_accident_recorded_now_is_mailed_with_the_time_it_was_recorded(county):
+    """Issue 11: accident and alert mails carry the real send time, not 08:00; a given day keeps 08:00."""
+    from datetime import datetime, timedelta
+
+    before = datetime.now(county.settings.tz)
+    records.record_accident(county, org_code="QL01", occurred_on=county.today(), kind="other", deaths=1)
+    stamped = _dates(county)
+    assert stamped and all(before - timedelta(seconds=1) <= d <= datetime.now(county.settings.tz) + timedelta(seconds=1)
+                           for d in stamped)
+    records.record_accident(county, org_code="QL02", occurred_on=date(2026, 5, 3), kind="other", deaths=1,
+                            today=date(2026, 5, 3))
+    replayed = [d for d in _dates(county) if d not in stamped]
+    assert replayed and all((d.hour, d.minute) == (8, 0) for d in replayed)

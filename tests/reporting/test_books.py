@@ -27,9 +27,31 @@ def test_village_and_unit_books(planned_county):
     with session_scope(planned_county.engine) as s:
         village = docx_text(render_book(s, org_by_code(s, "QL01V01"), 2026))
         unit = docx_text(render_book(s, org_by_code(s, "QL01U01"), 2026))
-    assert "石门镇村（单位）安全生产目标责任书" in village and "配备1名兼职安全员" in village
-    assert "配备1名兼职安全员" not in unit and "石门镇中心小学" in unit
-    assert "{{" not in village + unit
+    assert "石门镇人民政府与田心村安全生产目标责任书" in village and "配备1名兼职安全员" in village
+    assert "村民委员会主任对本村安全生产工作负全面责任" in village
+    # A unit's book gives the unit's own duties, not the village's (issue 11).
+    assert "配备1名兼职安全员" not in unit and "石门镇中心小学" in unit and "村民委员会" not in unit
+    assert "单位主要负责人对本单位安全生产工作负全面责任" in unit and "检查情况报石门镇安监办" in unit
+    assert "{{" not in village + unit and "乡(镇)" not in village + unit and "石门镇村" not in village
+
+
+def test_a_village_book_goes_to_the_committee_head_and_comes_back_to_the_township(planned_county):
+    """Issue 11: the book names the village committee head (村委会主任) as signatory, is mailed to them, and the
+    scan goes back to the township, the other party; a village without a head falls back to its safety officer."""
+    with session_scope(planned_county.engine) as s:
+        text = docx_text(render_book(s, org_by_code(s, "QL01V01"), 2026))
+        headless = docx_text(render_book(s, org_by_code(s, "QL03V02"), 2026))
+        send_books(session=s, rules=planned_county.rules, year=2026, today=date(2026, 2, 1),
+                   mail_from=planned_county.settings.mail_from, tz=planned_county.settings.tz)
+        msgs = s.execute(select(OutboxMessage).where(OutboxMessage.template == "book")).scalars().all()
+    to = {m.to_addr: m for m in msgs}
+    assert "田心村（盖章）  签字人：刘建磊" in text and "签字人：郑敏" not in text
+    assert "签字人：________" not in headless.split("人民政府（盖章）")[-1]  # its safety officer signs instead
+    assert "zheng.min.ql01v01@qinglan.example" not in to
+    body = message_from_bytes(to["liu.jianlei.ql01v01@qinglan.example"].raw,
+                              policy=policy.default).get_body(("plain",)).get_content()
+    assert body.startswith("田心村委会主任 刘建磊同志：") and "将签字扫描件报送石门镇安监办" in body
+    assert "县安委办" not in body.split("本邮件")[0]
 
 
 def test_render_all_books(planned_county, tmp_path):

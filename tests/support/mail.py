@@ -15,6 +15,7 @@ from anquan.assessment.scoring import Assessment, Deduction, TownshipResult
 from anquan.models.directory import Organisation
 from anquan.models.obligations import Obligation
 from anquan.models.records import Accident, Campaign, MajorEvent, RiskAlert
+from anquan.reporting.roundplan import checklist
 from anquan.notifications.render import Answer, MailContext, MailItem, Rendered, fill_answer, render, render_named
 
 COUNTY = Organisation(id=1, code="QL", name="青岚县", kind="county")
@@ -28,7 +29,8 @@ def mail_item(**kw) -> MailItem:
         obligation_id=4045, kind="midyear_report", title="半年安全生产履职报告书及自检自评",
         action="填写半年安全生产工作履职报告书及自检自评材料，由行政主要负责人审查签字后报县人民政府和县安委会。",
         org_code="QL01", org_name="石门镇", owner_name="石门镇", period="2026", due_on=date(2026, 7, 5),
-        stage="reminder-7", stage_kind="reminder", days=7, recipient_role="township_head",
+        stage="reminder-7", stage_kind="reminder", days=7, recipient_role="township_head", township_name="石门镇",
+        report_to="青岚县安委办",
     )
     base.update(kw)
     return MailItem(**base)
@@ -36,18 +38,24 @@ def mail_item(**kw) -> MailItem:
 
 # The tick's mails: a MailContext each, rendered by `render` (which picks the template).
 TICK_CASES: dict[str, MailContext] = {
-    "reminder": MailContext("李明", "li.ming@qinglan.example", date(2026, 6, 28), [mail_item()]),
+    "reminder": MailContext("李明", "li.ming@qinglan.example", date(2026, 6, 28), [mail_item()], to_title="石门镇镇长"),
     "escalation": MailContext("王芳", "wang.fang@qinglan.example", date(2026, 4, 10), [mail_item(
         obligation_id=376, kind="monthly_risk_analysis", title="企业每月安全生产风险分析", action="开展本月安全生产风险分析。",
         org_code="QL01E001", org_name="青岚县石门建筑工程有限公司", owner_name="青岚县石门建筑工程有限公司",
         period="2026-03", due_on=date(2026, 3, 31), stage="escalation-3", stage_kind="escalation", days=10,
-        recipient_role="deputy_head_safety", fallback_from="safety_office", also_told="赵强（县安委办）")]),
+        recipient_role="deputy_head_safety", fallback_from="safety_office", also_told="赵强（县安委办）",
+        audience="supervise", owner_person="孙经理", owner_phone="13800000001", report_to="石门镇安监办",
+        history="4月3日已提醒企业主要负责人孙经理等2人")], to_title="石门镇分管安全副镇长"),
     "digest": MailContext("陈军", "chen.jun@qinglan.example", date(2026, 4, 20), [
         mail_item(obligation_id=10, kind="quarterly_inspection", title="季度安全生产大检查及总结报送", period="2026-Q1",
               due_on=date(2026, 4, 5), stage="escalation-3", stage_kind="escalation", days=15, action="报送检查总结。"),
         mail_item(obligation_id=11, kind="holiday_inspection", title="节日长假前安全专项检查", period="2026-labour_day",
               due_on=date(2026, 4, 30), stage="reminder-14", stage_kind="reminder", days=10, action="开展节前检查。"),
-    ]),
+        mail_item(obligation_id=376, kind="monthly_risk_analysis", title="企业每月安全生产风险分析", period="2026-03",
+              org_code="QL01E001", org_name="青岚县石门建筑工程有限公司", owner_name="青岚县石门建筑工程有限公司",
+              due_on=date(2026, 3, 31), stage="escalation-2", stage_kind="escalation", days=20, audience="supervise",
+              owner_person="孙经理", owner_phone="13800000001", report_to="石门镇安监办", action="开展风险分析。"),
+    ], to_title="石门镇镇长"),
 }
 
 
@@ -88,52 +96,63 @@ def named_cases() -> dict[str, dict]:
                          BaselineLine("石门镇", "book_signing", "签订安全生产目标责任书", 1, date(2026, 2, 28), date(2026, 2, 28)),
                          BaselineLine("石门镇", "monthly_risk_analysis", "企业每月安全生产风险分析", 23, date(2026, 1, 31),
                                       date(2026, 10, 31))]},
-        "accident": {"to_name": "李明", "role_label": "乡(镇)长", "township": TOWNSHIP, "level": "一般事故",
+        "accident": {"to_name": "李明", "role_label": "乡镇长", "township": TOWNSHIP, "level": "一般事故",
                      "kind_label": "道路交通以外行业",
                      "a": Accident(id=12, org_id=2, occurred_on=date(2026, 3, 3), kind="other", deaths=1, injuries=2,
                                    liability=True, egregious=False, description="施工现场高处坠落")},
-        "assessment_result": {"to_name": "李明", "role_label": "乡(镇)长", "r": ranked[0], "a": a, "rank": 1,
+        "assessment_result": {"to_name": "李明", "role_label": "乡镇长", "r": ranked[0], "a": a, "rank": 1,
                               "total": len(ranked)},
         "assessment_summary": {"to_name": "赵强", "role_label": "县安委办", "a": a, "ranked": ranked, "county": COUNTY},
-        "book": {"to_name": "李明", "role_label": "乡(镇)长", "org": TOWNSHIP, "year": 2026,
-                 "ob": Obligation(id=21, due_on=date(2026, 2, 28))},
+        "book": {"to_name": "李明", "role_label": "乡镇长", "org": TOWNSHIP, "year": 2026,
+                 "ob": Obligation(id=21, due_on=date(2026, 2, 28)), "to_title": "石门镇镇长", "return_to": "青岚县安委办"},
         "campaign_enterprise": {"c": campaign, "sector_labels": sectors, "to_name": "孙经理", "role_label": "企业主要负责人",
                                 "township": TOWNSHIP, "enterprise_name": "青岚县石门烟花爆竹经营部"},
-        "campaign_township": {"c": campaign, "sector_labels": sectors, "to_name": "王芳", "role_label": "乡(镇)安监办",
+        "campaign_township": {"c": campaign, "sector_labels": sectors, "to_name": "王芳", "role_label": "乡镇安监办",
                               "township": TOWNSHIP, "enterprise_count": 4, "obligation_id": 5120},
         "hazard_digest": {"to_name": "赵强", "role_label": "县安委办", "county_name": "青岚县", "hazards": hazards,
                           "year": 2026, "month": 10, "open": 2, "overdue": 1, "closed": 1},
-        "indicator_warning": {"to_name": "李明", "role_label": "乡(镇)长", "township": TOWNSHIP, "year": 2026,
+        "indicator_warning": {"to_name": "李明", "role_label": "乡镇长", "township": TOWNSHIP, "year": 2026,
                               "level_label": "已达到80%",
                               "s": {"metric": "deaths", "label": "死亡人数", "value": 4, "limit": 5, "share": 0.8}},
-        "major_event_township": {"to_name": "王芳", "role_label": "乡(镇)安监办", "township": TOWNSHIP,
+        "major_event_township": {"to_name": "王芳", "role_label": "乡镇安监办", "township": TOWNSHIP,
                                  "e": MajorEvent(id=2, key="k", name="全县重点项目集中开工仪式", townships="QL01",
                                                  starts_on=date(2026, 12, 14), ends_on=date(2026, 12, 15)),
                                  "due_on": date(2026, 12, 11), "obligation_id": 5133, "enterprise_count": 17,
                                  "action": "组织开展重大活动前安全专项检查，重点检查人员密集场所、消防和用电安全。"},
-        "risk_alert": {"to_name": "王芳", "role_label": "乡(镇)安监办", "enterprise": ENTERPRISE, "township": TOWNSHIP,
+        "risk_alert": {"to_name": "王芳", "role_label": "乡镇安监办", "enterprise": ENTERPRISE, "township": TOWNSHIP,
                        "a": RiskAlert(id=8, key="k", org_id=4, kind="warning_sign", description="仓库温度异常升高，烟感报警两次",
                                       measures="已停止作业，组织排查", reported_on=date(2026, 11, 28)),
                        "kind_label": "事故征兆", "sector_label": "建筑施工", "also_told": "赵强（县安委办）",
                        "enterprise_contacts": [
                            {"name": "孙经理", "role_label": "企业主要负责人", "phone": "13800000001", "email": "boss@e1.example"},
                            {"name": "吴安全", "role_label": "企业安全管理人员", "phone": None, "email": "safety@e1.example"}]},
-        "risk_completion": {"to_name": "王芳", "role_label": "乡(镇)安监办", "year": 2026, "month": 10, "t": {
+        "risk_completion": {"to_name": "王芳", "role_label": "乡镇安监办", "year": 2026, "month": 10, "t": {
             "org_code": "QL01", "org_name": "石门镇", "due": 20, "done": 18, "rate": 0.9,
             "missing": [{"code": "QL01E007", "name": "石门镇红星砖厂"}, {"code": "QL01E012", "name": "青岚县石门运输有限公司"}]}},
         "round_county": {"to_name": "赵强", "role_label": "县安委办", "county_name": "青岚县", "year": 2026, "quarter": 2,
-                         "plan": [
-                             {"township": TOWNSHIP, "enterprises": 20, "key": 6, "duties": [
+                         "to_title": "青岚县安委办", "plan": [
+                             {"township": TOWNSHIP, "enterprises": 20, "key": 6, "visit_on": date(2026, 5, 6),
+                              "problems": ["企业每月安全生产风险分析逾期未报3项，最长12天", "挂牌督办隐患2项未销号，其中1项已过整改期限"],
+                              "duties": [
                                  {"kind": "quarterly_meeting", "title": "季度安全生产工作会议", "due_on": date(2026, 6, 30), "id": 401},
                                  {"kind": "quarterly_inspection", "title": "季度安全生产大检查及总结报送", "due_on": date(2026, 7, 5), "id": 412}]},
                              {"township": Organisation(id=5, code="QL02", name="龙潭乡", kind="township"), "enterprises": 9,
-                              "key": 0, "duties": []}]},
+                              "key": 0, "duties": [], "problems": [], "visit_on": date(2026, 5, 7)}]},
         "round_enterprise": {"to_name": "孙经理", "role_label": "企业主要负责人", "enterprise": ENTERPRISE,
-                             "township": TOWNSHIP, "year": 2026, "quarter": 2},
-        "round_township": {"to_name": "李明", "role_label": "乡(镇)长", "township": TOWNSHIP, "year": 2026,
-                           "quarter": 2, "items": [
-                               {"kind": "quarterly_meeting", "title": "季度安全生产工作会议", "due_on": date(2026, 6, 30), "id": 401},
-                               {"kind": "quarterly_inspection", "title": "季度安全生产大检查及总结报送", "due_on": date(2026, 7, 5), "id": 412}],
+                             "to_title": "青岚县石门建筑工程有限公司主要负责人", "township": TOWNSHIP, "year": 2026,
+                             "quarter": 2, "self_check_due": date(2026, 6, 15), "checks": checklist("construction")},
+        "round_township": {"to_name": "李明", "role_label": "乡镇长", "to_title": "石门镇镇长", "township": TOWNSHIP,
+                           "year": 2026, "quarter": 2, "self_check_due": date(2026, 6, 15),
+                           "follow_up": {"enterprises": 20, "due": [date(2026, 4, 30), date(2026, 5, 31), date(2026, 6, 30)]},
+                           "items": [
+                               {"kind": "quarterly_inspection", "title": "季度安全生产大检查及总结报送", "period_label": "2026年第1季度",
+                                "due_on": date(2026, 4, 5), "id": 398},
+                               {"kind": "holiday_inspection", "title": "节日长假前安全专项检查", "period_label": "2026年劳动节前",
+                                "due_on": date(2026, 4, 30), "id": 405},
+                               {"kind": "quarterly_meeting", "title": "季度安全生产工作会议", "period_label": "2026年第2季度",
+                                "due_on": date(2026, 6, 30), "id": 401},
+                               {"kind": "quarterly_inspection", "title": "季度安全生产大检查及总结报送", "period_label": "2026年第2季度",
+                                "due_on": date(2026, 7, 5), "id": 412}],
                            "key_sector": {"建筑施工": ["青岚县石门建筑工程有限公司"],
                                           "烟花爆竹": ["青岚县石门烟花爆竹经营部", "石门镇鞭炮批发部"]}},
     }
