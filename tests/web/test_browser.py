@@ -79,7 +79,8 @@ def test_reminder_link_upload_and_no_more_mail(app, small_dir, sink, chromium, l
     link = re.search(rf"{re.escape(base)}/l/\S+", text).group(0)
     with a.session() as s:
         february = s.execute(select(Obligation).where(Obligation.id == _feb_id(a))).scalar_one()
-    assert f"#{february.id}" in text
+    # The mail names the item by what and when, never by its internal id (issue 11).
+    assert f"#{february.id}" not in text and "企业每月安全生产风险分析（2026年2月）" in text
 
     page = chromium.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=1, locale="zh-CN")
     page.goto(link)
