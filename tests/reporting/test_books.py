@@ -108,5 +108,5 @@ def test_book_reads_cleanly_in_libreoffice(planned_county, tmp_path):
         (tmp_path / "book.docx").write_bytes(render_book(s, org_by_code(s, "QL02"), 2026))
     subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "txt:Text",
                     "--outdir", str(tmp_path), str(tmp_path / "book.docx")], check=True, capture_output=True, timeout=180)
-    text = (tmp_path / "book.txt").readdocx_text(encoding="utf-8-sig")
+    text = (tmp_path / "book.txt").read_text(encoding="utf-8-sig")
     assert "龙潭乡" in text and "2026年度" in text and "{{" not in text
