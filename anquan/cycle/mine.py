@@ -60,6 +60,9 @@ class Duty:
     own: bool
     responsible: list[Responsible] = field(default_factory=list)
     submissions: list[dict] = field(default_factory=list)
+    # The newest submission the page shows (0: none); the report form sends it back, so that the same form
+    # sent twice (a double click, a resent form) is recognised as one report.
+    last_submission_id: int = 0
 
 
 @dataclass
@@ -191,10 +194,11 @@ def duty_for(*, session: Session, rules: CycleRules, contact: Contact, obligatio
     if rows:
         duty = _duties(session, rules, rows, today=today, own=True)[0]
         duty.submissions = [
-            {"submitted_on": s.submitted_on, "note": s.note, "file_name": s.file_name, "source": s.source,
+            {"id": s.id, "submitted_on": s.submitted_on, "note": s.note, "file_name": s.file_name, "source": s.source,
              "recorded_at": s.recorded_at}
             for s in session.execute(select(Submission).where(Submission.obligation_id == obligation_id)
                                      .order_by(Submission.id)).scalars()]
+        duty.last_submission_id = max((s["id"] for s in duty.submissions), default=0)
         return duty
     rows = session.execute(_listing((Obligation.id == obligation_id) & Obligation.id.in_(_urged_ids(person)))).all()
     if not rows:

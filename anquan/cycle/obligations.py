@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -117,6 +117,7 @@ class SubmissionResult:
     status: str
     submitted_on: date
     first: bool  # the first submission for this obligation (a later one only adds to the history)
+    repeated: bool = False  # the same report sent again (a double click, a resent form): nothing new was recorded
 
     def as_dict(self) -> dict:
         return {
@@ -180,20 +181,52 @@ def _record(session: Session, ob: Obligation, on: date, note: str | None, file_i
     return SubmissionResult(ob.id, sub.id, ob.status, on, first)
 
 
+def lock_obligation(session: Session, obligation_id: int) -> Obligation | None:
+    """The obligation, locked until the unit of work ends: two reports of one obligation take turns.
+
+    PostgreSQL: SELECT ... FOR UPDATE. SQLite locks the whole database for a writer but a SELECT takes no
+    lock, so a no-op UPDATE of the row comes first: it waits for any other writer (the busy timeout), and
+    what this unit of work reads after it is the latest committed state."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(Obligation).where(Obligation.id == obligation_id)
+                        .values(status=Obligation.status).execution_options(synchronize_session=False))
+    return session.get(Obligation, obligation_id, with_for_update=True)
+
+
+def _same_report(session: Session, ob: Obligation, rows: list[tuple], contact_id: int | None,
+                 seen: int | None) -> Submission | None:
+    """The earlier submission this report repeats, if it is one: the same contact recorded, after the newest
+    submission they saw (`seen`), rows with the same date, note and files. None: the report is new."""
+    if seen is None or contact_id is None:
+        return None
+    newer = session.execute(
+        select(Submission).where(Submission.obligation_id == ob.id, Submission.contact_id == contact_id,
+                                 Submission.id > seen).order_by(Submission.id)).scalars().all()
+    by_content = {}
+    for sub in newer:
+        by_content.setdefault((sub.submitted_on, sub.note, sub.file_sha256), sub)
+    if not newer or any(row not in by_content for row in rows):
+        return None
+    return by_content[rows[0]]
+
+
 def submit(
     *, session: Session, obligation_id: int, today: date, submitted_on: date | None = None,
     note: str | None = None, file: Path | None = None, files_dir: Path | None = None,
     files: Sequence[tuple[Path, str]] = (), source: str = "cli", contact_id: int | None = None,
-    client_addr: str | None = None,
+    client_addr: str | None = None, seen: int | None = None,
 ) -> SubmissionResult:
     """Record that an obligation was done. Late if after its due date; a resubmission is kept as history.
 
     `file` is a path from the command line; `files` are (path, name given) pairs from the officials'
     pages, each kept as its own submission row (the first carries the note). `contact_id` and
-    `client_addr` say who reported it on the pages and from where.
+    `client_addr` say who reported it on the pages and from where. `seen` (the pages) is the id of the
+    newest submission of this obligation the person saw when they filled in the form (0: none): a report
+    that finds the same contact already recorded the same thing after it is that report sent again
+    (double click, resent form) and records nothing (`repeated`). The obligation stays locked meanwhile.
     """
     on = submitted_on or today
-    ob = session.get(Obligation, obligation_id, with_for_update=True)
+    ob = lock_obligation(session, obligation_id)
     problem = _check_submittable(ob, obligation_id, on, today)
     if problem:
         raise AnquanError(problem)
@@ -201,6 +234,10 @@ def submit(
     if given and files_dir is None:
         raise AnquanError("no folder to keep submitted files in")
     stored = [_store_file(files_dir, path, name) for path, name in given] or [None]
+    rows = [(on, note if i == 0 else None, info[2] if info else None) for i, info in enumerate(stored)]
+    earlier = _same_report(session, ob, rows, contact_id, seen)
+    if earlier is not None:
+        return SubmissionResult(ob.id, earlier.id, ob.status, earlier.submitted_on, first=False, repeated=True)
     results = [_record(session, ob, on, note if i == 0 else None, info, source, contact_id, client_addr)
                for i, info in enumerate(stored)]
     return results[0]
@@ -257,7 +294,7 @@ def waive(*, session: Session, obligation_id: int, reason: str) -> dict:
     """Excuse an open obligation (e.g. an enterprise that closed); it gets no more reminders."""
     if not reason or not reason.strip():
         raise InvalidValue("say why the obligation is waived", field="reason")
-    ob = session.get(Obligation, obligation_id, with_for_update=True)
+    ob = lock_obligation(session, obligation_id)
     if ob is None:
         raise AnquanError(f"no obligation with id {obligation_id}")
     if ob.status != ObligationStatus.open.value:

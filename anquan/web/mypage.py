@@ -173,6 +173,7 @@ async def _record_report(request: Request, ps: PageSession, contact: Contact, oi
     a = request.app.state.anquan
     today = a.today()
     values = {key: str(form.get(key) or "")[:NOTE_MAX] for key in ("done_on", "note", "finding", "finding_text", "measures")}
+    seen = str(form.get("seen") or "")
     with a.session() as s:  # the duty must be the person's own (404 otherwise, before anything is read)
         try:
             duty = duty_for(session=s, rules=a.rules, contact=contact, obligation_id=oid, today=today)
@@ -199,7 +200,8 @@ async def _record_report(request: Request, ps: PageSession, contact: Contact, oi
 
         def record():
             recorded = dict(note=values["note"].strip() or None, files=[(u.path, u.name) for u in uploads],
-                            source="web", contact_id=contact.id, client_addr=client_addr(request)[:64])
+                            source="web", contact_id=contact.id, client_addr=client_addr(request)[:64],
+                            seen=int(seen) if seen.isdigit() and len(seen) <= 12 else None)
             if not analysis:
                 return submit(a, obligation_id=oid, today=today, submitted_on=on, **recorded)
             found = values["finding_text"].strip()
