@@ -20,6 +20,14 @@ class ObligationStatus(StrEnum):
     not_tracked = "not_tracked"
 
 
+class SubmissionSource(StrEnum):
+    cli = "cli"  # `anquan submit` (the county office)
+    import_ = "import"  # `anquan submit --import`
+    web = "web"  # the official on their own page
+    # Recorded on the organisation's behalf (代报) by its township's safety office; contact_id names who.
+    proxy = "proxy"
+
+
 class Obligation(SQLModel, table=True):
     """One duty of one organisation for one period, e.g. QL01's Q2 inspection summary."""
 
@@ -78,11 +86,30 @@ class Submission(SQLModel, table=True):
     file_name: str | None = Field(default=None, max_length=255)
     file_path: str | None = Field(default=None, max_length=500)
     file_sha256: str | None = Field(default=None, max_length=64)
-    source: str = Field(default="cli", max_length=16)  # cli, import, web
+    source: str = Field(default="cli", max_length=16)  # cli, import, web, proxy (SubmissionSource)
     # Who reported it on the officials' pages, and from which address (none from the command line).
     contact_id: int | None = Field(default=None, foreign_key="contact.id")
     client_addr: str | None = Field(default=None, max_length=64)
     recorded_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class SubmissionReturn(SQLModel, table=True):
+    """A report the township's safety office sent back (退回): who, when, from where, why. Never updated.
+
+    The obligation is open again; its submissions stay as history, and those up to `last_submission_id`
+    are the ones returned (a later submission is the new report)."""
+
+    __tablename__ = "submission_return"
+
+    id: int | None = Field(default=None, primary_key=True)
+    obligation_id: int = Field(foreign_key="obligation.id", index=True)
+    contact_id: int = Field(foreign_key="contact.id")  # the overseer who returned it
+    reason: str = Field(max_length=500)
+    status_before: str = Field(max_length=16)  # submitted or late
+    submitted_on: date  # the date the returned report gave
+    last_submission_id: int | None = Field(default=None, foreign_key="submission.id")
+    client_addr: str | None = Field(default=None, max_length=64)
+    returned_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class PlanStamp(SQLModel, table=True):

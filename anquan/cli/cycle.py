@@ -98,7 +98,10 @@ def obligations_show(obligation_id: Annotated[int, typer.Argument(metavar="ID", 
                                              "waived_reason")}, width=15)
     out.print(f"{'submissions':>15}: {len(data['submissions'])}")
     for s in data["submissions"]:
-        out.print(f"{'':>17}{s['submitted_on']} ({s['source']}) {s['note'] or ''} {s['file_name'] or ''}".rstrip())
+        source = f"proxy by {s['recorded_by']}" if s["source"] == "proxy" else s["source"]
+        out.print(f"{'':>17}{s['submitted_on']} ({source}) {s['note'] or ''} {s['file_name'] or ''}".rstrip())
+    for r in data.get("returns", []):
+        out.print(f"{'returned':>15}: {r['returned_at'][:10]} by {r['returned_by']}: {r['reason']}")
 
 
 @obligations_app.command("waive")

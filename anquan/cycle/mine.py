@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from anquan.errors import AnquanError
 from anquan.models.directory import Contact, Organisation
-from anquan.models.obligations import Obligation, ObligationStatus, Submission
+from anquan.models.obligations import Obligation, ObligationStatus, Submission, SubmissionReturn
 from anquan.models.outbox import Notice, NoticeOutcome
 from anquan.rules.cycle import CycleRules
 from anquan.vocabulary import MONTHLY_RISK_ANALYSIS, event_period_labels, is_event_period, period_label, role_label
@@ -63,6 +63,7 @@ class Duty:
     # The newest submission the page shows (0: none); the report form sends it back, so that the same form
     # sent twice (a double click, a resent form) is recognised as one report.
     last_submission_id: int = 0
+    returns: list[dict] = field(default_factory=list)  # 退回 by the township: when, who, why
 
 
 @dataclass
@@ -195,10 +196,16 @@ def duty_for(*, session: Session, rules: CycleRules, contact: Contact, obligatio
         duty = _duties(session, rules, rows, today=today, own=True)[0]
         duty.submissions = [
             {"id": s.id, "submitted_on": s.submitted_on, "note": s.note, "file_name": s.file_name, "source": s.source,
-             "recorded_at": s.recorded_at}
-            for s in session.execute(select(Submission).where(Submission.obligation_id == obligation_id)
-                                     .order_by(Submission.id)).scalars()]
+             "recorded_at": s.recorded_at, "by": name}
+            for s, name in session.execute(
+                select(Submission, Contact.name).outerjoin(Contact, Contact.id == Submission.contact_id)
+                .where(Submission.obligation_id == obligation_id).order_by(Submission.id)).all()]
         duty.last_submission_id = max((s["id"] for s in duty.submissions), default=0)
+        duty.returns = [
+            {"returned_at": r.returned_at, "by": name, "reason": r.reason}
+            for r, name in session.execute(
+                select(SubmissionReturn, Contact.name).join(Contact, Contact.id == SubmissionReturn.contact_id)
+                .where(SubmissionReturn.obligation_id == obligation_id).order_by(SubmissionReturn.id)).all()]
         return duty
     rows = session.execute(_listing((Obligation.id == obligation_id) & Obligation.id.in_(_urged_ids(person)))).all()
     if not rows:

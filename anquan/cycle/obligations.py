@@ -15,8 +15,8 @@ from sqlmodel import Session
 
 from anquan.errors import AnquanError, InputRejected, InvalidValue, NotFound, Problem
 from anquan.tabular import parse_date, read_single_table, whole
-from anquan.models.directory import Organisation
-from anquan.models.obligations import Obligation, ObligationStatus, Submission
+from anquan.models.directory import Contact, Organisation
+from anquan.models.obligations import Obligation, ObligationStatus, Submission, SubmissionReturn
 from anquan.models.types import utcnow
 
 SUBMISSION_SHEET = "submissions"
@@ -100,12 +100,22 @@ def get_obligation(*, session: Session, obligation_id: int) -> dict:
             "note": s.note,
             "file_name": s.file_name,
             "file_sha256": s.file_sha256,
-            "source": s.source,
+            "source": s.source,  # proxy: recorded on the organisation's behalf (代报) by `recorded_by`
+            "recorded_by": name,
             "recorded_at": s.recorded_at.isoformat(),
         }
-        for s in session.execute(
-            select(Submission).where(Submission.obligation_id == obligation_id).order_by(Submission.id)
-        ).scalars()
+        for s, name in session.execute(
+            select(Submission, Contact.name).outerjoin(Contact, Contact.id == Submission.contact_id)
+            .where(Submission.obligation_id == obligation_id).order_by(Submission.id)
+        ).all()
+    ]
+    out["returns"] = [
+        {"returned_at": r.returned_at.isoformat(), "returned_by": name, "reason": r.reason,
+         "submitted_on": r.submitted_on.isoformat()}
+        for r, name in session.execute(
+            select(SubmissionReturn, Contact.name).join(Contact, Contact.id == SubmissionReturn.contact_id)
+            .where(SubmissionReturn.obligation_id == obligation_id).order_by(SubmissionReturn.id)
+        ).all()
     ]
     return out
 

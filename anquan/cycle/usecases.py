@@ -14,9 +14,11 @@ from typing import Iterator
 
 from anquan.app import App
 from anquan.errors import InvalidValue
-from anquan.cycle import golive, obligations
+from anquan.cycle import golive, obligations, oversight, returns
+from anquan.cycle.mine import person_of
 from anquan.cycle.planning import PlanReport, Progress, plan_year
 from anquan.cycle.tick import AttachmentProvider, TickReport, tick as run_tick
+from anquan.models.directory import Contact
 from anquan.models.types import utcnow
 from anquan.notifications.delivery import DeliveryHalted, DeliveryReport, deliver
 from anquan.notifications.outbox import delivery_alert, list_messages, requeue
@@ -102,6 +104,49 @@ def waive(app: App, *, obligation_id: int, reason: str) -> dict:
     """Waive an open obligation: it needs nothing more and gets no reminders."""
     with app.session() as s:
         return obligations.waive(session=s, obligation_id=obligation_id, reason=reason)
+
+
+# -- the township's oversight (乡镇安监办): its enterprises', villages' and units' reports ----------------------
+
+def overseen_townships(app: App, *, contact: Contact) -> list[oversight.Township]:
+    """The townships the person (the contact's address) oversees; none for most people."""
+    with app.session() as s:
+        return oversight.overseen_townships(s, person_of(s, contact))
+
+
+def township_page(app: App, *, contact: Contact, township_id: int | None = None, month: str | None = None,
+                  show: str = "all", page: int = 1) -> oversight.TownshipView:
+    """The township view for a month (this month by default). NotYours when the person oversees no such township."""
+    with app.session() as s:
+        return oversight.township_view(session=s, rules=app.rules, person=person_of(s, contact), today=app.today(),
+                                       township_id=township_id, month=month, show=show, page=page)
+
+
+def overseen_report(app: App, *, contact: Contact, obligation_id: int) -> tuple[oversight.Row, oversight.Township]:
+    """One report as its township's overseer sees it, with its returns and history; NotYours when not theirs."""
+    with app.session() as s:
+        return oversight.overseen_row(session=s, rules=app.rules, person=person_of(s, contact),
+                                      obligation_id=obligation_id, today=app.today())
+
+
+def return_report(app: App, *, contact: Contact, obligation_id: int, reason: str, client_addr: str | None = None,
+                  today: date | None = None) -> returns.ReturnResult:
+    """Send a reported duty back to its organisation with a reason (退回); the duty is open again and mailed about.
+
+    The return mail is delivered with the next delivery run (minutes away with `bash scripts/run`)."""
+    at = None if today else app.now()
+    with app.session() as s:
+        return returns.return_report(session=s, rules=app.rules, person=person_of(s, contact),
+                                     obligation_id=obligation_id, reason=reason, today=today or app.today(),
+                                     client_addr=client_addr, mail_from=app.settings.mail_from, tz=app.settings.tz,
+                                     at=at)
+
+
+def proxy_recorder(app: App, *, contact: Contact, obligation_id: int) -> tuple[str, int]:
+    """Before a report is recorded on an organisation's behalf (代报): the obligation's kind and the overseer's
+    contact that records it (their post at the obligation's township). NotYours when it is not theirs to oversee."""
+    with app.session() as s:
+        return oversight.proxy_recorder(s, app.rules, person_of(s, contact), obligation_id)
 
 
 def tick(app: App, *, as_of: date, progress: Progress | None = None,

@@ -12,11 +12,13 @@ from pathlib import Path
 
 from anquan.app import App
 from anquan.cycle import obligations
-from anquan.cycle.usecases import deliver_mail
+from anquan.cycle.usecases import deliver_mail, proxy_recorder, submit
 from anquan.errors import AnquanError
-from anquan.models.directory import Organisation
+from anquan.models.directory import Contact, Organisation
+from anquan.models.obligations import SubmissionSource
 from anquan.models.records import AlertKind
 from anquan.records import accidents, alerts, hazards
+from anquan.vocabulary import MONTHLY_RISK_ANALYSIS
 
 
 # -- accidents, indicators, adjustments --------------------------------------------
@@ -181,6 +183,25 @@ def submit_risk_analysis(app: App, *, obligation_id: int, warning: str | None = 
                     description=text, measures=measures, reported_on=submitted_on or today, today=today,
                     obligation_id=ob.id, mail_from=app.settings.mail_from, tz=app.settings.tz, at=at))
     return AnalysisSubmitted(result, AlertsReported(found, _deliver_at_once(app, found)))
+
+
+def report_on_behalf(app: App, *, contact: Contact, obligation_id: int, submitted_on: date, note: str | None = None,
+                     finding: str | None = None, finding_text: str | None = None, measures: str | None = None,
+                     files=(), client_addr: str | None = None, today: date | None = None
+                     ) -> obligations.SubmissionResult:
+    """The township's overseer records an organisation's report on its behalf (代报): the same submit as the
+    organisation's own (an enterprise's risk analysis with what it found, its alerts mailed at once), marked
+    `proxy` with the overseer's contact. NotYours (anquan.cycle.mine) when the person does not oversee it."""
+    kind, by = proxy_recorder(app, contact=contact, obligation_id=obligation_id)
+    recorded = dict(note=note, files=list(files), source=SubmissionSource.proxy.value, contact_id=by,
+                    client_addr=client_addr)
+    if kind != MONTHLY_RISK_ANALYSIS:
+        return submit(app, obligation_id=obligation_id, submitted_on=submitted_on, today=today, **recorded)
+    found = (finding_text or "").strip()
+    return submit_risk_analysis(
+        app, obligation_id=obligation_id, submitted_on=submitted_on, today=today, measures=measures or None,
+        warning=found if finding == AlertKind.warning_sign.value else None,
+        major_hazard=found if finding == AlertKind.major_hazard_source.value else None, **recorded).submission
 
 
 def list_alerts(app: App, *, year: int | None = None, township: str | None = None) -> list[dict]:

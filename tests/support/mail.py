@@ -126,6 +126,12 @@ def named_cases() -> dict[str, dict]:
                        "enterprise_contacts": [
                            {"name": "孙经理", "role_label": "企业主要负责人", "phone": "13800000001", "email": "boss@e1.example"},
                            {"name": "吴安全", "role_label": "企业安全管理人员", "phone": None, "email": "safety@e1.example"}]},
+        "report_returned": {"to_name": "孙经理", "role_label": "企业主要负责人", "org_name": ENTERPRISE.name,
+                            "title": "企业每月安全生产风险分析", "period_label": "2026年10月",
+                            "submitted_on": date(2026, 10, 29), "returned_on": date(2026, 11, 3),
+                            "reason": "未写明3号仓库温度异常的处置措施，请补充整改情况和现场照片。",
+                            "due_on": date(2026, 10, 31), "days_left": -3, "by_name": "王芳", "by_title": "石门镇安监办",
+                            "by_phone": "0571-8888 2345", "by_email": "wangfang@qinglan.example"},
         "risk_completion": {"to_name": "王芳", "role_label": "乡镇安监办", "year": 2026, "month": 10, "t": {
             "org_code": "QL01", "org_name": "石门镇", "due": 20, "done": 18, "rate": 0.9,
             "missing": [{"code": "QL01E007", "name": "石门镇红星砖厂"}, {"code": "QL01E012", "name": "青岚县石门运输有限公司"}]}},
