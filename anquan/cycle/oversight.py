@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import case, func, select
 from sqlmodel import Session
@@ -63,7 +63,7 @@ class Report:
 class Returned:
     """One return (退回) of the report: when, who, why."""
 
-    returned_at_day: date
+    returned_at: datetime  # UTC; the pages show the county's day
     by: str
     reason: str
 
@@ -84,6 +84,11 @@ class Row:
     responsible: list[Responsible] = field(default_factory=list)
     returns: list[Returned] = field(default_factory=list)
     history: list[dict] = field(default_factory=list)  # every submission, for the one-report page
+
+    @property
+    def last_submission_id(self) -> int:
+        """The newest submission shown (0: none): the form sends it back, so a form sent twice is one report."""
+        return max((h["id"] for h in self.history), default=0)
 
     @property
     def reported(self) -> bool:
@@ -228,7 +233,7 @@ def fill_rows(session: Session, rules: CycleRules, rows: list[Row], *, history: 
     org_of = dict(session.execute(select(Obligation.id, Obligation.org_id).where(Obligation.id.in_(ids))).all())
     people = responsible_people(session, rules, [(org_of[r.obligation_id], r.org_kind, r.kind) for r in rows])
     for r in rows:
-        r.returns = [Returned(ret.returned_at.date(), name, ret.reason) for ret, name in returns[r.obligation_id]]
+        r.returns = [Returned(ret.returned_at, name, ret.reason) for ret, name in returns[r.obligation_id]]
         last = returns[r.obligation_id][-1][0] if returns[r.obligation_id] else None
         r.responsible = [Responsible(p.name, p.phone, role_label(p.role))
                          for p in people[(org_of[r.obligation_id], r.kind)]]
@@ -251,7 +256,7 @@ def fill_rows(session: Session, rules: CycleRules, rows: list[Row], *, history: 
 
 
 def _history(sub: Submission, name: str | None) -> dict:
-    return {"submitted_on": sub.submitted_on, "note": sub.note, "file_name": sub.file_name, "source": sub.source,
+    return {"id": sub.id, "submitted_on": sub.submitted_on, "note": sub.note, "file_name": sub.file_name, "source": sub.source,
             "by": name, "proxy": sub.source == SubmissionSource.proxy.value}
 
 

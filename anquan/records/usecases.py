@@ -187,14 +187,14 @@ def submit_risk_analysis(app: App, *, obligation_id: int, warning: str | None = 
 
 def report_on_behalf(app: App, *, contact: Contact, obligation_id: int, submitted_on: date, note: str | None = None,
                      finding: str | None = None, finding_text: str | None = None, measures: str | None = None,
-                     files=(), client_addr: str | None = None, today: date | None = None
+                     files=(), client_addr: str | None = None, seen: int | None = None, today: date | None = None
                      ) -> obligations.SubmissionResult:
     """The township's overseer records an organisation's report on its behalf (代报): the same submit as the
     organisation's own (an enterprise's risk analysis with what it found, its alerts mailed at once), marked
-    `proxy` with the overseer's contact. NotYours (anquan.cycle.mine) when the person does not oversee it."""
+    `proxy` with the overseer's contact (`seen`: the form sent twice is one report, as on my page). NotYours (anquan.cycle.mine) when the person does not oversee it."""
     kind, by = proxy_recorder(app, contact=contact, obligation_id=obligation_id)
     recorded = dict(note=note, files=list(files), source=SubmissionSource.proxy.value, contact_id=by,
-                    client_addr=client_addr)
+                    client_addr=client_addr, seen=seen)
     if kind != MONTHLY_RISK_ANALYSIS:
         return submit(app, obligation_id=obligation_id, submitted_on=submitted_on, today=today, **recorded)
     found = (finding_text or "").strip()

@@ -2,19 +2,19 @@
 
 Server-rendered Jinja2 pages in Chinese (templates/web/), one stylesheet served from the package
 (no CDN, no web fonts, no script): they work on a county network that reaches nothing outside and in
-a browser with JavaScript off. Routes live in anquan.web.mypage; what keeps them safe in
-anquan.web.security.
+a browser with JavaScript off. Routes live in anquan.web.mypage (my page) and anquan.web.township (the
+township's oversight); what keeps them safe in anquan.web.security.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from anquan.app import App
@@ -27,6 +27,12 @@ WEEKDAYS = "一二三四五六日"
 
 def cn_date(d: date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
+
+
+@pass_context
+def cn_day(context, moment: datetime) -> str:
+    """The county's calendar day of a recorded moment (stored in UTC): 2026年3月6日."""
+    return cn_date(moment.astimezone(context["tz"]).date())
 
 
 def days_text(days_left: int) -> str:
@@ -42,6 +48,7 @@ def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(templates_dir("web"))), autoescape=select_autoescape(default=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, auto_reload=False)
     env.filters["cn_date"] = cn_date
+    env.filters["cn_day"] = cn_day
     env.filters["days_text"] = days_text
     env.filters["weekday"] = lambda d: f"星期{WEEKDAYS[d.weekday()]}"
     return env
@@ -49,7 +56,7 @@ def environment() -> Environment:
 
 def page(request: Request, template: str, values: dict, status: int = 200) -> HTMLResponse:
     """A rendered page; every page knows the office to call and, when signed in, the CSRF token."""
-    values = {"office": office(request), "csrf": None, **values}
+    values = {"office": office(request), "csrf": None, "tz": request.app.state.anquan.settings.tz, **values}
     return HTMLResponse(environment().get_template(template).render(values), status_code=status)
 
 
@@ -62,7 +69,7 @@ def office(request: Request):
 
 def create_app(app: App, *, limits: Limits | None = None) -> FastAPI:
     """The pages over `app`; refuses to start without a real ANQUAN_SECRET_KEY."""
-    from anquan.web import mypage
+    from anquan.web import mypage, township
 
     keys = require_keys(app.settings, purpose="serve the officials' pages")
     app.checked_engine()
@@ -74,6 +81,7 @@ def create_app(app: App, *, limits: Limits | None = None) -> FastAPI:
     web.state.link_limit = RateLimit(limits.links, limits.links_seconds)  # refused links
     web.state.opening_limit = RateLimit(limits.link_openings, limits.links_seconds)
     web.state.report_limit = RateLimit(limits.reports, limits.reports_seconds)
+    web.state.oversight_limit = RateLimit(limits.oversight, limits.oversight_seconds)
     install_log_redaction()
 
     @web.middleware("http")
@@ -93,4 +101,5 @@ def create_app(app: App, *, limits: Limits | None = None) -> FastAPI:
 
     web.mount("/static", StaticFiles(directory=str(templates_dir("web") / "static")), name="static")
     web.include_router(mypage.router)
+    web.include_router(township.router)
     return web

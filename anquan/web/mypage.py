@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from anquan.cycle.mine import NotYours, duty_for, my_page
-from anquan.cycle.usecases import submit
+from anquan.cycle.usecases import overseen_townships, submit
 from anquan.directory.links import current_contact
 from anquan.errors import AnquanError
 from anquan.models.records import AlertKind
@@ -105,7 +105,8 @@ def mine(request: Request, done: str | None = None) -> Response:
     with a.session() as s:
         view = my_page(session=s, rules=a.rules, contact=contact, today=today)
     just_done = next((d for d in view.done if done and str(d.obligation_id) == done), None)
-    return page(request, "my.html.j2", {"view": view, "today": today, "csrf": ps.csrf, "just_done": just_done})
+    return page(request, "my.html.j2", {"view": view, "today": today, "csrf": ps.csrf, "just_done": just_done,
+                                        "oversees": overseen_townships(a, contact=contact)})
 
 
 def _duty_page(request: Request, ps: PageSession, contact: Contact, obligation_id: int, *, error: str | None = None,

@@ -114,13 +114,17 @@ class RateLimit:
 @dataclass(frozen=True)
 class Limits:
     """Rate limits per client address: refused links (guessing) and all link openings (a county building's
-    staff share one address, hence the generous total); per contact: reports with their uploads."""
+    staff share one address, hence the generous total); per contact: reports with their uploads, and a township
+    overseer's returns and reports on behalf."""
 
     links: int = 20
     links_seconds: float = 600
     link_openings: int = 300
     reports: int = 10
     reports_seconds: float = 600
+    # A township's safety office returns reports and records them on behalf of many enterprises at a sitting.
+    oversight: int = 120
+    oversight_seconds: float = 600
 
 
 _TOKEN_PATH = re.compile(r"/l/[^/?\s\"]+")
