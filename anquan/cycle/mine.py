@@ -64,6 +64,7 @@ class Duty:
     # sent twice (a double click, a resent form) is recognised as one report.
     last_submission_id: int = 0
     returns: list[dict] = field(default_factory=list)  # 退回 by the township: when, who, why
+    returned: bool = False  # open again because the township returned its report
 
 
 @dataclass
@@ -157,6 +158,16 @@ def _with_responsible(session: Session, rules: CycleRules, duties: list[Duty]) -
                          for c in people[owner_of[d.obligation_id]] if c.role in roles]
 
 
+def _mark_returned(session: Session, duties: list[Duty]) -> None:
+    """Flag the open duties whose report the township returned (the card says to report again)."""
+    ids = [d.obligation_id for d in duties]
+    if ids:
+        returned = set(session.execute(select(SubmissionReturn.obligation_id)
+                                       .where(SubmissionReturn.obligation_id.in_(ids))).scalars())
+        for d in duties:
+            d.returned = d.obligation_id in returned
+
+
 def my_page(*, session: Session, rules: CycleRules, contact: Contact, today: date) -> MyPage:
     """What the person's page lists: own open duties, recently reported ones, and what they were asked to urge."""
     person = person_of(session, contact)
@@ -174,6 +185,7 @@ def my_page(*, session: Session, rules: CycleRules, contact: Contact, today: dat
             _listing(own_cond & Obligation.status.in_([ObligationStatus.submitted.value, ObligationStatus.late.value])
                      & (Obligation.submitted_on >= today - timedelta(days=RECENT_DAYS)))
             .order_by(Obligation.submitted_on.desc(), Obligation.id).limit(20)).all(), today=today, own=True)
+    _mark_returned(session, own)
     urge_cond = Obligation.id.in_(_urged_ids(person)) & (Obligation.status == ObligationStatus.open.value)
     if own_cond is not None:
         urge_cond = urge_cond & ~own_cond

@@ -291,3 +291,34 @@ def test_a_township_of_320_enterprises_is_paged_open_ones_first(app, tmp_path):
     assert len(last.enterprises) == 21 and all(r.reported for r in last.enterprises)
     done = cycle.township_page(a, contact=so, month="2026-02", show="done", page=99)
     assert (done.listed, done.pages, done.page) == (160, 4, 4)
+
+
+def test_a_warning_sign_reported_on_behalf_takes_the_alert_path(planned):
+    from anquan.models.records import RiskAlert
+
+    a = _at(planned, date(2026, 3, 2))
+    oid = _ob(a, "E1")
+    report_on_behalf(a, contact=contact(a, SO), obligation_id=oid, submitted_on=date(2026, 2, 27),
+                     finding="warning_sign", finding_text="3号储罐区可燃气体报警两次", measures="停用3号储罐")
+    with a.session() as s:
+        [alert] = s.execute(select(RiskAlert)).scalars().all()
+        queued = s.execute(select(OutboxMessage.to_addr).where(OutboxMessage.template == "risk_alert")).scalars().all()
+    assert (alert.obligation_id, alert.kind) == (oid, "warning_sign")
+    assert set(queued) == {"so1@t1.example", "so2@t1.example", "office@county.example"}
+    report = cycle.township_page(a, contact=contact(a, SO), month="2026-02").enterprises[0].report
+    assert report.findings == [("事故征兆", "3号储罐区可燃气体报警两次")] and report.proxy_by == "王安监"
+
+
+def test_the_command_line_shows_proxy_and_returns(planned):
+    from typer.testing import CliRunner
+
+    from anquan.cli import app as cli
+
+    a = _at(planned, date(2026, 3, 2))
+    oid = _ob(a, "E1")
+    report_on_behalf(a, contact=contact(a, SO), obligation_id=oid, submitted_on=date(2026, 2, 27), finding="none",
+                     note="纸质材料")
+    cycle.return_report(a, contact=contact(a, SO), obligation_id=oid, reason="缺少签字页，请补充")
+    env = {"ANQUAN_DATABASE_URL": a.settings.effective_database_url, "ANQUAN_DATA_DIR": str(a.settings.data_dir)}
+    out = CliRunner().invoke(cli, ["obligations", "show", str(oid)], env=env).stdout
+    assert "(proxy by 王安监) 纸质材料" in out and "returned" in out and "by 王安监: 缺少签字页，请补充" in out

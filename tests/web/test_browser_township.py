@@ -92,6 +92,8 @@ def test_the_township_returns_a_report_and_the_enterprise_gets_the_mail(app, sma
     again.goto(returned_link)
     assert again.url == f"{base}/my"
     assert again.locator(f'a.button[href="/my/{feb}"]').count() == 1  # among its own duties to report
+    assert "报告已被退回" in again.locator("li.card", has_text="2026年2月").inner_text()
+    again.screenshot(path=str(ARTIFACTS / "my-page-returned-phone.png"), full_page=True)
     again.click(f'a.button[href="/my/{feb}"]')
     assert REASON in again.locator("p.error").inner_text() and "王安监" in again.locator("p.error").inner_text()
     again.screenshot(path=str(ARTIFACTS / "duty-returned-phone.png"), full_page=True)
