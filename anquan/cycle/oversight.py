@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 
 from sqlalchemy import case, func, select
 from sqlmodel import Session
@@ -55,7 +56,7 @@ class Report:
     source: str
     proxy_by: str | None  # 代报: the overseer's name
     note: str | None
-    files: list[str] = field(default_factory=list)
+    files: list[tuple[int, str]] = field(default_factory=list)  # (submission id, the name it came with)
     findings: list[tuple[str, str]] = field(default_factory=list)  # (事故征兆 / 重大危险源, what)
 
 
@@ -250,9 +251,24 @@ def fill_rows(session: Session, rules: CycleRules, rows: list[Row], *, history: 
         r.report = Report(
             submitted_on=first.submitted_on, late=r.status == ObligationStatus.late.value, source=first.source,
             proxy_by=who if first.source == SubmissionSource.proxy.value else None, note=first.note,
-            files=[s.file_name for s, _ in current if s.file_name],
+            files=[(s.id, s.file_name) for s, _ in current if s.file_name],
             findings=[(ALERT_KIND_LABELS.get(a.kind, a.kind), a.description) for a in alerts[r.obligation_id]
                       if since is None or a.created_at > since])
+
+
+def evidence(session: Session, rules: CycleRules, person: Person, *, obligation_id: int, submission_id: int,
+             files_dir: Path) -> tuple[Path, str]:
+    """An evidence file of an overseen report: (the stored file, the name it came with). NotYours when the
+    obligation is not overseen, the submission is not one of it, it has no file, or the file is not in the
+    installation's folder of submitted files."""
+    overseen_obligation(session, rules, person, obligation_id)
+    sub = session.get(Submission, submission_id)
+    if sub is None or sub.obligation_id != obligation_id or not sub.file_path:
+        raise NotYours(f"submission {submission_id} is no file of obligation {obligation_id}")
+    path = Path(sub.file_path).resolve()
+    if Path(files_dir).resolve() not in path.parents or not path.is_file():
+        raise NotYours(f"submission {submission_id}'s file is not in the folder of submitted files")
+    return path, sub.file_name or path.name
 
 
 def _history(sub: Submission, name: str | None) -> dict:

@@ -129,6 +129,13 @@ def overseen_report(app: App, *, contact: Contact, obligation_id: int) -> tuple[
                                       obligation_id=obligation_id, today=app.today())
 
 
+def evidence_file(app: App, *, contact: Contact, obligation_id: int, submission_id: int) -> tuple[Path, str]:
+    """An evidence file of a report the person oversees: (stored file, the name it came with); NotYours otherwise."""
+    with app.session() as s:
+        return oversight.evidence(s, app.rules, person_of(s, contact), obligation_id=obligation_id,
+                                  submission_id=submission_id, files_dir=app.settings.files_dir)
+
+
 def return_report(app: App, *, contact: Contact, obligation_id: int, reason: str, client_addr: str | None = None,
                   today: date | None = None) -> returns.ReturnResult:
     """Send a reported duty back to its organisation with a reason (退回); the duty is open again and mailed about.

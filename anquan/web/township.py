@@ -14,13 +14,13 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from anquan.cycle.mine import NotYours
 from anquan.cycle.returns import REASON_MAX, NotReturnable
-from anquan.cycle.usecases import overseen_report, return_report, township_page
+from anquan.cycle.usecases import evidence_file, overseen_report, return_report, township_page
 from anquan.errors import AnquanError
 from anquan.models.directory import Contact
 from anquan.records.usecases import report_on_behalf
@@ -31,6 +31,13 @@ from anquan.web.security import PageSession, csrf_ok
 from anquan.web.uploads import ACCEPTED_LABEL, UploadRejected, save_uploads
 
 router = APIRouter()
+# What an evidence file is served as, by the suffix it was stored under (its type as read from its content).
+MEDIA_TYPES = {
+    ".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
+    ".doc": "application/msword", ".xls": "application/vnd.ms-excel", ".ofd": "application/ofd",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def _number(text: str | None, default: int | None) -> int | None:
@@ -96,6 +103,21 @@ def overseen(request: Request, obligation: str, done: str | None = None) -> Resp
     if signed is None:
         return _signin_page(request)
     return _report_page(request, *signed, _obligation_id(obligation), done=done if done in ("returned", "proxy") else None)
+
+
+@router.get("/township/{obligation}/files/{submission}")
+def evidence(request: Request, obligation: str, submission: str) -> Response:
+    """An evidence file of an overseen report, as a download under the name it came with."""
+    signed = _signed_in(request)
+    if signed is None:
+        return _signin_page(request)
+    oid, sid = _obligation_id(obligation), _obligation_id(submission)
+    try:
+        path, name = evidence_file(request.app.state.anquan, contact=signed[1], obligation_id=oid, submission_id=sid)
+    except NotYours:
+        raise HTTPException(404) from None
+    return FileResponse(path, media_type=MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream"),
+                        filename=name, content_disposition_type="attachment")
 
 
 async def _form_of(request: Request, oid: int, *, max_files: int = 0, max_bytes: int = 0):

@@ -104,8 +104,13 @@ def test_a_web_report_shows_with_its_date_files_and_finding(planned, tmp_path):
     view = cycle.township_page(a, contact=contact(a, SO), month="2026-02")
     assert (view.counts.due, view.counts.reported, view.counts.overdue) == (1, 1, 0)
     report = view.enterprises[0].report
-    assert (report.submitted_on, report.source, report.proxy_by, report.files) == (date(2026, 2, 25), "web", None,
-                                                                                   ["二月分析.pdf"])
+    assert (report.submitted_on, report.source, report.proxy_by) == (date(2026, 2, 25), "web", None)
+    [(sid, name)] = report.files
+    path, given = cycle.evidence_file(a, contact=contact(a, SO), obligation_id=oid, submission_id=sid)
+    assert given == "二月分析.pdf" and path.read_bytes() == b"%PDF-1.4 x"
+    for who, ob, sub in ((SO, oid, sid + 1), (SO, _ob(a, "E2"), sid), ("boss@e2.example", oid, sid)):
+        with pytest.raises(NotYours):
+            cycle.evidence_file(a, contact=contact(a, who), obligation_id=ob, submission_id=sub)
     assert report.findings == [("事故征兆", "3号储罐区可燃气体报警两次")]
 
 
@@ -322,3 +327,32 @@ def test_the_command_line_shows_proxy_and_returns(planned):
     env = {"ANQUAN_DATABASE_URL": a.settings.effective_database_url, "ANQUAN_DATA_DIR": str(a.settings.data_dir)}
     out = CliRunner().invoke(cli, ["obligations", "show", str(oid)], env=env).stdout
     assert "(proxy by 王安监) 纸质材料" in out and "returned" in out and "by 王安监: 缺少签字页，请补充" in out
+
+
+def test_two_returns_at_once_one_wins_and_one_mail_set_goes(planned):
+    """Both safety office staff press 退回 at the same moment: the obligation's lock makes them take turns."""
+    import threading
+
+    a = _at(planned, date(2026, 2, 25))
+    oid = _ob(a, "E1")
+    _web_report(a, oid, date(2026, 2, 25))
+    start, outcomes = threading.Barrier(2), []
+
+    def press(email: str) -> None:
+        start.wait()
+        try:
+            cycle.return_report(a, contact=contact(a, email), obligation_id=oid, reason=f"{email}：请补充材料")
+            outcomes.append("returned")
+        except NotReturnable:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=press, args=(e,)) for e in (SO, "so2@t1.example")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(outcomes) == ["refused", "returned"]
+    with a.session() as s:
+        assert s.execute(select(func.count()).select_from(SubmissionReturn)).scalar_one() == 1
+        assert s.execute(select(func.count()).select_from(OutboxMessage)
+                         .where(OutboxMessage.template == "report_returned")).scalar_one() == 2

@@ -180,3 +180,28 @@ def test_returns_and_reports_on_behalf_are_rate_limited(county):
         assert c.post(f"/township/{oid}/return", data={"csrf": csrf, "reason": "x"}).status_code == 400
         assert c.post(f"/township/{oid}/return", data={"csrf": csrf, "reason": "x"}).status_code == 400
         assert c.post(f"/township/{oid}/return", data={"csrf": csrf, "reason": "x"}).status_code == 429
+
+
+def test_evidence_files_download_for_the_overseer_only(county, web):
+    from sqlalchemy import update
+
+    oid = _ob(county, "E1")
+    boss = TestClient(web.app, follow_redirects=False)
+    token = _sign_in(boss, county, BOSS)
+    assert boss.post(f"/my/{oid}/report", data={"csrf": token, "done_on": "2026-02-27", "finding": "none"},
+                     files=[("files", ("二月分析.pdf", PDF, "application/pdf"))]).status_code == 303
+    with county.session() as s:
+        sid = s.execute(select(Submission.id).where(Submission.obligation_id == oid)).scalar_one()
+    _sign_in(web, county, SO)
+    assert f'href="/township/{oid}/files/{sid}"' in web.get("/township?month=2026-02").text
+    got = web.get(f"/township/{oid}/files/{sid}")
+    assert got.status_code == 200 and got.content == PDF and got.headers["content-type"] == "application/pdf"
+    assert got.headers["content-disposition"].startswith("attachment;") and "%E4%BA%8C%E6%9C%88" in got.headers["content-disposition"]
+    assert got.headers["x-content-type-options"] == "nosniff"
+    for path in (f"/township/{oid}/files/{sid + 1}", f"/township/{_ob(county, 'E2')}/files/{sid}",
+                 f"/township/{oid}/files/x"):
+        assert web.get(path).status_code == 404, path
+    assert boss.get(f"/township/{oid}/files/{sid}").status_code == 404  # the enterprise is no overseer
+    with county.session() as s:  # a stored path pointing outside the folder of submitted files is never served
+        s.execute(update(Submission).where(Submission.id == sid).values(file_path="/etc/passwd"))
+    assert web.get(f"/township/{oid}/files/{sid}").status_code == 404
