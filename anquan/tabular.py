@@ -206,10 +206,17 @@ FORMULA_START = ("=", "+", "-", "@")
 def append_row(sheet, values) -> None:
     """sheet.append(values), with every string kept as text: openpyxl would store "=HYPERLINK(...)" (or any text
     starting with = + - @, say a township named by a hostile import) as a live formula."""
-    sheet.append(list(values))
-    for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
-            cell.data_type = "s"
+    from openpyxl.cell.cell import Cell
+
+    row = []
+    for value in values:
+        if isinstance(value, str) and value.startswith(FORMULA_START):
+            value = Cell(sheet, value=value)
+            value.data_type = "s"
+        row.append(value)
+    # Cells handed to append, not looked up after it: sheet[sheet.max_row] walks every cell of the sheet, which
+    # made a digest of a few thousand rows take minutes (quadratic).
+    sheet.append(row)
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
