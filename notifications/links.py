@@ -117,9 +117,12 @@ class Answers:
         """The county office's contact person and phone (the first with a phone), without a link."""
         if self._offices is None:
             self._offices = {}
+            # Through the counties (a county office sits on a county): contact's org_id index, not a scan of a
+            # province's contacts for the role, which every page's footer paid.
+            counties = select(Organisation.id).where(Organisation.kind == OrgKind.county.value)
             for org_id, name, phone in self.session.execute(
                 select(Contact.org_id, Contact.name, Contact.phone)
-                .where(Contact.active, Contact.role == Role.county_office.value)
+                .where(Contact.org_id.in_(counties), Contact.active, Contact.role == Role.county_office.value)
                 .order_by(Contact.phone.is_(None), Contact.id)
             ):
                 self._offices.setdefault(org_id, (name, phone))

@@ -58,6 +58,7 @@ class Duty:
     status: str
     submitted_on: date | None
     own: bool
+    owner_org_id: int = 0  # the organisation that owes it (the subject is whom it is about)
     responsible: list[Responsible] = field(default_factory=list)
     submissions: list[dict] = field(default_factory=list)
     # The newest submission the page shows (0: none); the report form sends it back, so that the same form
@@ -116,22 +117,42 @@ def _own_filter(session: Session, rules: CycleRules, person: Person):
     return cond
 
 
+# What a page lists of an obligation: plain columns (a page lists hundreds; ORM objects cost more than the query).
+LISTED = (Obligation.id, Obligation.kind, Obligation.org_id, Obligation.subject_org_id, Obligation.year,
+          Obligation.period, Obligation.due_on, Obligation.status, Obligation.submitted_on)
+
+
 def _duties(session: Session, rules: CycleRules, rows, *, today: date, own: bool) -> list[Duty]:
-    labels = event_period_labels(session, {ob.period for ob, *_ in rows if is_event_period(ob.period)})
+    """Rows of LISTED columns with the subject organisation's code and name, as duties."""
+    labels = event_period_labels(session, {r.period for r in rows if is_event_period(r.period)})
     out = []
-    for ob, code, name in rows:
-        rule = rules.kinds.get(ob.kind)
+    for r in rows:
+        rule = rules.kinds.get(r.kind)
         out.append(Duty(
-            obligation_id=ob.id, kind=ob.kind, title=rule.title if rule else ob.kind, action=rule.action if rule else "",
-            period_label=labels.get(ob.period) or period_label(ob.period), org_code=code, org_name=name, year=ob.year,
-            due_on=ob.due_on, days_left=(ob.due_on - today).days, status=ob.status, submitted_on=ob.submitted_on, own=own,
+            obligation_id=r.id, kind=r.kind, title=rule.title if rule else r.kind, action=rule.action if rule else "",
+            period_label=labels.get(r.period) or period_label(r.period), org_code=r.code, org_name=r.name, year=r.year,
+            due_on=r.due_on, days_left=(r.due_on - today).days, status=r.status, submitted_on=r.submitted_on, own=own,
+            owner_org_id=r.org_id,
         ))
     return out
 
 
 def _listing(cond):
-    return (select(Obligation, Organisation.code, Organisation.name)
+    return (select(*LISTED, Organisation.code, Organisation.name)
             .join(Organisation, Organisation.id == Obligation.subject_org_id).where(cond))
+
+
+def _first_listed(session: Session, cond) -> tuple[list, int]:
+    """The first MAX_LISTED obligations matching `cond` in due-date order, and how many match in all.
+
+    One pass: the count rides along as a window over the matches, and only the rows kept are joined to their
+    organisation (a county office may have thousands to urge)."""
+    first = (select(*LISTED, func.count().over().label("total")).where(cond)
+             .order_by(Obligation.due_on, Obligation.id).limit(MAX_LISTED).subquery())
+    rows = session.execute(
+        select(first, Organisation.code, Organisation.name).join(Organisation, Organisation.id == first.c.subject_org_id)
+        .order_by(first.c.due_on, first.c.id)).all()
+    return rows, rows[0].total if rows else 0
 
 
 def _urged_ids(person: Person):
@@ -145,17 +166,16 @@ def _with_responsible(session: Session, rules: CycleRules, duties: list[Duty]) -
     """The people who owe each duty (its owner roles at its organisation), with their phones."""
     if not duties:
         return
-    owner_of = dict(session.execute(
-        select(Obligation.id, Obligation.org_id).where(Obligation.id.in_([d.obligation_id for d in duties]))).all())
-    people: dict[int, list[Contact]] = defaultdict(list)
-    for c in session.execute(select(Contact).where(Contact.org_id.in_(set(owner_of.values())), Contact.active)
-                             .order_by(Contact.id)).scalars():
-        people[c.org_id].append(c)
+    people: dict[int, list[tuple]] = defaultdict(list)
+    for org_id, name, phone, role in session.execute(
+            select(Contact.org_id, Contact.name, Contact.phone, Contact.role)
+            .where(Contact.org_id.in_({d.owner_org_id for d in duties}), Contact.active).order_by(Contact.id)):
+        people[org_id].append((name, phone, role))
     for d in duties:
         rule = rules.kinds.get(d.kind)
         roles = {r.value for spec in rule.owners for r in spec.roles} if rule else set()
-        d.responsible = [Responsible(c.name, c.phone, role_label(c.role))
-                         for c in people[owner_of[d.obligation_id]] if c.role in roles]
+        d.responsible = [Responsible(name, phone, role_label(role))
+                         for name, phone, role in people[d.owner_org_id] if role in roles]
 
 
 def _mark_returned(session: Session, duties: list[Duty]) -> None:
@@ -189,9 +209,8 @@ def my_page(*, session: Session, rules: CycleRules, contact: Contact, today: dat
     urge_cond = Obligation.id.in_(_urged_ids(person)) & (Obligation.status == ObligationStatus.open.value)
     if own_cond is not None:
         urge_cond = urge_cond & ~own_cond
-    urge_total = session.execute(select(func.count()).select_from(Obligation).where(urge_cond)).scalar_one()
-    urge = _duties(session, rules, session.execute(
-        _listing(urge_cond).order_by(Obligation.due_on, Obligation.id).limit(MAX_LISTED)).all(), today=today, own=False)
+    rows, urge_total = _first_listed(session, urge_cond)
+    urge = _duties(session, rules, rows, today=today, own=False)
     _with_responsible(session, rules, urge)
     return MyPage(person=person, own=own, own_later=later, done=done,
                   urge=urge, urge_more=urge_total - len(urge))
