@@ -206,12 +206,15 @@ def lock_obligation(session: Session, obligation_id: int) -> Obligation | None:
 def _same_report(session: Session, ob: Obligation, rows: list[tuple], contact_id: int | None,
                  seen: int | None) -> Submission | None:
     """The earlier submission this report repeats, if it is one: the same contact recorded, after the newest
-    submission they saw (`seen`), rows with the same date, note and files. None: the report is new."""
+    submission they saw (`seen`) and after any the township returned (退回), rows with the same date, note and
+    files. None: the report is new."""
     if seen is None or contact_id is None:
         return None
+    returned = session.execute(select(func.max(SubmissionReturn.last_submission_id))
+                               .where(SubmissionReturn.obligation_id == ob.id)).scalar_one()
     newer = session.execute(
         select(Submission).where(Submission.obligation_id == ob.id, Submission.contact_id == contact_id,
-                                 Submission.id > seen).order_by(Submission.id)).scalars().all()
+                                 Submission.id > max(seen, returned or 0)).order_by(Submission.id)).scalars().all()
     by_content = {}
     for sub in newer:
         by_content.setdefault((sub.submitted_on, sub.note, sub.file_sha256), sub)

@@ -111,3 +111,23 @@ def test_reports_sent_at_once_take_turns_at_the_lock(planned):
     assert sorted(r.repeated for r in results) == [False, True, True, True]
     assert len({r.submission_id for r in results}) == 1
     assert len(_rows(planned, oid)) == 1
+
+
+def test_the_same_form_sent_again_after_a_return_is_a_new_report(planned):
+    """The township returned the report (退回); the old form sent again is the report anew, not a repeat."""
+    from anquan.cycle import usecases as cycle
+    from tests.support.web import contact
+
+    planned.today = lambda: date(2026, 3, 2)
+    with session_scope(planned.engine) as s:
+        e1 = s.execute(select(Organisation.id).where(Organisation.code == "E1")).scalar_one()
+        oid = s.execute(select(Obligation.id).where(Obligation.org_id == e1, Obligation.kind == "monthly_risk_analysis",
+                                                    Obligation.period == "2026-02")).scalar_one()
+    boss = contact(planned, "boss@e1.example").id
+    form = dict(contact_id=boss, seen=0, note="已完成", submitted_on=date(2026, 2, 27))
+    assert not _submit(planned, oid, **form).repeated
+    cycle.return_report(planned, contact=contact(planned, "so1@t1.example"), obligation_id=oid, reason="未写明措施，请补充。")
+    again = _submit(planned, oid, **form)
+    assert not again.repeated and again.status == "submitted"
+    assert _submit(planned, oid, **form).repeated  # and that one sent twice is one report again
+    assert len(_rows(planned, oid)) == 2
