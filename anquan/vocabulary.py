@@ -193,6 +193,25 @@ def period_label(period: str) -> str:
         return period
 
 
+def duty_name(title: str, period: str, label: str | None = None) -> str:
+    """How prose names one duty: 2026年第2季度安全生产工作会议, 2026年春节前安全专项检查, 专项整治工作总结（“…”专项整治）.
+
+    A calendar period leads (its 季度 or 节日长假前 not repeated by the title); an event's duty carries the event's
+    name (`label`, from event_period_labels) or its number in brackets.
+    """
+    try:
+        p = parse_period(period)
+    except ValueError:
+        return f"{title}（{label or period}）"
+    if p.is_event:
+        return f"{title}（{label or p.label}）"
+    if p.unit == "quarter":
+        return p.label + title.removeprefix("季度")
+    if p.unit == "holiday":
+        return p.label + title.removeprefix("节日长假前")
+    return p.label + title
+
+
 def is_event_period(period: str) -> bool:
     return EVENT_PERIOD.match(period) is not None
 

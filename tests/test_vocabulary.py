@@ -82,3 +82,15 @@ def test_kind_identifiers_are_spelled_out_only_in_the_vocabulary():
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in kinds:
                 found.append(f"{path}:{node.lineno}: {node.value!r}")
     assert found == []
+
+
+@pytest.mark.parametrize("title,period,label,name", [
+    ("季度安全生产工作会议", "2026-Q2", None, "2026年第2季度安全生产工作会议"),
+    ("节日长假前安全专项检查", "2026-spring_festival", None, "2026年春节前安全专项检查"),
+    ("半年安全生产履职报告书及自检自评", "2026", None, "2026年半年安全生产履职报告书及自检自评"),
+    ("企业每月安全生产风险分析", "2026-03", None, "2026年3月企业每月安全生产风险分析"),
+    ("专项整治工作总结", "campaign-3", "“烟花爆竹安全专项整治”", "专项整治工作总结（“烟花爆竹安全专项整治”）"),
+    ("重大活动前安全专项检查", "2026-event-2", None, "重大活动前安全专项检查（2026年重大活动第2号前）"),
+])
+def test_a_duty_is_named_by_its_period_and_title(title, period, label, name):
+    assert v.duty_name(title, period, label) == name

@@ -26,7 +26,8 @@ from anquan.rules.cycle import CycleRules
 from anquan.models.directory import Organisation, OrgKind
 from anquan.models.obligations import Obligation, ObligationStatus
 from anquan.models.records import Accident, AccidentKind, Adjustment, ControlIndicator
-from anquan.vocabulary import MONTHLY_RISK_ANALYSIS
+from anquan.notifications.render import cn_date
+from anquan.vocabulary import MONTHLY_RISK_ANALYSIS, duty_name, event_period_labels
 
 EXCELLENT, GOOD, PASS, FAIL = "优秀", "良好", "合格", "不合格"
 
@@ -54,22 +55,27 @@ class AccidentFacts:
     egregious: bool
 
 
+def _accidents_named(accidents: list[AccidentFacts]) -> str:
+    """The accidents as officials know them, by day and toll: 2026年8月3日，死亡3人；2026年9月1日，死亡5人."""
+    return "；".join(cn_date(a.occurred_on) + (f"，死亡{a.deaths}人" if a.deaths else "") for a in accidents)
+
+
 def veto_reasons(accidents: list[AccidentFacts]) -> list[str]:
     """The one-vote veto rules of the book, applied to one township's accidents of one year."""
     reasons = []
     road = [a for a in accidents if a.liability and a.kind == AccidentKind.road_traffic.value]
     other = [a for a in accidents if a.liability and a.kind != AccidentKind.road_traffic.value]
-    ids = lambda xs: "、".join(f"#{a.id}" for a in xs)  # noqa: E731
+    ids = _accidents_named
     if big := [a for a in road if a.deaths >= 10]:
-        reasons.append(f"发生一次死亡10人以上重特大道路交通安全责任事故（事故{ids(big)}）")
+        reasons.append(f"发生一次死亡10人以上重特大道路交通安全责任事故（事故：{ids(big)}）")
     if len(five := [a for a in road if a.deaths >= 5]) >= 2:
-        reasons.append(f"发生两起以上一次死亡5人以上道路交通安全责任事故（事故{ids(five)}）")
+        reasons.append(f"发生两起以上一次死亡5人以上道路交通安全责任事故（事故：{ids(five)}）")
     if big := [a for a in other if a.deaths >= 5]:
-        reasons.append(f"发生一次死亡5人以上道路交通以外行业安全生产责任事故（事故{ids(big)}）")
+        reasons.append(f"发生一次死亡5人以上道路交通以外行业安全生产责任事故（事故：{ids(big)}）")
     if len(three := [a for a in other if a.deaths >= 3]) >= 2:
-        reasons.append(f"发生两起以上一次死亡3人以上道路交通以外行业安全生产责任事故（事故{ids(three)}）")
+        reasons.append(f"发生两起以上一次死亡3人以上道路交通以外行业安全生产责任事故（事故：{ids(three)}）")
     if bad := [a for a in accidents if a.egregious]:
-        reasons.append(f"发生社会影响特别恶劣的事故（事故{ids(bad)}）")
+        reasons.append(f"发生社会影响特别恶劣的事故（事故：{ids(bad)}）")
     return reasons
 
 
@@ -169,8 +175,11 @@ def _capped(result: TownshipResult, item: str, cap: Decimal, entries: list[tuple
         last.evidence += f"；另有{len(dropped)}项因本项扣分上限{cap}分未再扣分"
 
 
-def _status_text(status: str, submitted_on) -> str:
-    return f"逾期提交（{submitted_on.isoformat()}）" if status == ObligationStatus.late.value else "截至考核日未提交"
+def _status_text(status: str, due_on: date, submitted_on: date | None) -> str:
+    """2026年7月10日报告，逾期5天 / 截止2026年7月5日，截至考核日未提交."""
+    if status == ObligationStatus.late.value:
+        return f"{cn_date(submitted_on)}报告，逾期{(submitted_on - due_on).days}天"
+    return f"截止{cn_date(due_on)}，截至考核日未提交"
 
 
 def assess(
@@ -231,14 +240,15 @@ def _obligations(session: Session, *, rules: CycleRules, rubric: Rubric, year: i
             .order_by(Obligation.due_on, Obligation.id)
         ).all()
         per: dict[int, list[tuple[Decimal, str]]] = defaultdict(list)
+        labels = event_period_labels(session, (r.period for r in rows))
         for r in rows:
             if entry.scope == "own" and not (r.org_id == r.subject_org_id == r.township_id):
                 continue
             points = entry.late if r.status == ObligationStatus.late.value else entry.missed
             title = rules.kinds[r.kind].title if r.kind in rules.kinds else r.kind
-            who = "" if r.subject_org_id == r.township_id else f"{r.name}（{r.code}）"
-            per[r.township_id].append((points, f"事项#{r.id} {who}{title} {r.period}，截止{r.due_on.isoformat()}，"
-                                               f"{_status_text(r.status, r.submitted_on)}"))
+            who = "" if r.subject_org_id == r.township_id else f"{r.name}："
+            per[r.township_id].append((points, f"{who}{duty_name(title, r.period, labels.get(r.period))}"
+                                               f"（{_status_text(r.status, r.due_on, r.submitted_on)}）"))
         for tid, entries in per.items():
             _capped(results[tid], entry.item, entry.cap, entries)
 
@@ -327,7 +337,7 @@ def _adjustments(session: Session, *, year: int, results: Results) -> None:
         select(Adjustment).where(Adjustment.org_id.in_(ids), Adjustment.year == year).order_by(Adjustment.id)
     ).scalars():
         results[adj.org_id].deductions.append(
-            Deduction(adj.item, Decimal(str(adj.points)), f"人工调整#{adj.id}：{adj.reason}")
+            Deduction(adj.item, Decimal(str(adj.points)), f"县安委会调整：{adj.reason}")
         )
 
 
@@ -336,9 +346,9 @@ def _county_targets(accidents: dict[int, list[AccidentFacts]]) -> list[str]:
     county_targets = []
     all_acc = [a for acc in accidents.values() for a in acc]
     if big := [a for a in all_acc if a.deaths >= 10]:
-        county_targets.append(f"未实现杜绝一次死亡10人以上重特大事故的目标（事故{'、'.join(f'#{a.id}' for a in big)}）")
+        county_targets.append(f"未实现杜绝一次死亡10人以上重特大事故的目标（事故：{_accidents_named(big)}）")
     if larger := [a for a in all_acc if 3 <= a.deaths < 10]:
-        county_targets.append(f"发生一次死亡3人以上较大事故{len(larger)}起（事故{'、'.join(f'#{a.id}' for a in larger)}）")
+        county_targets.append(f"发生一次死亡3人以上较大事故{len(larger)}起（事故：{_accidents_named(larger)}）")
     return county_targets
 
 
@@ -361,7 +371,7 @@ def notify_results(*, session: Session, assessment: Assessment, mail_from: str, 
     from anquan.models.directory import Role
     from anquan.notifications.outbox import enqueue, event_key
     from anquan.notifications.render import render_named
-    from anquan.vocabulary import ROLE_LABELS
+    from anquan.vocabulary import role_title
 
     def people(org_ids, role: Role):
         found = holders(session, org_ids=org_ids, roles=[role])
@@ -375,7 +385,7 @@ def notify_results(*, session: Session, assessment: Assessment, mail_from: str, 
     for org_id, name, email, _ in people([r.org_id for r in ranked], Role.township_head):
         r = next(x for x in ranked if x.org_id == org_id)
         rendered = render_named("assessment_result", {
-            "to_name": name, "role_label": ROLE_LABELS[Role.township_head.value], "r": r, "a": assessment,
+            "to_name": name, "to_title": role_title(Role.township_head.value, r.org_name), "r": r, "a": assessment,
             "rank": rank_of[org_id], "total": len(ranked),
         })
         key = event_key("assessment", assessment.year, org_id, digest(r.as_dict()), email.lower())
@@ -399,7 +409,7 @@ def notify_results(*, session: Session, assessment: Assessment, mail_from: str, 
         ]
         for _org, name, email, _ in people([county_id], Role.county_office):
             rendered = render_named("assessment_summary", {
-                "to_name": name, "role_label": ROLE_LABELS[Role.county_office.value], "a": part, "ranked": part.ranked(),
+                "to_name": name, "to_title": role_title(Role.county_office.value, county.name), "a": part, "ranked": part.ranked(),
                 "county": county,
             })
             key = event_key("assessment-summary", assessment.year, county_id,

@@ -22,7 +22,7 @@ from anquan.models.directory import Organisation, OrgKind, Role, Sector
 from anquan.models.records import Campaign
 from anquan.notifications.outbox import enqueue, event_key
 from anquan.notifications.render import render_named
-from anquan.vocabulary import CAMPAIGN_TASK, ROLE_LABELS, SECTOR_LABELS, campaign_period
+from anquan.vocabulary import CAMPAIGN_TASK, SECTOR_LABELS, campaign_period, role_title
 
 
 
@@ -87,7 +87,7 @@ def start_campaign(*, session: Session, rules, params: CampaignParams, mail_from
                 session, org_ids=[t.id], roles=[Role.safety_office, Role.deputy_head_safety]).get(t.id, [])]:
             mails += enqueue(session=session, key=event_key("campaign", campaign.id, "township", email.lower()), to_name=name,
                              to_addr=email, rendered=render_named("campaign_township", {
-                                 **values, "to_name": name, "role_label": ROLE_LABELS[role], "township": t,
+                                 **values, "to_name": name, "to_title": role_title(role, t.name), "township": t,
                                  "enterprise_count": len(enterprises), "obligation_id": ob.id}),
                              stage="campaign", on=today, mail_from=mail_from, tz=tz)
         names = dict(enterprises)
@@ -97,7 +97,7 @@ def start_campaign(*, session: Session, rules, params: CampaignParams, mail_from
                                               for people in staff.values() for p in people]:
                 mails += enqueue(session=session, key=event_key("campaign", campaign.id, "enterprise", org_id, email.lower()),
                                  to_name=name, to_addr=email, rendered=render_named("campaign_enterprise", {
-                                     **values, "to_name": name, "role_label": ROLE_LABELS[role], "township": t,
+                                     **values, "to_name": name, "to_title": role_title(role, names[org_id]), "township": t,
                                      "enterprise_name": names[org_id]}),
                                  stage="campaign", on=today, mail_from=mail_from, tz=tz)
     return {"id": campaign.id, "name": campaign.name, "created": created, "sectors": sectors, "townships": codes,

@@ -25,7 +25,7 @@ from anquan.models.obligations import Obligation, ObligationStatus
 from anquan.models.records import MajorEvent
 from anquan.notifications.outbox import enqueue, event_key
 from anquan.notifications.render import render_named
-from anquan.vocabulary import EVENT_INSPECTION, ROLE_LABELS, event_period
+from anquan.vocabulary import EVENT_INSPECTION, event_period, role_title
 
 
 class EventParams(BaseModel):
@@ -86,7 +86,7 @@ def add_major_event(*, session: Session, rules, calendar, params: EventParams, m
                 session, org_ids=[t.id], roles=[Role.safety_office, Role.deputy_head_safety]).get(t.id, [])]:
             mails += enqueue(session=session, key=event_key("major-event", event.id, "township", email.lower()),
                              to_name=name, to_addr=email, rendered=render_named("major_event_township", {
-                                 "to_name": name, "role_label": ROLE_LABELS[role], "e": event, "township": t,
+                                 "to_name": name, "to_title": role_title(role, t.name), "e": event, "township": t,
                                  "due_on": ob.due_on, "obligation_id": ob.id, "enterprise_count": len(enterprises),
                                  "action": rule.action}),
                              stage="event", on=today, mail_from=mail_from, tz=tz)

@@ -115,7 +115,7 @@ def queue_baseline(session: Session, *, rules: CycleRules, go_live: date, today:
     """Once per go-live date: mail each county office the duties not tracked, as a baseline to confirm."""
     from anquan.notifications.outbox import enqueue, event_key
     from anquan.notifications.render import render_named
-    from anquan.vocabulary import ROLE_LABELS
+    from anquan.vocabulary import role_title
 
     row = session.get(Installation, 1)
     if row is None or row.baseline_for == go_live:
@@ -129,7 +129,7 @@ def queue_baseline(session: Session, *, rules: CycleRules, go_live: date, today:
         county = session.get(Organisation, county_id) if county_id else None
         for person in offices.get(county_id, []):
             rendered = render_named("baseline", {
-                "to_name": person.name, "role_label": ROLE_LABELS[Role.county_office.value],
+                "to_name": person.name, "to_title": role_title(Role.county_office.value, county.name if county else None),
                 "county_name": county.name if county else "本县", "go_live": go_live, "lines": lines,
                 "total": sum(x.count for x in lines), "tick_date": today,
             })

@@ -24,7 +24,7 @@ from anquan.cycle.mine import Person
 from anquan.cycle.obligations import lock_obligation
 from anquan.cycle.oversight import REPORTED, overseen_obligation, recorder, responsible_people
 from anquan.cycle.tick import stages_for
-from anquan.directory.recipients import unique_by_address
+from anquan.directory.recipients import post_title, unique_by_address
 from anquan.errors import AnquanError, InvalidValue
 from anquan.models.directory import Contact
 from anquan.models.obligations import Obligation, ObligationStatus, Submission, SubmissionReturn
@@ -32,7 +32,7 @@ from anquan.models.outbox import Notice
 from anquan.models.types import utcnow
 from anquan.notifications.outbox import enqueue, event_key
 from anquan.notifications.render import render_named
-from anquan.vocabulary import period_label, role_label, role_title
+from anquan.vocabulary import period_label, role_title
 
 REASON_MIN, REASON_MAX = 4, 500
 RETURN_REFUSED = "return refused"
@@ -109,7 +109,7 @@ def return_report(*, session: Session, rules, person: Person, obligation_id: int
     }
     mails = 0
     for p in people:
-        rendered = render_named("report_returned", {**values, "to_name": p.name, "role_label": role_label(p.role)})
+        rendered = render_named("report_returned", {**values, "to_name": p.name, "to_title": post_title(session, p)})
         mails += enqueue(session=session, key=event_key("report-returned", ret.id, p.email.lower()), to_name=p.name,
                          to_addr=p.email, rendered=rendered, stage="returned", on=today, mail_from=mail_from, tz=tz,
                          at=at)

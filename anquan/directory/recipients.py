@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from anquan.models.directory import ROLE_ORG_KIND, Contact, Organisation, OrgKind, Role
 from anquan.rules.cycle import CycleRules
+from anquan.vocabulary import role_title
 
 P = TypeVar("P")
 
@@ -120,3 +121,10 @@ def unique_by_address(people: Iterable[Person]) -> list[Person]:
             seen.add(p.email.lower())
             out.append(p)
     return out
+
+
+def post_title(session: Session, person: Person) -> str:
+    """How a mail's salutation names the person's post, at the organisation where they hold it: 石门镇镇长,
+    青岚县安委办, 青岚县石门建筑工程有限公司主要负责人 (templates/mail/_salutation: "石门镇镇长 李明同志：")."""
+    org = session.get(Organisation, person.org_id)
+    return role_title(person.role, org.name if org is not None else None)

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from anquan.directory.recipients import Person, holders
+from anquan.directory.recipients import Person, holders, post_title
 from anquan.errors import InputRejected, InvalidValue, NotFound, Problem
 from anquan.rules.rubric import Rubric
 from anquan.tabular import parse_bool, parse_date, read_single_table, whole
@@ -23,7 +23,7 @@ from anquan.models.records import Accident, AccidentKind, Adjustment, ControlInd
 from anquan.models.types import utcnow
 from anquan.notifications.outbox import MailSettings, enqueue, event_key
 from anquan.notifications.render import render_named
-from anquan.vocabulary import accident_kind_label, role_label
+from anquan.vocabulary import accident_kind_label
 
 
 def _township(session: Session, code: str, field: str = "org_code") -> Organisation:
@@ -50,7 +50,7 @@ def _tell(session: Session, people, *, template: str, values: dict, key_parts: t
     sent = 0
     for person in people:
         name, email = person.name, person.email
-        rendered = render_named(template, {**values, "to_name": name, "role_label": role_label(person.role)})
+        rendered = render_named(template, {**values, "to_name": name, "to_title": post_title(session, person)})
         if enqueue(session=session, key=event_key(*key_parts, email.lower()), to_name=name, to_addr=email,
                    rendered=rendered, stage=stage, on=on, mail_from=mail.mail_from, tz=mail.tz, at=at):
             sent += 1

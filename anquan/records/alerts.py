@@ -15,7 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from anquan.directory.recipients import holders, resolve, unique_by_address
+from anquan.directory.recipients import holders, post_title, resolve, unique_by_address
 from anquan.errors import InvalidValue, NotFound
 from anquan.models.directory import Organisation, OrgKind, Role
 from anquan.models.obligations import Obligation
@@ -80,9 +80,9 @@ def report_alert(
                             roles=[Role.enterprise_principal, Role.enterprise_safety_manager])[enterprise.id]]
     mails = 0
     for p in people:
-        others = "、".join(f"{o.name}（{role_label(o.role)}）" for o in people if o is not p)
+        others = "、".join(f"{o.name}（{post_title(session, o)}）" for o in people if o is not p)
         rendered = render_named("risk_alert", {
-            "to_name": p.name, "role_label": role_label(p.role), "a": alert, "enterprise": enterprise,
+            "to_name": p.name, "to_title": post_title(session, p), "a": alert, "enterprise": enterprise,
             "township": township, "kind_label": ALERT_KIND_LABELS[kind], "enterprise_contacts": own,
             "sector_label": sector_label(enterprise.sector), "also_told": others})
         mails += enqueue(session=session, key=event_key("risk-alert", alert.id, p.email.lower()), to_name=p.name,

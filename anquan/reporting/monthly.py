@@ -14,7 +14,7 @@ from anquan.models.directory import Organisation, OrgKind, Role
 from anquan.models.obligations import Obligation, ObligationStatus
 from anquan.notifications.outbox import enqueue, event_key
 from anquan.notifications.render import render_named
-from anquan.vocabulary import MONTHLY_RISK_ANALYSIS, ROLE_LABELS, month_period
+from anquan.vocabulary import MONTHLY_RISK_ANALYSIS, month_period, role_title
 
 
 def risk_analysis_completion(*, session: Session, year: int, month: int) -> list[dict]:
@@ -48,7 +48,7 @@ def send_monthly_reports(*, session: Session, year: int, month: int, today: date
     offices = holders(session, org_ids=[t["township_id"] for t in completion], roles=[Role.safety_office])
     for t in completion:
         for name, email in [(p.name, p.email) for p in offices.get(t["township_id"], [])]:
-            rendered = render_named("risk_completion", {"to_name": name, "role_label": ROLE_LABELS["safety_office"],
+            rendered = render_named("risk_completion", {"to_name": name, "to_title": role_title("safety_office", t["org_name"]),
                                                         "t": t, "year": year, "month": month})
             queued += enqueue(session=session, key=event_key("risk-completion", year, month, t["township_id"], email.lower()),
                               to_name=name, to_addr=email, rendered=rendered, stage="monthly", on=today,
@@ -65,7 +65,7 @@ def send_monthly_reports(*, session: Session, year: int, month: int, today: date
         for name, email in [(p.name, p.email) for p in holders(session, org_ids=[county_id],
                                                                roles=[Role.county_office]).get(county_id, [])]:
             rendered = render_named("hazard_digest", {
-                "to_name": name, "role_label": ROLE_LABELS["county_office"], "county_name": county_name, "hazards": mine,
+                "to_name": name, "to_title": role_title("county_office", county_name), "county_name": county_name, "hazards": mine,
                 "year": year, "month": month, "open": sum(h["status"] == "open" for h in mine),
                 "overdue": sum(h["overdue"] for h in mine), "closed": sum(h["status"] == "closed" for h in mine)})
             queued += enqueue(session=session, key=event_key("hazard-digest", year, month, county_id, email.lower()),

@@ -3,6 +3,7 @@
 from datetime import date, datetime, timezone
 from decimal import Decimal
 import io
+import re
 
 import pytest
 from sqlalchemy import select, update
@@ -62,7 +63,7 @@ def test_veto_rules_at_their_thresholds(accidents, vetoed):
 
 def test_veto_reasons_name_the_accidents():
     reasons = veto_reasons([acc(7, "road_traffic", 6), acc(9, "road_traffic", 5)])
-    assert reasons == ["发生两起以上一次死亡5人以上道路交通安全责任事故（事故#7、#9）"]
+    assert reasons == ["发生两起以上一次死亡5人以上道路交通安全责任事故（事故：2026年5月1日，死亡6人；2026年5月1日，死亡5人）"]
 
 
 @pytest.mark.parametrize(
@@ -180,8 +181,11 @@ def test_missed_and_late_obligations_with_caps(county):
     assert by_item["企业每月安全生产风险分析完成率不足"] == -8   # 0 % handed in: capped
     assert r.score == 100 + sum(d.points for d in r.deductions)
     assert r.grade == FAIL
-    # Evidence names the obligation.
-    assert any("事项#" in d.evidence and "截至考核日未提交" in d.evidence for d in r.deductions)
+    # Evidence names the duty as officials know it, by name and period, never by an id.
+    evidence = [d.evidence for d in r.deductions]
+    assert any(e.startswith("2026年第1季度安全生产工作会议（截止2026年") and e.endswith("，截至考核日未提交）")
+               for e in evidence), evidence
+    assert not [e for e in evidence if "#" in e or "-Q" in e or re.search(r"\d{4}-\d{2}", e)]
 
 
 def test_late_counts_less_than_missed(county):
@@ -189,7 +193,8 @@ def test_late_counts_less_than_missed(county):
     r = _result(county, "T2")
     meetings = [d for d in r.deductions if d.item == "季度安全生产工作会议未按时召开"]
     assert [d.points for d in meetings] == [Decimal(-1)] * 4
-    assert all("逾期提交" in d.evidence for d in meetings)
+    assert all(re.fullmatch(r"2026年第[1-4]季度安全生产工作会议（202[67]年\d+月\d+日报告，逾期1天）", d.evidence)
+               for d in meetings), [d.evidence for d in meetings]
 
 
 def test_cap_mentions_what_it_left_out(county):
@@ -308,7 +313,8 @@ def test_manual_adjustments_both_ways(county, tmp_path):
         add_adjustment(session=s, org_code="T1", year=2026, points="1", item="工作创新", reason="网格化试点")
     r = _result(county, "T1")
     assert r.score == Decimal("97.5")
-    assert [d.evidence.split("：")[0] for d in r.deductions] == ["人工调整#1", "人工调整#2"]
+    assert [d.evidence.split("：")[0] for d in r.deductions] == ["县安委会调整", "县安委会调整"]
+    assert [d.evidence.split("：")[1] for d in r.deductions] == ["台账不全", "网格化试点"]
     (tmp_path / "adj.csv").write_text("org_code,year,points,item,reason\nT2,2026,-2,督查,x\nT9,2026,abc,,\n", encoding="utf-8")
     with pytest.raises(InputRejected) as exc:
         with session_scope(county.engine) as s:
@@ -408,7 +414,7 @@ def test_results_are_mailed_once(county):
     from email import message_from_bytes, policy
 
     body = message_from_bytes(head.raw, policy=policy.default).get_body(("plain",)).get_content()
-    assert "得分变动明细" in body and "事项#" in body
+    assert "得分变动明细" in body and "截至考核日未提交" in body and "#" not in body
 
 
 def test_workbook_opens_in_libreoffice_with_chinese_intact(county, tmp_path):

@@ -53,19 +53,14 @@ def _problems(text: str) -> list[str]:
     return found
 
 
-# Left to fix, each a strict xfail so that fixing it turns the test red until the entry goes:
-PRODUCT_NAME = "English Anquan"  # the shared footer names the product (the footer is being reworded with the links)
-KNOWN = {"assessment_result": "the assessment's evidence still cites obligations as 事项#id"}
+PRODUCT_NAME = "English Anquan"  # what the scan reports for the product's English name
 
 
-@pytest.mark.parametrize("path", [
-    pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=KNOWN[p.stem])) if p.stem in KNOWN else p
-    for p in _snapshots()], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", _snapshots(), ids=lambda p: p.stem)
 def test_snapshot_reads_as_chinese_for_officials(path):
-    assert [p for p in _problems(path.read_text(encoding="utf-8")) if p != PRODUCT_NAME] == []
+    assert _problems(path.read_text(encoding="utf-8")) == []
 
 
-@pytest.mark.xfail(strict=True, reason="the shared footer still names the product in English")
 def test_no_snapshot_names_the_product_in_english():
     assert not [p.stem for p in _snapshots() if PRODUCT_NAME in _problems(p.read_text(encoding="utf-8"))]
 

@@ -6,6 +6,7 @@ Regenerate after an intended change with: bash scripts/test tests/notifications/
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -46,3 +47,16 @@ def test_every_template_has_subject_text_and_html():
     for kind in _templates():
         for part in ("subject", "txt", "html"):
             assert (folder / f"{kind}.{part}.j2").is_file(), f"{kind}.{part}.j2 is missing"
+
+
+@pytest.mark.parametrize("name", case_names())
+def test_every_mail_salutes_as_the_book_does(name):
+    """One salutation for every mail (templates/mail/_salutation): the post at its organisation, the name, 同志 —
+    "石门镇镇长 李明同志：", never "李明（乡镇长）："."""
+    folder = templates_dir("mail")
+    for part in ("txt", "html"):
+        assert f'{{% include "_salutation.{part}.j2" %}}' in (folder / f"{name}.{part}.j2").read_text(encoding="utf-8")
+    r = render_case(name)
+    first = r.text.lstrip("\n").splitlines()[0]
+    assert re.fullmatch(r"(青岚县|石门镇|青岚县石门)\S*(长|办|人) \S{2,3}同志：", first), first
+    assert f"<p>{first}</p>" in r.html

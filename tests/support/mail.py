@@ -17,6 +17,7 @@ from anquan.models.obligations import Obligation
 from anquan.models.records import Accident, Campaign, MajorEvent, RiskAlert
 from anquan.reporting.roundplan import checklist
 from anquan.notifications.render import Answer, MailContext, MailItem, Rendered, fill_answer, render, render_named
+from anquan.vocabulary import role_title
 
 COUNTY = Organisation(id=1, code="QL", name="青岚县", kind="county")
 TOWNSHIP = Organisation(id=2, code="QL01", name="石门镇", kind="township", parent_id=1)
@@ -61,12 +62,12 @@ TICK_CASES: dict[str, MailContext] = {
 
 def _assessment() -> Assessment:
     t1 = TownshipResult(org_id=2, org_code="QL01", org_name="石门镇", base=Decimal(100), deductions=[
-        Deduction("季度安全生产大检查及总结报送", Decimal("-2"), "2026年第2季度逾期报送（事项#412）"),
+        Deduction("季度安全生产大检查及总结报送", Decimal("-2"), "2026年第2季度安全生产大检查及总结报送（2026年7月10日报告，逾期5天）"),
         Deduction("企业每月安全生产风险分析", Decimal("-1.5"), "完成率85.0%，低于90%"),
         Deduction("县安委会加分", Decimal("1"), "县安委会认定：汛期抢险表现突出"),
     ])
     t2 = TownshipResult(org_id=5, org_code="QL02", org_name="龙潭乡", base=Decimal(100), veto_reasons=[
-        "发生较大及以上生产安全责任事故：2026年8月3日，死亡3人（事故#7）"])
+        "发生两起以上一次死亡3人以上道路交通以外行业安全生产责任事故（事故：2026年8月3日，死亡3人；2026年9月1日，死亡4人）"])
     return Assessment(year=2026, as_of=date(2027, 1, 15), provisional=False, results=[t1, t2],
                       county_targets=["全县生产安全事故起数控制在12起以内", "死亡人数控制在6人以内"])
 
@@ -90,49 +91,49 @@ def named_cases() -> dict[str, dict]:
          "closed_on": "2026-08-20"},
     ]
     return {
-        "baseline": {"to_name": "赵强", "role_label": "县安委办", "county_name": "青岚县", "go_live": date(2026, 11, 30),
+        "baseline": {"to_name": "赵强", "to_title": role_title("county_office", "青岚县"), "county_name": "青岚县", "go_live": date(2026, 11, 30),
                      "tick_date": date(2026, 11, 30), "total": 27, "lines": [
                          BaselineLine("县本级", "county_supervision", "县督查组季度督查", 3, date(2026, 3, 31), date(2026, 9, 30)),
                          BaselineLine("石门镇", "book_signing", "签订安全生产目标责任书", 1, date(2026, 2, 28), date(2026, 2, 28)),
                          BaselineLine("石门镇", "monthly_risk_analysis", "企业每月安全生产风险分析", 23, date(2026, 1, 31),
                                       date(2026, 10, 31))]},
-        "accident": {"to_name": "李明", "role_label": "乡镇长", "township": TOWNSHIP, "level": "一般事故",
+        "accident": {"to_name": "李明", "to_title": role_title("township_head", "石门镇"), "township": TOWNSHIP, "level": "一般事故",
                      "kind_label": "道路交通以外行业",
                      "a": Accident(id=12, org_id=2, occurred_on=date(2026, 3, 3), kind="other", deaths=1, injuries=2,
                                    liability=True, egregious=False, description="施工现场高处坠落")},
-        "assessment_result": {"to_name": "李明", "role_label": "乡镇长", "r": ranked[0], "a": a, "rank": 1,
+        "assessment_result": {"to_name": "李明", "to_title": role_title("township_head", "石门镇"), "r": ranked[0], "a": a, "rank": 1,
                               "total": len(ranked)},
-        "assessment_summary": {"to_name": "赵强", "role_label": "县安委办", "a": a, "ranked": ranked, "county": COUNTY},
+        "assessment_summary": {"to_name": "赵强", "to_title": role_title("county_office", "青岚县"), "a": a, "ranked": ranked, "county": COUNTY},
         "book": {"to_name": "李明", "role_label": "乡镇长", "org": TOWNSHIP, "year": 2026,
                  "ob": Obligation(id=21, due_on=date(2026, 2, 28)), "to_title": "石门镇镇长", "return_to": "青岚县安委办"},
-        "campaign_enterprise": {"c": campaign, "sector_labels": sectors, "to_name": "孙经理", "role_label": "企业主要负责人",
+        "campaign_enterprise": {"c": campaign, "sector_labels": sectors, "to_name": "孙经理", "to_title": role_title("enterprise_principal", "青岚县石门烟花爆竹经营部"),
                                 "township": TOWNSHIP, "enterprise_name": "青岚县石门烟花爆竹经营部"},
-        "campaign_township": {"c": campaign, "sector_labels": sectors, "to_name": "王芳", "role_label": "乡镇安监办",
+        "campaign_township": {"c": campaign, "sector_labels": sectors, "to_name": "王芳", "to_title": role_title("safety_office", "石门镇"),
                               "township": TOWNSHIP, "enterprise_count": 4, "obligation_id": 5120},
-        "hazard_digest": {"to_name": "赵强", "role_label": "县安委办", "county_name": "青岚县", "hazards": hazards,
+        "hazard_digest": {"to_name": "赵强", "to_title": role_title("county_office", "青岚县"), "county_name": "青岚县", "hazards": hazards,
                           "year": 2026, "month": 10, "open": 2, "overdue": 1, "closed": 1},
-        "indicator_warning": {"to_name": "李明", "role_label": "乡镇长", "township": TOWNSHIP, "year": 2026,
+        "indicator_warning": {"to_name": "李明", "to_title": role_title("township_head", "石门镇"), "township": TOWNSHIP, "year": 2026,
                               "level_label": "已达到80%",
                               "s": {"metric": "deaths", "label": "死亡人数", "value": 4, "limit": 5, "share": 0.8}},
-        "major_event_township": {"to_name": "王芳", "role_label": "乡镇安监办", "township": TOWNSHIP,
+        "major_event_township": {"to_name": "王芳", "to_title": role_title("safety_office", "石门镇"), "township": TOWNSHIP,
                                  "e": MajorEvent(id=2, key="k", name="全县重点项目集中开工仪式", townships="QL01",
                                                  starts_on=date(2026, 12, 14), ends_on=date(2026, 12, 15)),
                                  "due_on": date(2026, 12, 11), "obligation_id": 5133, "enterprise_count": 17,
                                  "action": "组织开展重大活动前安全专项检查，重点检查人员密集场所、消防和用电安全。"},
-        "risk_alert": {"to_name": "王芳", "role_label": "乡镇安监办", "enterprise": ENTERPRISE, "township": TOWNSHIP,
+        "risk_alert": {"to_name": "王芳", "to_title": role_title("safety_office", "石门镇"), "enterprise": ENTERPRISE, "township": TOWNSHIP,
                        "a": RiskAlert(id=8, key="k", org_id=4, kind="warning_sign", description="仓库温度异常升高，烟感报警两次",
                                       measures="已停止作业，组织排查", reported_on=date(2026, 11, 28)),
-                       "kind_label": "事故征兆", "sector_label": "建筑施工", "also_told": "赵强（县安委办）",
+                       "kind_label": "事故征兆", "sector_label": "建筑施工", "also_told": "赵强（青岚县安委办）",
                        "enterprise_contacts": [
                            {"name": "孙经理", "role_label": "企业主要负责人", "phone": "13800000001", "email": "boss@e1.example"},
                            {"name": "吴安全", "role_label": "企业安全管理人员", "phone": None, "email": "safety@e1.example"}]},
-        "report_returned": {"to_name": "孙经理", "role_label": "企业主要负责人", "org_name": ENTERPRISE.name,
+        "report_returned": {"to_name": "孙经理", "to_title": role_title("enterprise_principal", "青岚县石门建筑工程有限公司"), "org_name": ENTERPRISE.name,
                             "title": "企业每月安全生产风险分析", "period_label": "2026年10月",
                             "submitted_on": date(2026, 10, 29), "returned_on": date(2026, 11, 3),
                             "reason": "未写明3号仓库温度异常的处置措施，请补充整改情况和现场照片。",
                             "due_on": date(2026, 10, 31), "days_left": -3, "by_name": "王芳", "by_title": "石门镇安监办",
                             "by_phone": "0571-8888 2345", "by_email": "wangfang@qinglan.example"},
-        "risk_completion": {"to_name": "王芳", "role_label": "乡镇安监办", "year": 2026, "month": 10, "t": {
+        "risk_completion": {"to_name": "王芳", "to_title": role_title("safety_office", "石门镇"), "year": 2026, "month": 10, "t": {
             "org_code": "QL01", "org_name": "石门镇", "due": 20, "done": 18, "rate": 0.9,
             "missing": [{"code": "QL01E007", "name": "石门镇红星砖厂"}, {"code": "QL01E012", "name": "青岚县石门运输有限公司"}]}},
         "round_county": {"to_name": "赵强", "role_label": "县安委办", "county_name": "青岚县", "year": 2026, "quarter": 2,
