@@ -5,7 +5,7 @@ Writes two CSV files (UTF-8, no BOM, header row, ``\\n`` line endings) into
 ``samples/qinglan-county/`` (override with ``--out DIR``):
 
 * ``organisations.csv``: code,name,kind,parent_code,sector,employees,dangerous_goods
-* ``contacts.csv``:      org_code,name,role,email,phone
+* ``contacts.csv``:      org_code,name,role,email,phone,full_time
 
 Everything is fictional: organisation names, personal names, e-mail addresses
 (reserved ``.example`` domain) and mobile numbers. Standard library only, and
@@ -46,6 +46,12 @@ Not gaps (deliberate negative controls): these small, low-risk enterprises
 enterprise_safety_manager, which is allowed:
   QL01E027, QL04E007, QL05E024, QL06E013, QL07E048, QL08E021
 
+full_time is filled for enterprise safety managers only: true where the book requires full-time
+safety staff (config/cycle.yaml ``full_time_manager_sectors`` and ``dedicated_safety_staff_over``:
+non-coal mining, construction, fireworks, hazardous chemicals, any dangerous goods, more than 300
+employees), false elsewhere; other contacts leave it empty. It is derived after everything else, so
+it draws nothing from the random stream.
+
 Every township has exactly one township_head. The script asserts that the
 gap lists above match what it generated; if you change the generator, update
 this docstring and the ``DOCUMENTED_*`` constants together.
@@ -63,7 +69,10 @@ GAP_VILLAGES_NO_HEAD = ("QL03V02", "QL06V04")
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "samples" / "qinglan-county"
 
 ORG_FIELDS = ["code", "name", "kind", "parent_code", "sector", "employees", "dangerous_goods"]
-CONTACT_FIELDS = ["org_code", "name", "role", "email", "phone"]
+CONTACT_FIELDS = ["org_code", "name", "role", "email", "phone", "full_time"]
+# Who must have full-time safety staff: the default rules (config/cycle.yaml), which the sample follows.
+FULL_TIME_SECTORS = ("non_coal_mining", "construction", "fireworks", "hazardous_chemicals")
+FULL_TIME_OVER = 300
 
 SECTORS = [
     "non_coal_mining",
@@ -538,6 +547,19 @@ class Generator:
         return gaps, no_manager_ok
 
 
+def mark_full_time(orgs: list[dict[str, str]], contacts: list[dict[str, str]]) -> None:
+    """full_time for every contact: true/false for enterprise safety managers by the book's rule, else empty."""
+    by_code = {o["code"]: o for o in orgs}
+    for c in contacts:
+        if c["role"] != "enterprise_safety_manager":
+            c["full_time"] = ""
+            continue
+        o = by_code[c["org_code"]]
+        needed = (o["sector"] in FULL_TIME_SECTORS or o["dangerous_goods"] == "true"
+                  or int(o["employees"] or 0) > FULL_TIME_OVER)
+        c["full_time"] = "true" if needed else "false"
+
+
 def write_csv(path: Path, fields: list[str], rows: list[dict[str, str]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
@@ -554,6 +576,7 @@ def main(argv: list[str] | None = None) -> None:
     gen.build()
     gaps, no_manager_ok = gen.build_contacts()
     gen.add_village_heads()
+    mark_full_time(gen.orgs, gen.contacts)
 
     codes = {o["code"] for o in gen.orgs}
     for code in (*GAP_VILLAGES_NO_OFFICER, *GAP_VILLAGES_NO_HEAD, *GAP_UNITS_NO_HEAD, GAP_NO_DEPUTY_HEAD, GAP_SAFETY_OFFICE_ONLY_ONE):
