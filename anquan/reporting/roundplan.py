@@ -4,7 +4,7 @@ sector, and a supervision plan with proposed dates and each township's open prob
 The quarter's mail to a township lists all it owes in the quarter: the meeting, the big inspection and its summary,
 the previous quarter's summary and a duty report when they fall due in it, the holiday inspections, listed hazards,
 and the monthly follow-up of its enterprises' risk analyses. Enterprises are asked to finish their self-check by
-SELF_CHECK_DAY of the quarter's last month, before the township's inspection summary is due.
+the rules' `enterprise_self_check_day` of the quarter's last month, before the township's inspection summary is due.
 """
 
 from __future__ import annotations
@@ -19,8 +19,6 @@ from anquan.models.directory import Organisation
 from anquan.models.obligations import Obligation, ObligationStatus
 from anquan.models.records import Hazard, HazardStatus
 from anquan.vocabulary import COUNTY_SUPERVISION, MONTHLY_RISK_ANALYSIS, period_label, quarter_period
-
-SELF_CHECK_DAY = 15  # enterprises finish the quarter's self-check by this day of the quarter's last month
 
 # What an enterprise checks in its self-check, by sector (the book's key sectors; others get the common list).
 COMMON_CHECKS = ["安全生产责任制和规章制度落实情况", "从业人员安全教育培训和持证上岗情况", "隐患排查治理台账（建档立卡）和整改落实情况",
@@ -43,8 +41,9 @@ def quarter_window(year: int, quarter: int) -> tuple[date, date]:
     return start, end
 
 
-def self_check_deadline(year: int, quarter: int) -> date:
-    return date(year, 3 * quarter, SELF_CHECK_DAY)
+def self_check_deadline(year: int, quarter: int, day: int) -> date:
+    """The quarter's self-check deadline: `day` (the rules' enterprise_self_check_day) of its last month."""
+    return date(year, 3 * quarter, day)
 
 
 def checklist(sector: str | None) -> list[str]:

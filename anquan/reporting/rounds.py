@@ -34,7 +34,7 @@ def open_quarter(*, session: Session, rules, year: int, quarter: int, today: dat
     if quarter not in (1, 2, 3, 4):
         raise ValueError("quarter is 1 to 4")
     period = quarter_period(year, quarter)
-    deadline = self_check_deadline(year, quarter)
+    deadline = self_check_deadline(year, quarter, rules.enterprise_self_check_day)
     townships = session.execute(select(Organisation).where(Organisation.kind == OrgKind.township.value)
                                 .order_by(Organisation.code)).scalars().all()
     queued = enterprises_told = 0

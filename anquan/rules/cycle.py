@@ -228,6 +228,8 @@ class CycleRules(_Strict):
     # units (the organisation's dangerous_goods flag) and more than `dedicated_safety_staff_over` employees.
     full_time_manager_sectors: list[Sector]
     dedicated_safety_staff_over: int = Field(ge=0)
+    # The day of the quarter's last month by which enterprises finish the quarter's self-check (自查自纠).
+    enterprise_self_check_day: int = Field(default=15, ge=1, le=30)
     long_holidays: list[Literal[HOLIDAY_NAMES]] = Field(default_factory=list)  # type: ignore[valid-type]
     fallback: dict[Role, Role] = Field(default_factory=dict)
     kinds: dict[str, KindRule] = Field(min_length=1)

@@ -38,3 +38,21 @@ def test_the_third_quarter_lists_every_duty_deadlines_checklists_and_a_plan(plan
     assert len(proposed) == 8 and len(set(proposed)) == 8
     assert all(not planned_county.calendar.is_rest_day(d) and d.month == 8 for d in proposed)
     assert county.count("现存问题：") == 8 and county.count("本季度应完成：") == 8
+
+
+def test_the_self_check_deadline_comes_from_the_rules(planned_county, tmp_path):
+    """A county that wants the self-check done by the 10th changes config/cycle.yaml, not the code."""
+    from anquan.resources import config_file
+    from anquan.rules.cycle import load_rules
+
+    shipped = config_file("cycle.yaml").read_text(encoding="utf-8")
+    assert "\nenterprise_self_check_day: 15\n" in shipped
+    mine = tmp_path / "cycle.yaml"
+    mine.write_text(shipped.replace("\nenterprise_self_check_day: 15\n", "\nenterprise_self_check_day: 10\n"), encoding="utf-8")
+    planned_county.rules = load_rules(mine)  # what ANQUAN_CYCLE_FILE pointing there would load
+    reporting.quarterly_round(planned_county, year=2026, quarter=2, today=date(2026, 4, 1))
+    texts = [t for ts in _texts(planned_county).values() for t in ts]
+    township = next(t for t in texts if t.startswith("【季度检查】石门镇2026年第2季度"))
+    enterprise = next(t for t in texts if t.startswith("【自查自纠】"))
+    assert "于2026年6月10日前完成自查自纠" in township and "于2026年6月10日前完成" in enterprise
+    assert "6月15日" not in township + enterprise

@@ -47,6 +47,8 @@ def test_shipped_due_rules_follow_the_book():
         ("long_holidays: [spring_festival, labour_day, national_day]", "long_holidays: [christmas]", "long_holidays[0]"),
         ("- {after_days: 7, notify: [deputy_head_safety]}", "- {after_days: 0, notify: [deputy_head_safety]}",
          "kinds.book_signing.escalation[1].after_days"),
+        ("enterprise_self_check_day: 15", "enterprise_self_check_day: 31", "enterprise_self_check_day"),
+        ("enterprise_self_check_day: 15", "enterprise_self_check_day: 0", "enterprise_self_check_day"),
     ],
 )
 def test_errors_name_the_yaml_path(old, new, path):
