@@ -20,11 +20,13 @@ LAYERS = [
     ["anquan.rules"],
     ["anquan.app"],
     ["anquan.directory"],
+    ["anquan.accounts"],
     ["anquan.cycle"],
     ["anquan.records"],
     ["anquan.campaigns"],
     ["anquan.reporting"],
     ["anquan.assessment"],
+    ["anquan.console"],
     ["anquan.simulation"],
     ["anquan.flows", "anquan.cli", "anquan.web"],
 ]

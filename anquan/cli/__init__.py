@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from anquan.cli import assessment, campaigns, cycle, db, directory, mail, records, reporting, rules, serve, simulation, web
+from anquan.cli import assessment, campaigns, cycle, db, directory, mail, records, reporting, rules, serve, simulation, users, web
 from anquan.cli.kit import AnquanGroup
 
 app = typer.Typer(
@@ -43,6 +43,7 @@ app.add_typer(campaigns.campaign_app, name="campaign")
 app.add_typer(campaigns.event_app, name="event")
 app.add_typer(records.alert_app, name="alert")
 app.add_typer(reporting.book_app, name="book")
+app.add_typer(users.users_app, name="users")
 
 
 def main() -> None:

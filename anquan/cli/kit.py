@@ -51,6 +51,7 @@ FLAG_FOR_FIELD: dict[str, str] = {
     "injuries": "--injuries", "points": "--points", "item": "--item", "reason": "--reason", "file": "--file",
     "name": "--name", "sectors": "--sectors", "townships": "--townships", "from_date": "--from", "to_date": "--to",
     "summary_due": "--summary-due", "as_of": "--as-of",
+    "contact": "--contact", "role": "--role", "password": "--password-stdin", "login": "--login",
 }
 _OWN_FLAGS: ContextVar[dict[str, str | None] | None] = ContextVar("anquan_cli_own_flags", default=None)
 

@@ -2,8 +2,9 @@
 
 Server-rendered Jinja2 pages in Chinese (templates/web/), one stylesheet served from the package
 (no CDN, no web fonts, no script): they work on a county network that reaches nothing outside and in
-a browser with JavaScript off. Routes live in anquan.web.mypage (my page) and anquan.web.township (the
-township's oversight); what keeps them safe in anquan.web.security.
+a browser with JavaScript off. Routes live in anquan.web.mypage (my page), anquan.web.township (the
+township's oversight) and anquan.web.console* (the county office's console, /console); what keeps them safe in
+anquan.web.security.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -69,7 +70,7 @@ def office(request: Request):
 
 def create_app(app: App, *, limits: Limits | None = None) -> FastAPI:
     """The pages over `app`; refuses to start without a real ANQUAN_SECRET_KEY."""
-    from anquan.web import mypage, township
+    from anquan.web import console, console_users, console_year, mypage, township
 
     keys = require_keys(app.settings, purpose="serve the officials' pages")
     app.checked_engine()
@@ -77,6 +78,7 @@ def create_app(app: App, *, limits: Limits | None = None) -> FastAPI:
     web.state.anquan = app
     web.state.signer = LinkSigner.from_settings(app.settings, purpose="serve the officials' pages")
     web.state.sessions = Sessions(keys, secure=app.settings.effective_public_url.startswith("https://"))
+    web.state.console_keys = keys
     limits = limits or Limits()
     web.state.link_limit = RateLimit(limits.links, limits.links_seconds)  # refused links
     web.state.opening_limit = RateLimit(limits.link_openings, limits.links_seconds)
@@ -94,6 +96,13 @@ def create_app(app: App, *, limits: Limits | None = None) -> FastAPI:
     @web.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         titles = {404: "页面不存在", 405: "不支持的操作"}
+        if 300 <= exc.status_code < 400 and exc.headers and "Location" in exc.headers:
+            return RedirectResponse(exc.headers["Location"], status_code=exc.status_code)
+        if request.url.path == "/console" or request.url.path.startswith("/console/"):
+            return page(request, "console/message.html.j2", {
+                "staff": None, "title": titles.get(exc.status_code, "出错了"),
+                "message": "您要找的页面不存在，或不在您的账户权限之内。" if exc.status_code == 404 else "请返回工作台重新操作。"},
+                exc.status_code)
         return page(request, "error.html.j2", {"title": titles.get(exc.status_code, "出错了"),
                                               "message": "您要找的页面不存在，或不属于您的待办事项。"
                                               if exc.status_code == 404 else "请返回我的待办重新操作。"},
@@ -102,4 +111,7 @@ def create_app(app: App, *, limits: Limits | None = None) -> FastAPI:
     web.mount("/static", StaticFiles(directory=str(templates_dir("web") / "static")), name="static")
     web.include_router(mypage.router)
     web.include_router(township.router)
+    web.include_router(console.router)
+    web.include_router(console_year.router)
+    web.include_router(console_users.router)
     return web

@@ -35,6 +35,8 @@ COMMANDS = [
     ["hazard", "import"], ["campaign"], ["campaign", "start"], ["book"], ["book", "render"], ["book", "send"],
     ["event"], ["event", "add"], ["event", "list"], ["alert"], ["alert", "report"], ["alert", "list"],
     ["web"], ["contacts"], ["contacts", "revoke-links"],
+    ["users"], ["users", "add"], ["users", "contacts"], ["users", "list"], ["users", "disable"], ["users", "enable"],
+    ["users", "reset-password"], ["users", "audit"],
 ]
 
 
@@ -80,7 +82,7 @@ def env(tmp_path):
 def test_help_everywhere_in_english_with_examples(cmd):
     proc = run(cmd + ["--help"])
     assert "Usage: anquan" in proc.stdout
-    if cmd and cmd[-1] not in {"db", "directory", "rules", "obligations", "mail", "accident", "indicators", "assess", "hazard", "campaign", "book", "event", "alert", "contacts"}:
+    if cmd and cmd[-1] not in {"db", "directory", "rules", "obligations", "mail", "accident", "indicators", "assess", "hazard", "campaign", "book", "event", "alert", "contacts", "users"}:
         assert "Example" in proc.stdout, proc.stdout
 
 

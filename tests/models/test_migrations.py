@@ -28,6 +28,7 @@ def test_models_match_the_migrations(app):
     from alembic.runtime.migration import MigrationContext
     from sqlmodel import SQLModel
 
+    import anquan.models.accounts  # noqa: F401
     import anquan.models.directory  # noqa: F401
     import anquan.models.obligations  # noqa: F401
 

@@ -1,0 +1,42 @@
+"""The console's use cases: the year at a glance, a cell's duties, an evidence file.
+
+`only` is the township a township office's account sees (None: the county's accounts see all)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from anquan.app import App
+from anquan.console import yearview
+from anquan.cycle.mine import NotYours
+
+YEARS_BACK = 3
+
+
+def years(app: App) -> list[int]:
+    """The years the picker offers: next year, this one and a few before."""
+    this = app.today().year
+    return list(range(this + 1, this - YEARS_BACK - 1, -1))
+
+
+def year_matrix(app: App, *, year: int, only: int | None = None) -> yearview.Matrix:
+    with app.session() as s:
+        return yearview.matrix(session=s, rules=app.rules, year=year, today=app.today(), only=only)
+
+
+def year_cell(app: App, *, year: int, township_id: int, kind: str, only: int | None = None, show: str = "all",
+              page: int = 1) -> yearview.CellView:
+    """One township's duties of one kind, with their history; NotYours outside the account's townships."""
+    with app.session() as s:
+        return yearview.cell(session=s, rules=app.rules, year=year, today=app.today(), township_id=township_id,
+                             kind=kind, tz=app.settings.tz, only=only, show=show, page=page)
+
+
+def evidence_file(app: App, *, submission_id: int, only: int | None = None) -> tuple[Path, str]:
+    """(the stored file, the name it came with); NotYours when not the account's or not in the files folder."""
+    with app.session() as s:
+        sub = yearview.evidence_of(s, submission_id=submission_id, only=only)
+    path = Path(sub.file_path).resolve()
+    if Path(app.settings.files_dir).resolve() not in path.parents or not path.is_file():
+        raise NotYours(f"submission {submission_id}'s file is not in the folder of submitted files")
+    return path, sub.file_name or path.name

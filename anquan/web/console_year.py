@@ -1,0 +1,86 @@
+"""The console's year at a glance: the township × duty matrix (/console/year), one cell's duties with their history
+(/console/year/cell), an evidence file (/console/files/{id}).
+
+A township office's account sees its own township's row and cells; any other township's is a 404."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, Response
+from starlette.exceptions import HTTPException
+
+from anquan.console import usecases as console
+from anquan.console.yearview import STATE_LABELS, STATES, ORG_KIND_LABELS
+from anquan.cycle.mine import NotYours
+from anquan.web.console import console_page, require
+from anquan.web.township import MEDIA_TYPES
+
+router = APIRouter()
+
+
+def _year(request: Request, text: str | None) -> int:
+    offered = console.years(request.app.state.anquan)
+    if text is None:
+        return request.app.state.anquan.today().year
+    if not (text.isdigit() and int(text) in offered):
+        raise HTTPException(404)
+    return int(text)
+
+
+def _number(text: str | None) -> int:
+    if not (text and text.isdigit() and len(text) <= 9):
+        raise HTTPException(404)
+    return int(text)
+
+
+@router.get("/console/year")
+def year(request: Request, y: str | None = None) -> Response:
+    staff = require(request)
+    a = request.app.state.anquan
+    chosen = _year(request, y)
+    m = console.year_matrix(a, year=chosen, only=staff.only)
+
+    def cell_link(township_id: int, kind: str, show: str = "all") -> str:
+        return "/console/year/cell?" + urlencode({"y": chosen, "t": township_id, "k": kind, "show": show})
+
+    return console_page(request, "year.html.j2", staff, {
+        "m": m, "years": console.years(a), "labels": STATE_LABELS, "states": STATES, "cell_link": cell_link,
+        "today": a.today()})
+
+
+@router.get("/console/year/cell")
+def year_cell(request: Request, y: str | None = None, t: str | None = None, k: str | None = None,
+              show: str = "all", p: str | None = None) -> Response:
+    staff = require(request)
+    a = request.app.state.anquan
+    chosen, township_id = _year(request, y), _number(t)
+    if not k or k not in a.rules.kinds:
+        raise HTTPException(404)
+    try:
+        view = console.year_cell(a, year=chosen, township_id=township_id, kind=k, only=staff.only, show=show,
+                                 page=_number(p) if p else 1)
+    except NotYours:
+        raise HTTPException(404) from None
+
+    def link(**change) -> str:
+        values = {"y": chosen, "t": township_id, "k": k, "show": view.show, "p": view.page}
+        values.update(change)
+        return "/console/year/cell?" + urlencode(values)
+
+    return console_page(request, "cell.html.j2", staff, {
+        "v": view, "labels": STATE_LABELS, "states": STATES, "link": link, "org_kinds": ORG_KIND_LABELS,
+        "today": a.today()})
+
+
+@router.get("/console/files/{submission}")
+def evidence(request: Request, submission: str) -> Response:
+    staff = require(request)
+    try:
+        path, name = console.evidence_file(request.app.state.anquan, submission_id=_number(submission),
+                                           only=staff.only)
+    except NotYours:
+        raise HTTPException(404) from None
+    return FileResponse(path, media_type=MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream"),
+                        filename=name, content_disposition_type="attachment")

@@ -1,0 +1,84 @@
+"""The console for real, in Chromium with JavaScript off: the county admin signs in, reads the year's matrix of the
+sample county, opens a cell with its duties' history, signs out; a township office's account sees its own row only.
+
+Writes screenshots of the matrix and a cell at a phone's (390×844) and a desktop's (1280×900) width to
+tests/artifacts/ (git-ignored)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.support.console import PASSWORD, busy_year, make_user
+from tests.web.conftest import ARTIFACTS, keyed
+
+TODAY = date(2026, 7, 10)
+ADMIN = "huang.jie.ql@qinglan.example"  # 黄杰, 县安委办
+QL01_OFFICE = "jiang.chunying.ql01@qinglan.example"  # 蒋春英, 石门镇安监办
+
+
+def _sign_in(page, base: str, login: str) -> None:
+    page.goto(base + "/console")
+    assert page.url == base + "/console/login"
+    page.fill("#login", login)
+    page.fill("#password", PASSWORD)
+    page.click("button.primary")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_the_office_reads_the_year_and_opens_a_cell(planned_county, chromium, live_server):
+    state = {}
+
+    def make_web(base):
+        from anquan.web.app import create_app
+
+        a = keyed(planned_county, public_url=base)
+        a.today = lambda: TODAY
+        state["app"] = a
+        return create_app(a)
+
+    base = live_server(make_web)
+    a = state["app"]
+    busy_year(a, TODAY)
+    make_user(a, ADMIN, "county_admin")
+    make_user(a, QL01_OFFICE, "township_office")
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    context = chromium.new_context(java_script_enabled=False, locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    _sign_in(page, base, ADMIN)
+    assert page.url == base + "/console/year"
+    assert page.locator("h1").inner_text() == "2026年 全年概览"
+    rows = page.locator("table.matrix tbody tr")
+    assert rows.count() == 8 and rows.first.locator("th").inner_text() == "石门镇"
+    heads = page.locator("table.matrix thead th").all_inner_texts()
+    assert heads[:3] == ["乡镇", "签订安全生产目标责任书", "季度安全生产工作会议"]
+    assert page.locator("td.st-overdue").count() > 0 and page.locator("td.st-on_time, td.st-late").count() > 0
+    page.screenshot(path=str(ARTIFACTS / "console-year-desktop.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(ARTIFACTS / "console-year-phone.png"), full_page=True)
+
+    page.click('a[aria-label^="石门镇 企业每月安全生产风险分析"]')
+    assert page.locator("h1").inner_text() == "石门镇 · 企业每月安全生产风险分析"
+    first = page.locator("li.duty-card").first
+    assert "逾期未报" in first.inner_text() and "督办" in first.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "console-cell-phone.png"), full_page=False)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=str(ARTIFACTS / "console-cell-desktop.png"), full_page=False)
+    page.click("text=按时完成")
+    assert all("按时完成" in t for t in page.locator("li.duty-card .tag").all_inner_texts())
+
+    page.click("button:has-text('退出')")
+    assert page.locator("h1").inner_text() == "已退出"
+    page.goto(base + "/console/year")
+    assert page.url == base + "/console/login"
+    context.close()
+
+    # 石门镇's safety office: one row, its own.
+    context = chromium.new_context(java_script_enabled=False, locale="zh-CN", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    _sign_in(page, base, QL01_OFFICE)
+    assert page.locator("table.matrix tbody tr").all_inner_texts()[0].startswith("石门镇")
+    assert page.locator("table.matrix tbody tr").count() == 1 and "账户管理" not in page.content()
+    context.close()
