@@ -36,7 +36,7 @@ from anquan.notifications.addresses import AddressError
 from anquan.notifications.render import (MailContext, MailItem, answer_for, build_message, fill_answer, message_id_for,
                                          render)
 from anquan.cycle.wording import Wording as _Wording, title_for
-from anquan.vocabulary import role_label
+from anquan.vocabulary import role_title
 
 Progress = Callable[[str, int, int], None]
 # Files for one recipient's message, given the items it tells them about: (file name, MIME type, bytes).
@@ -103,6 +103,7 @@ class _Person:
     name: str
     email: str
     role: str
+    title: str = ""  # the post at its organisation, as mail names it: 石门镇镇长, 青岚县安委办
 
 
 class _Directory:
@@ -145,7 +146,8 @@ class _Directory:
                 select(Contact.org_id, Contact.name, Contact.email, Contact.role)
                 .where(Contact.org_id.in_(chunk), Contact.active).order_by(Contact.id)
             ).all():
-                self.people[r.org_id][r.role].append(_Person(r.name, r.email, r.role))
+                self.people[r.org_id][r.role].append(
+                    _Person(r.name, r.email, r.role, role_title(r.role, self.orgs[r.org_id].name)))
 
     def township_of(self, org: _Org) -> _Org | None:
         return self.orgs.get(org.township_id) if org.township_id else None
@@ -290,7 +292,7 @@ def tick(
                                     outcome=NoticeOutcome.no_recipient.value, recipient_email="", created_at=now))
                 continue
             for person, fallback in people:
-                others = [f"{p.name}（{role_label(p.role)}）" for p, _ in people if p is not person]
+                others = [f"{p.name}（{p.title}）" for p, _ in people if p is not person]
                 notices.append(dict(
                     obligation_id=ob.id, stage=stage.name, scheduled_on=stage.on, tick_date=as_of,
                     outcome=NoticeOutcome.notified.value, recipient_email=person.email.lower(),

@@ -26,13 +26,13 @@ def test_the_county_staff_get_one_mail_each_for_all_townships_supervision(planne
         tick(session=s, rules=planned_county.rules, as_of=DAY, mail_from=planned_county.settings.mail_from,
              tz=planned_county.settings.tz)
     with session_scope(planned_county.engine) as s:
-        notices = s.execute(select(Notice.recipient_email, Notice.recipient_role, Notice.outbox_key)
+        notices = s.execute(select(Notice.recipient_email, Notice.recipient_role, Notice.outbox_key, Notice.also_told)
                             .join(Obligation, Obligation.id == Notice.obligation_id)
                             .where(Obligation.kind == "county_supervision", Notice.tick_date == DAY,
                                    Notice.outcome == NoticeOutcome.notified.value)).all()
         messages = s.execute(select(OutboxMessage).where(OutboxMessage.tick_date == DAY)).scalars().all()
     per_person = defaultdict(list)
-    for email, role, key in notices:
+    for email, role, key, _ in notices:
         per_person[(email, role)].append(key)
     roles = defaultdict(int)
     for email, role in per_person:
@@ -47,6 +47,9 @@ def test_the_county_staff_get_one_mail_each_for_all_townships_supervision(planne
         body = message_from_bytes(by_key[keys[0]].raw, policy=policy.default).get_body(("plain",)).get_content()
         assert body.count("县督查组季度督查") >= 8
         assert all(t in body for t in ("石门镇", "青峰乡", "松岭乡"))
+    # Who else was told names each person's post at the county: 赵强（青岚县安委办）, never the bare 县安委办.
+    told = [also for *_, also in notices]
+    assert all("（青岚县安委办）" in a and "（县" not in a for a in told), told[:2]
     # Nobody, county or not, gets two mails from one day's tick.
     addresses = [m.to_addr for m in messages]
     assert len(addresses) == len(set(addresses))

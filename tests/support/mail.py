@@ -44,7 +44,7 @@ TICK_CASES: dict[str, MailContext] = {
         obligation_id=376, kind="monthly_risk_analysis", title="企业每月安全生产风险分析", action="开展本月安全生产风险分析。",
         org_code="QL01E001", org_name="青岚县石门建筑工程有限公司", owner_name="青岚县石门建筑工程有限公司",
         period="2026-03", due_on=date(2026, 3, 31), stage="escalation-3", stage_kind="escalation", days=10,
-        recipient_role="deputy_head_safety", fallback_from="safety_office", also_told="赵强（县安委办）",
+        recipient_role="deputy_head_safety", fallback_from="safety_office", also_told="赵强（青岚县安委办）",
         audience="supervise", owner_person="孙经理", owner_phone="13800000001", report_to="石门镇安监办",
         history="4月3日已提醒企业主要负责人孙经理等2人")], to_title="石门镇分管安全副镇长"),
     "digest": MailContext("陈军", "chen.jun@qinglan.example", date(2026, 4, 20), [
