@@ -11,6 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from anquan.app import App
 from tests.support.fuzz import ENTRY_POINTS, check_one, fuzz_app, import_file
 
+# The fuzzed county is made once, on one worker (scripts/test runs with --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("fuzz")
+
 EXAMPLES = 15  # per entry point in CI
 
 

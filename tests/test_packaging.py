@@ -13,6 +13,9 @@ import pytest
 
 from tests.support import REPO_ROOT
 
+# The wheel is built once, on one worker (scripts/test runs with --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("wheel")
+
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:

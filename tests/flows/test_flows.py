@@ -10,6 +10,9 @@ from anquan.flows.schedule import superseded
 from anquan.models.db import session_scope
 from anquan.models.outbox import OutboxMessage
 
+# One Prefect test server per worker: the flow tests share it (scripts/test runs with --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("prefect")
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 

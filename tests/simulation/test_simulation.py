@@ -16,6 +16,9 @@ from anquan.models.settings import load_settings
 from anquan.simulation import simulate
 from tests.support.databases import PG_ENV
 
+# The simulated year is played once, on one worker (scripts/test runs with --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("simulation")
+
 SEED = 7
 RECORDED = Path(__file__).resolve().parent.parent / "testdata" / "simulation" / f"2026-seed{SEED}.json"
 
