@@ -29,7 +29,7 @@ def test_suite_ignores_the_shells_settings_and_dotenv(tmp_path):
             "ANQUAN_DATABASE_URL": f"sqlite:///{production / 'anquan.db'}", "ANQUAN_DATA_DIR": str(production),
         }
         (copy / ".env").write_text("".join(f"{k}={v}\n" for k, v in hostile.items()), encoding="utf-8")
-        proc = subprocess.run(["bash", "scripts/test", "-q", "-p", "no:cacheprovider", *INNER], cwd=copy,
+        proc = subprocess.run(["bash", "scripts/test", "-n", "0", "-q", "-p", "no:cacheprovider", *INNER], cwd=copy,
                               env=clean_env(**hostile), capture_output=True, text=True, timeout=900)
         assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
         assert " passed" in proc.stdout

@@ -26,3 +26,14 @@ def test_conftest_defines_fixtures_and_hooks_only():
         elif isinstance(node, (ast.ClassDef, ast.Assign, ast.AnnAssign)):
             loose.append(ast.unparse(node).splitlines()[0])
     assert loose == [], "helpers and constants belong in tests/support"
+
+
+def test_a_costly_shared_fixture_keeps_its_tests_on_one_worker():
+    """scripts/test spreads tests over the cores (pytest-xdist, --dist loadgroup): a module that builds a session- or
+    module-scoped fixture (a Prefect server, the simulated year, a wheel) marks its tests with one xdist_group, or
+    every worker would build it again."""
+    scoped = re.compile(r"@pytest\.fixture\(scope=\"(session|module)\"\)")
+    grouped = re.compile(r"^pytestmark\s*=\s*pytest\.mark\.xdist_group\(", re.M)
+    offenders = [str(p.relative_to(TESTS)) for p in TESTS.rglob("test_*.py")
+                 if scoped.search(p.read_text(encoding="utf-8")) and not grouped.search(p.read_text(encoding="utf-8"))]
+    assert offenders == [], "mark these modules with pytestmark = pytest.mark.xdist_group(...)"
