@@ -129,6 +129,14 @@ def print_fields(data: dict, *, width: int) -> None:
         out.print(f"{k:>{width}}: {'' if v is None else v}")
 
 
+def print_record(data: dict, *, as_json: bool, width: int) -> None:
+    """What a `show` command prints: the record as JSON, or as `name: value` lines."""
+    if as_json:
+        print_json(data)
+    else:
+        print_fields(data, width=width)
+
+
 def print_delivery(delivery: dict | None) -> None:
     """What an immediate delivery (after an alert) did."""
     if delivery is None:

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from anquan.cli.kit import (ID_MAX, JsonOpt, flags_of_this_command, lazy, open_app, out, parse_date, print_alert,
-                            print_fields, print_json, table)
+                            print_json, print_record, table)
 
 records = lazy("anquan.records.usecases")
 
@@ -100,10 +100,7 @@ def accident_show(accident_id: Annotated[int, typer.Argument(metavar="ID", min=1
     Example: anquan accident show 7
     """
     data = records.show_accident(open_app(), accident_id=accident_id)
-    if as_json:
-        print_json(data)
-    else:
-        print_fields(data, width=12)
+    print_record(data, as_json=as_json, width=12)
 
 
 @accident_app.command("import")
@@ -197,10 +194,7 @@ def hazard_show(hazard_id: Annotated[int, typer.Argument(metavar="ID", min=1, ma
     Example: anquan hazard show 3
     """
     data = records.show_hazard(open_app(), hazard_id=hazard_id)
-    if as_json:
-        print_json(data)
-    else:
-        print_fields(data, width=18)
+    print_record(data, as_json=as_json, width=18)
 
 
 @hazard_app.command("update")

@@ -19,37 +19,36 @@ class _Strict(BaseModel):
 Points = Field(ge=0, le=100, decimal_places=2)
 
 
-class ObligationItem(_Strict):
+class _Item(_Strict):
+    """What every rubric item has: its name as the assessment prints it, and the most it can deduct."""
+
     item: str = Field(min_length=1)
+    cap: Decimal = Points
+
+
+class ObligationItem(_Item):
     kinds: list[str] = Field(min_length=1)
     scope: Literal["own", "area"] = "own"
     late: Decimal = Points
     missed: Decimal = Points
-    cap: Decimal = Points
 
 
-class RiskAnalysisItem(_Strict):
-    item: str = Field(min_length=1)
+class RiskAnalysisItem(_Item):
     threshold: Decimal = Field(gt=0, le=1)
     step: Decimal = Field(gt=0, le=1)
     points: Decimal = Points
-    cap: Decimal = Points
 
 
-class StaffingItem(_Strict):
-    item: str = Field(min_length=1)
+class StaffingItem(_Item):
     township_safety_office_short: Decimal = Points
     village_without_officer: Decimal = Points
     enterprise_without_manager: Decimal = Points
-    cap: Decimal = Points
 
 
-class IndicatorItem(_Strict):
-    item: str = Field(min_length=1)
+class IndicatorItem(_Item):
     accidents_exceeded: Decimal = Points
     deaths_exceeded: Decimal = Points
     injuries_exceeded: Decimal = Points
-    cap: Decimal = Points
     warn_at: Decimal = Field(default=Decimal("0.8"), gt=0, le=1)
 
 
