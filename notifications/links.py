@@ -93,7 +93,7 @@ class Answers:
 
     settings: Settings
     session: Session
-    _by_email: dict[str, tuple[int, int, int | None]] | None = field(default=None, repr=False)
+    _by_email: dict[str, tuple[int, int, int | None, bool]] | None = field(default=None, repr=False)
     _offices: dict[int | None, tuple[str | None, str | None]] | None = field(default=None, repr=False)
     _signer: LinkSigner | None = field(default=None, repr=False)
 
@@ -103,11 +103,11 @@ class Answers:
             select(Organisation.id, Organisation.parent_id).where(Organisation.kind == OrgKind.township.value)).all())
         rows = self.session.execute(
             select(Contact.id, Contact.email, Contact.link_epoch, Organisation.kind, Organisation.id,
-                   Organisation.township_id)
+                   Organisation.township_id, Contact.role)
             .join(Organisation, Organisation.id == Contact.org_id).where(Contact.active).order_by(Contact.id))
-        for cid, email, epoch, kind, org_id, township_id in rows:
+        for cid, email, epoch, kind, org_id, township_id, role in rows:
             county = org_id if kind == OrgKind.county.value else county_of.get(township_id)
-            self._by_email.setdefault(email.lower(), (cid, epoch, county))
+            self._by_email.setdefault(email.lower(), (cid, epoch, county, role == Role.county_office.value))
         if self.settings.signing_keys:
             self._signer = LinkSigner.from_settings(self.settings)
         elif self.settings.smtp_host:
@@ -133,9 +133,8 @@ class Answers:
     def for_address(self, email: str) -> Answer:
         if self._by_email is None:
             self._load()
-        cid, epoch, county = self._by_email.get(email.lower(), (None, 0, None))
+        cid, epoch, county, own_office = self._by_email.get(email.lower(), (None, 0, None, False))
         office = self.office(county)
-        if self._signer is None or cid is None:
-            return office
-        return Answer(link=self._signer.url(contact_id=cid, epoch=epoch), office_contact=office.office_contact,
-                      office_phone=office.office_phone, link_days=office.link_days)
+        link = self._signer.url(contact_id=cid, epoch=epoch) if self._signer is not None and cid is not None else None
+        return Answer(link=link, office_contact=office.office_contact, office_phone=office.office_phone,
+                      link_days=office.link_days, own_office=own_office)

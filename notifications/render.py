@@ -107,6 +107,8 @@ class Answer:
     office_contact: str | None = None
     office_phone: str | None = None
     link_days: int = 60
+    # The recipient works at the county office: the footer does not tell them to call their own office.
+    own_office: bool = False
 
 
 def fill_answer(rendered: Rendered, answer: Answer) -> Rendered:

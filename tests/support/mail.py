@@ -7,6 +7,7 @@ function production uses: `render` for the tick's mails (reminder, escalation, d
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -170,11 +171,16 @@ ANSWER = Answer(link="https://anquan.qinglan.example/l/WzE3LDBd.aSnKcA.fixed-sig
                 office_contact="赵强", office_phone="0571-8888 1234", link_days=60)
 
 
+# The county office's own people are not told to call their own office.
+AT_OFFICE = {"assessment_summary", "baseline", "hazard_digest", "round_county"}
+
+
 def render_case(name: str) -> Rendered:
     """Render one case through production's own functions, the footer filled as the outbox fills it."""
+    answer = replace(ANSWER, own_office=True) if name in AT_OFFICE else ANSWER
     if name in TICK_CASES:
-        return fill_answer(render(TICK_CASES[name]), ANSWER)
-    return fill_answer(render_named(name, named_cases()[name]), ANSWER)
+        return fill_answer(render(TICK_CASES[name]), answer)
+    return fill_answer(render_named(name, named_cases()[name]), answer)
 
 
 def case_names() -> list[str]:
