@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from anquan.cli.kit import JsonOpt, lazy, open_app, out, print_json
+from anquan.cli.kit import JsonOpt, flags_of_this_command, lazy, open_app, out, print_json
 
 reporting = lazy("anquan.reporting.usecases")
 
@@ -26,6 +26,7 @@ def book_render(
 
     Example: anquan book render 2027 --out books/
     """
+    flags_of_this_command(year=None)  # YEAR is an argument here, not --year
     paths = reporting.render_books(open_app(), year=year, out=out_dir, org_code=org)
     out.print(f"Wrote {len(paths)} book(s) to {out_dir}.")
 
@@ -36,6 +37,7 @@ def book_send(year: Annotated[int, typer.Argument(help="The year of the books.")
 
     Example: anquan book send 2027
     """
+    flags_of_this_command(year=None)
     result = reporting.send_books(open_app(), year=year)
     if as_json:
         print_json(result)

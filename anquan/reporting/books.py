@@ -15,8 +15,9 @@ from jinja2 import Environment, StrictUndefined, TemplateSyntaxError, UndefinedE
 from sqlalchemy import select
 from sqlmodel import Session
 
-from anquan.errors import AnquanError, NotFound, TemplateError
+from anquan.errors import AnquanError, InvalidValue, NotFound, TemplateError
 from anquan.models.directory import ROLE_ORG_KIND, Contact, Organisation, OrgKind, Role
+from anquan.models.obligations import Obligation, ObligationStatus
 from anquan.models.records import ControlIndicator
 from anquan.resources import templates_dir
 from anquan.tabular import safe_filename
@@ -138,8 +139,18 @@ def book_filename(org: Organisation, year: int) -> str:
     return safe_filename(f"{year}-{org.code}-{org.name}-安全生产目标责任书.docx")
 
 
+def require_planned(session: Session, year: int) -> None:
+    """Refuse a year that was never planned: its books would commit townships to a year nobody tracks."""
+    if session.execute(select(Obligation.id).where(Obligation.year == year).limit(1)).first() is None:
+        planned = session.execute(select(Obligation.year).distinct().order_by(Obligation.year)).scalars().all()
+        known = f"the planned year(s): {', '.join(map(str, planned))}" if planned else "no year is planned yet"
+        raise InvalidValue(f"year {year} is not planned, so it has no books; plan it first (anquan plan {year}); "
+                           f"{known}", field="year")
+
+
 def render_books(*, session: Session, year: int, out: Path, org_code: str | None = None) -> list[Path]:
-    """Every book of the year (or one organisation's) as .docx files in `out`."""
+    """Every book of the year (or one organisation's) as .docx files in `out`; the year must be planned."""
+    require_planned(session, year)
     q = select(Organisation).where(Organisation.kind.in_([OrgKind.township.value, OrgKind.village.value, OrgKind.unit.value]))
     if org_code:
         q = q.where(Organisation.code == org_code)
@@ -167,10 +178,10 @@ BOOK_FIELDS = {
 def send_books(*, session: Session, rules, year: int, today: date, mail_from: str, tz) -> dict:
     """Mail every organisation whose book for the year is not yet signed its book, asking for the signed scan."""
     from anquan.directory.recipients import resolve
-    from anquan.models.obligations import Obligation, ObligationStatus
     from anquan.notifications.outbox import enqueue, event_key
     from anquan.notifications.render import render_named
 
+    require_planned(session, year)
     for name, fields in BOOK_FIELDS.items():
         check_template(DOCUMENTS_DIR / name, fields)
     # The signatory the book names, then who stands in at the organisation; the scan goes back to the other party.

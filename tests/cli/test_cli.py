@@ -375,3 +375,14 @@ def test_assessing_a_year_never_planned_names_the_year():
     ran = run(["assess", "2031"], check=False)
     assert ran.returncode != 0 and "year 2031 was never planned" in ran.stderr
     assert "--year" not in ran.stderr and "Traceback" not in ran.stderr
+
+
+def test_books_for_a_year_never_planned_are_refused(tmp_path):
+    """`book render 2030` used to write 116 books for a year nobody planned; render and send refuse it by name."""
+    run(["db", "upgrade"])
+    run(["directory", "import", SAMPLE])
+    for args in (["book", "render", "2030", "--out", tmp_path / "books"], ["book", "send", "2030"]):
+        ran = run(args, check=False)
+        assert ran.returncode != 0 and "year 2030 is not planned" in ran.stderr and "anquan plan 2030" in ran.stderr
+        assert "--year" not in ran.stderr and "Traceback" not in ran.stderr
+    assert not (tmp_path / "books").exists()

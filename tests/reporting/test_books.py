@@ -7,7 +7,7 @@ from email import message_from_bytes, policy
 import pytest
 from sqlalchemy import select
 
-from anquan.errors import TemplateError
+from anquan.errors import InvalidValue, TemplateError
 from anquan.reporting.books import DOCUMENTS_DIR, check_template, render_book, render_books, send_books
 from anquan.models.db import session_scope
 from anquan.models.outbox import OutboxMessage
@@ -59,6 +59,18 @@ def test_render_all_books(planned_county, tmp_path):
         paths = render_books(session=s, year=2026, out=tmp_path)
     assert len(paths) == 8 + 75 + 33
     assert all(p.stat().st_size > 5000 for p in paths)
+
+
+def test_books_of_a_year_never_planned_are_refused(planned_county, tmp_path):
+    with session_scope(planned_county.engine) as s:
+        with pytest.raises(InvalidValue, match="year 2030 is not planned.*planned year\\(s\\): 2026") as exc:
+            render_books(session=s, year=2030, out=tmp_path / "books")
+        assert exc.value.field == "year"
+        with pytest.raises(InvalidValue, match="year 2030 is not planned"):
+            send_books(session=s, rules=planned_county.rules, year=2030, today=date(2030, 2, 1),
+                       mail_from=planned_county.settings.mail_from, tz=planned_county.settings.tz)
+        assert s.execute(select(OutboxMessage)).first() is None
+    assert not (tmp_path / "books").exists()
 
 
 def test_broken_template_field_is_named(tmp_path):
