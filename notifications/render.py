@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from anquan.notifications.addresses import wire_address
 from anquan.notifications.digest import ATTACH_OVER, digest_values, digest_workbook
 from anquan.resources import templates_dir
-from anquan.vocabulary import period_label, role_label
+from anquan.vocabulary import period_label, role_label, role_title
 
 TEMPLATES_DIR = templates_dir("mail")
 
@@ -79,7 +79,11 @@ class MailItem:
 
     @property
     def fallback_label(self) -> str | None:
-        return role_label(self.fallback_from)
+        """The post nobody holds, named at the item's township where it is a township's (石门镇安监办)."""
+        label = role_label(self.fallback_from)
+        if label and "乡镇" in label and self.township_name:
+            return role_title(self.fallback_from, self.township_name)
+        return label
 
 
 @dataclass

@@ -50,6 +50,8 @@ def _problems(text: str) -> list[str]:
     found += [f"space around a number {m!r}" for m in re.findall(HAN + r" \d+|\d+ " + HAN, prose)]
     found += [f"internal id {m}" for m in re.findall(r"#\d+", prose)]
     found += [f"template syntax {m}" for m in re.findall(r"\{\{|\{%|%\}|\}\}", text)]
+    # A post is named at its organisation (石门镇镇长, 青岚县安委办), never by the generic label of the role list.
+    found += [f"generic post {m}" for m in re.findall(r"乡镇(?:长|安监办|领导班子成员)|副乡镇长|（县(?:安委办|督查组)）", prose)]
     return found
 
 
@@ -66,7 +68,8 @@ def test_no_snapshot_names_the_product_in_english():
 
 
 @pytest.mark.parametrize("bad", ["朱爱英（乡(镇)长）", "截止2026-02-28", "期间2026-spring_festival", "Anquan 系统",
-                                 "已逾期 303 天", "事故#5", "单位(QL01)：", "{{ name }}"])
+                                 "已逾期 303 天", "事故#5", "单位(QL01)：", "{{ name }}",
+                                 "本应发送给乡镇安监办", "李明（乡镇长）：", "赵强（县安委办）"])
 def test_the_scan_catches_what_issue_11_found(bad):
     assert _problems(f"石门镇{bad}石门镇") != []
 
