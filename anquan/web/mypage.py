@@ -110,7 +110,8 @@ def mine(request: Request, done: str | None = None) -> Response:
 
 
 def _duty_page(request: Request, ps: PageSession, contact: Contact, obligation_id: int, *, error: str | None = None,
-               form: dict | None = None, status: int = 200) -> HTMLResponse:
+               errors: dict[str, str] | None = None, form: dict | None = None, status: int = 200) -> HTMLResponse:
+    """The duty's page; `errors` maps a form input's name to what is wrong with it (shown next to the input)."""
     a = request.app.state.anquan
     today = a.today()
     with a.session() as s:
@@ -119,7 +120,8 @@ def _duty_page(request: Request, ps: PageSession, contact: Contact, obligation_i
         except NotYours:
             raise HTTPException(404) from None
     return page(request, "duty.html.j2", {
-        "duty": duty, "today": today, "csrf": ps.csrf, "error": error, "form": form or {},
+        "duty": duty, "today": today, "csrf": ps.csrf, "form": form or {}, "errors": errors or {},
+        "error": error or ("请按提示修改后重新提交。" if errors else None),
         "accepted": ACCEPTED_LABEL, "max_files": a.settings.upload_max_files, "max_mb": a.settings.upload_max_mb,
     }, status)
 
@@ -156,14 +158,14 @@ async def report(request: Request, obligation: str) -> Response:
     max_bytes, max_files = a.settings.upload_max_mb << 20, a.settings.upload_max_files
     if int(request.headers.get("content-length") or 0) > max_files * max_bytes + (1 << 20):
         return await run_in_threadpool(_duty_page, request, ps, contact, oid, status=413,
-                                       error=f"上传内容过大：每个文件不超过 {a.settings.upload_max_mb} MB。")
+                                       errors={"files": f"上传内容过大：每个文件不超过 {a.settings.upload_max_mb} MB。"})
     if not request.app.state.report_limit.allow(f"contact:{contact.id}"):
         return page(request, "error.html.j2", {"title": "操作过于频繁", "message": "请稍后再试。"}, 429)
     try:
         form = await request.form(max_files=max_files + 1, max_fields=10, max_part_size=64 * 1024)
     except Exception:  # malformed multipart, or more parts than allowed
         return await run_in_threadpool(_duty_page, request, ps, contact, oid, status=400,
-                                       error=f"无法读取表单：一次最多上传 {max_files} 个文件。")
+                                       errors={"files": f"无法读取表单：一次最多上传 {max_files} 个文件。"})
     if not csrf_ok(ps, form.get("csrf")):
         return page(request, "error.html.j2", {"title": "页面已过期", "message": "请返回我的待办，刷新后重新提交。"}, 403)
     return await _record_report(request, ps, contact, oid, form, max_bytes=max_bytes, max_files=max_files)
@@ -182,20 +184,24 @@ async def _record_report(request: Request, ps: PageSession, contact: Contact, oi
             raise HTTPException(404) from None
     if not duty.own:
         raise HTTPException(404)
+    errors: dict[str, str] = {}
     on, problem = _check_date(values["done_on"], today, duty.year)
+    if problem:
+        errors["done_on"] = problem
     analysis = duty.kind == MONTHLY_RISK_ANALYSIS  # its form also asks what the analysis found
     if analysis and values["finding"] not in FINDINGS:
-        problem = problem or "请选择本月风险分析的结果。"
+        errors["finding"] = "请选择本月风险分析的结果。"
     if analysis and values["finding"] in FINDINGS[1:] and len(values["finding_text"].strip()) < 4:
-        problem = problem or "请描述发现的事故征兆或重大危险源（至少4个字）。"
-    if problem:
-        return await run_in_threadpool(_duty_page, request, ps, contact, oid, error=problem, form=values, status=400)
+        errors["finding_text"] = "请描述发现的事故征兆或重大危险源（至少4个字）。"
+    if errors:
+        await form.close()
+        return await run_in_threadpool(_duty_page, request, ps, contact, oid, errors=errors, form=values, status=400)
     with tempfile.TemporaryDirectory(prefix="anquan-upload-") as folder:
         try:
             uploads = await save_uploads(form.getlist("files"), Path(folder), max_bytes=max_bytes, max_files=max_files)
         except UploadRejected as exc:
-            return await run_in_threadpool(_duty_page, request, ps, contact, oid, error=str(exc), form=values,
-                                           status=exc.status)
+            return await run_in_threadpool(_duty_page, request, ps, contact, oid, errors={"files": str(exc)},
+                                           form=values, status=exc.status)
         finally:
             await form.close()
 
@@ -213,9 +219,11 @@ async def _record_report(request: Request, ps: PageSession, contact: Contact, oi
 
         try:
             await run_in_threadpool(record)
-        except AnquanError:
+        except AnquanError as exc:  # the duty changed meanwhile (waived), or the date does not fit it
+            field = {"submitted_on": "done_on"}.get(exc.field or "")
+            message = "无法记录：此事项已免除或日期不符合要求，请联系县安委办。"
             return await run_in_threadpool(_duty_page, request, ps, contact, oid, status=400, form=values,
-                                           error="无法记录：此事项已免除或日期不符合要求，请联系县安委办。")
+                                           **({"errors": {field: message}} if field else {"error": message}))
     return RedirectResponse(f"/my?done={oid}", status_code=303)
 
 

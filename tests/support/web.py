@@ -37,3 +37,11 @@ def obligation(app: App, org_code: str, kind: str, status: str | None = None) ->
         if status:
             q = q.where(Obligation.status == status)
         return s.execute(q).scalars().first()
+
+
+def sign_in(client, app: App, email: str) -> str:
+    """Open the contact's personal link with a TestClient; the CSRF token of the session it starts."""
+    assert client.get(link_path(app, email)).status_code == 303
+    page = client.get("/my")
+    assert page.status_code == 200
+    return page.text.split('name="csrf" value="')[1].split('"')[0]

@@ -15,7 +15,7 @@ from anquan.models.obligations import Obligation, Submission
 from anquan.models.settings import SettingsError, load_settings
 from anquan.web.app import create_app
 from anquan.web.security import SESSION_COOKIE, Limits, RedactTokens
-from tests.support.web import PDF, contact, link_path, obligation
+from tests.support.web import PDF, contact, link_path, obligation, sign_in
 from tests.web.conftest import OLD_KEY, keyed
 
 BOSS = "boss@e1.example"  # 孙经理, principal of 东山建筑公司 (E1)
@@ -23,12 +23,7 @@ OTHER = "boss@e2.example"  # 郑老板, principal of 西河百货店 (E2)
 
 
 def _signed_in(client: TestClient, app, email: str = BOSS) -> str:
-    """Open the contact's link; the CSRF token of the session it starts."""
-    r = client.get(link_path(app, email))
-    assert r.status_code == 303
-    page = client.get("/my")
-    assert page.status_code == 200
-    return page.text.split('name="csrf" value="')[1].split('"')[0]
+    return sign_in(client, app, email)
 
 
 def _submissions(app, obligation_id: int) -> list[Submission]:

@@ -17,7 +17,7 @@ from anquan.models.obligations import Obligation, Submission, SubmissionReturn
 from anquan.models.outbox import OutboxMessage
 from anquan.web.app import create_app
 from anquan.web.security import Limits
-from tests.support.web import PDF, contact, link_path
+from tests.support.web import PDF, contact, link_path, sign_in
 from tests.web.conftest import keyed
 
 SO = "so1@t1.example"  # 王安监, 东山镇安监办
@@ -48,11 +48,6 @@ def _ob(a, org_code: str, kind: str = "monthly_risk_analysis", period: str = "20
                                 Obligation.period == period)).scalar_one()
 
 
-def _sign_in(client, a, email: str) -> str:
-    assert client.get(link_path(a, email)).status_code == 303
-    page = client.get("/my")
-    assert page.status_code == 200
-    return page.text.split('name="csrf" value="')[1].split('"')[0]
 
 
 def _reported(a, org_code="E1", email=BOSS) -> int:
@@ -63,15 +58,15 @@ def _reported(a, org_code="E1", email=BOSS) -> int:
 
 
 def test_my_page_leads_the_safety_office_to_its_township_and_nobody_else(county, web):
-    _sign_in(web, county, SO)
+    sign_in(web, county, SO)
     assert 'href="/township?t=' in web.get("/my").text and "乡镇监管：东山镇" in web.get("/my").text
     other = TestClient(web.app, follow_redirects=False)
-    _sign_in(other, county, BOSS)
+    sign_in(other, county, BOSS)
     assert "/township" not in other.get("/my").text
 
 
 def test_the_township_page_counts_and_lists_who_to_call(county, web):
-    _sign_in(web, county, SO)
+    sign_in(web, county, SO)
     page = web.get("/township?month=2026-02")
     assert page.status_code == 200
     text = page.text
@@ -87,7 +82,7 @@ def test_the_township_page_counts_and_lists_who_to_call(county, web):
 
 def test_return_through_the_page_reopens_and_mails(county, web):
     oid = _reported(county)
-    csrf = _sign_in(web, county, SO)
+    csrf = sign_in(web, county, SO)
     page = web.get(f"/township/{oid}")
     assert page.status_code == 200 and "确认退回" in page.text
     empty = web.post(f"/township/{oid}/return", data={"csrf": csrf, "reason": "  "})
@@ -109,14 +104,14 @@ def test_return_through_the_page_reopens_and_mails(county, web):
     assert again.status_code == 409
     # The enterprise sees it open again, with the reason.
     boss = TestClient(web.app, follow_redirects=False)
-    _sign_in(boss, county, BOSS)
+    sign_in(boss, county, BOSS)
     duty = boss.get(f"/my/{oid}").text
     assert "被退回" in duty and "附件缺失，请补充风险分析记录表。" in duty and "王安监" in duty
 
 
 def test_proxy_through_the_page_is_marked_everywhere(county, web):
     oid = _ob(county, "E1")
-    csrf = _sign_in(web, county, SO)
+    csrf = sign_in(web, county, SO)
     bad = web.post(f"/township/{oid}/proxy", data={"csrf": csrf, "done_on": "2026-03-07", "finding": "warning_sign",
                                                   "finding_text": ""})
     assert bad.status_code == 400
@@ -131,7 +126,7 @@ def test_proxy_through_the_page_is_marked_everywhere(county, web):
         assert (sub.source, sub.contact_id, sub.file_name) == ("proxy", contact(county, SO).id, "二月分析.pdf")
     assert "代报</strong>（王安监）" in web.get("/township?month=2026-02").text
     boss = TestClient(web.app, follow_redirects=False)
-    _sign_in(boss, county, BOSS)
+    sign_in(boss, county, BOSS)
     assert "代报</strong>（王安监）" in boss.get(f"/my/{oid}").text
 
 
@@ -140,7 +135,7 @@ def test_what_is_not_theirs_is_a_404_however_asked(county, web):
     t1_book = _ob(county, "T1", kind="book_signing", period="2026")
     with county.session() as s:
         t2 = s.execute(select(Organisation.id).where(Organisation.code == "T2")).scalar_one()
-    csrf = _sign_in(web, county, SO)
+    csrf = sign_in(web, county, SO)
     for path in (f"/township/{e2}", f"/township/{t1_book}", "/township/999999999", "/township/abc",
                  f"/township?t={t2}", "/township?t=x"):
         assert web.get(path).status_code == 404, path
@@ -150,7 +145,7 @@ def test_what_is_not_theirs_is_a_404_however_asked(county, web):
     # An enterprise's session and a township head's (who urges but does not oversee).
     for email in (BOSS, "head@t1.example"):
         other = TestClient(web.app, follow_redirects=False)
-        token = _sign_in(other, county, email)
+        token = sign_in(other, county, email)
         assert other.get("/township").status_code == 404
         assert other.get(f"/township/{e1}").status_code == 404
         assert other.post(f"/township/{e1}/return", data={"csrf": token, "reason": "不符合要求，请重报"}).status_code == 404
@@ -164,7 +159,7 @@ def test_what_is_not_theirs_is_a_404_however_asked(county, web):
 
 def test_forms_need_the_sessions_csrf_token(county, web):
     oid = _reported(county)
-    _sign_in(web, county, SO)
+    sign_in(web, county, SO)
     for data in ({"reason": "不符合要求，请重报"}, {"reason": "不符合要求，请重报", "csrf": "forged"}):
         assert web.post(f"/township/{oid}/return", data=data).status_code == 403
     assert web.post(f"/township/{_ob(county, 'E1', period='2026-01')}/proxy",
@@ -175,7 +170,7 @@ def test_forms_need_the_sessions_csrf_token(county, web):
 
 def test_returns_and_reports_on_behalf_are_rate_limited(county):
     with TestClient(create_app(county, limits=Limits(links=1000, oversight=2)), follow_redirects=False) as c:
-        csrf = _sign_in(c, county, SO)
+        csrf = sign_in(c, county, SO)
         oid = _ob(county, "E1")
         assert c.post(f"/township/{oid}/return", data={"csrf": csrf, "reason": "x"}).status_code == 400
         assert c.post(f"/township/{oid}/return", data={"csrf": csrf, "reason": "x"}).status_code == 400
@@ -187,12 +182,12 @@ def test_evidence_files_download_for_the_overseer_only(county, web):
 
     oid = _ob(county, "E1")
     boss = TestClient(web.app, follow_redirects=False)
-    token = _sign_in(boss, county, BOSS)
+    token = sign_in(boss, county, BOSS)
     assert boss.post(f"/my/{oid}/report", data={"csrf": token, "done_on": "2026-02-27", "finding": "none"},
                      files=[("files", ("二月分析.pdf", PDF, "application/pdf"))]).status_code == 303
     with county.session() as s:
         sid = s.execute(select(Submission.id).where(Submission.obligation_id == oid)).scalar_one()
-    _sign_in(web, county, SO)
+    sign_in(web, county, SO)
     assert f'href="/township/{oid}/files/{sid}"' in web.get("/township?month=2026-02").text
     got = web.get(f"/township/{oid}/files/{sid}")
     assert got.status_code == 200 and got.content == PDF and got.headers["content-type"] == "application/pdf"
