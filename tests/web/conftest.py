@@ -70,7 +70,10 @@ def chromium():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--lang=zh-CN"])
+        # Chinese browser chrome, as on an official's phone: the date field reads 2026/02/20 and the file button
+        # 选择文件 (Debian's chromium-l10n, which .ci/run installs, and LANGUAGE for the headless shell).
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--lang=zh-CN"],
+                                    env={**os.environ, "LANGUAGE": "zh_CN:zh", "LANG": "zh_CN.UTF-8"})
         yield browser
         browser.close()
 
