@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from anquan.app import App
-from anquan.console import yearview
+from anquan.console import township, yearview
+from anquan.cycle.golive import recorded_go_live
 from anquan.cycle.mine import NotYours
 
 YEARS_BACK = 3
@@ -40,3 +41,11 @@ def evidence_file(app: App, *, submission_id: int, only: int | None = None) -> t
     if Path(app.settings.files_dir).resolve() not in path.parents or not path.is_file():
         raise NotYours(f"submission {submission_id}'s file is not in the folder of submitted files")
     return path, sub.file_name or path.name
+
+
+def township_page(app: App, *, year: int, township_id: int, only: int | None = None) -> township.TownshipPage:
+    """A township's year: its duties, organisations, enterprises' monthly completion, provisional score."""
+    with app.session() as s:
+        return township.township_page(session=s, rules=app.rules, rubric=app.rubric, year=year, today=app.today(),
+                                      township_id=township_id, only=only,
+                                      go_live=recorded_go_live(s, setting=app.settings.go_live))

@@ -116,3 +116,26 @@ def test_a_cell_is_paged(year):
         assert _cell(year, "T1", "monthly_risk_analysis", page=99).page == 3
     finally:
         yearview.PAGE_SIZE = saved
+
+
+def test_the_township_page_counts_the_months_and_scores_as_the_assessment_does(year):
+    from anquan.assessment.scoring import assess
+    from anquan.console.township import township_page
+
+    t1 = obligation(year, "T1", "book_signing").org_id
+    with year.session() as s:
+        page = township_page(session=s, rules=year.rules, rubric=year.rubric, year=2026, today=TODAY, township_id=t1)
+        expected = assess(session=s, rules=year.rules, rubric=year.rubric, year=2026, as_of=TODAY, org_code="T1")
+    assert (page.name, page.orgs) == ("东山镇", {"village": 1, "unit": 1, "enterprise": 1})
+    jan, feb, mar = page.months[:3]
+    assert (jan.counts, jan.percent, jan.due) == ({"on_time": 1}, 100, True)
+    assert (feb.counts, feb.percent, feb.due) == ({"overdue": 1}, 0, True)
+    assert (mar.counts, mar.due, mar.percent) == ({"not_due": 1}, False, 0)
+    assert page.result.score == expected.results[0].score and page.provisional
+    assert [d.evidence for d in page.result.deductions] == [d.evidence for d in expected.results[0].deductions]
+    assert page.result.deductions  # 东山镇 has missed its book signing: a deduction with its evidence
+    assert [t.name for t in page.row.townships] == ["东山镇"]
+    with pytest.raises(NotYours):
+        with year.session() as s:
+            township_page(session=s, rules=year.rules, rubric=year.rubric, year=2026, today=TODAY, township_id=t1,
+                          only=t1 + 1)

@@ -1,7 +1,8 @@
 """The console for real, in Chromium with JavaScript off: the county admin signs in, reads the year's matrix of the
-sample county, opens a cell with its duties' history, signs out; a township office's account sees its own row only.
+sample county, opens a cell with its duties' history and a township's page (duties, monthly chart, provisional
+score), signs out; a township office's account sees its own row only.
 
-Writes screenshots of the matrix and a cell at a phone's (390×844) and a desktop's (1280×900) width to
+Writes screenshots of the matrix, a cell and a township's page at a phone's (390×844) and a desktop's (1280×900) width to
 tests/artifacts/ (git-ignored)."""
 
 from __future__ import annotations
@@ -69,6 +70,18 @@ def test_the_office_reads_the_year_and_opens_a_cell(planned_county, chromium, li
     page.click("text=按时完成")
     assert all("按时完成" in t for t in page.locator("li.duty-card .tag").all_inner_texts())
 
+    # The township's page: its duties, the enterprises' months as a server-drawn chart, the provisional score.
+    page.click("text=‹ 返回2026年全年概览")
+    page.click("table.matrix tbody th a:has-text('石门镇')")
+    assert page.locator("h1").inner_text() == "石门镇 · 2026年"
+    assert page.locator(".score .figure b").first.inner_text().replace(".", "").isdigit()
+    assert page.locator("figure.chart svg rect").count() >= 12 and page.locator("table.months tbody tr").count() == 12
+    assert "签订安全生产目标责任书" in page.locator("ul.duty-row").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "console-township-desktop.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(ARTIFACTS / "console-township-phone.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
     page.click("button:has-text('退出')")
     assert page.locator("h1").inner_text() == "已退出"
     page.goto(base + "/console/year")
@@ -81,4 +94,6 @@ def test_the_office_reads_the_year_and_opens_a_cell(planned_county, chromium, li
     _sign_in(page, base, QL01_OFFICE)
     assert page.locator("table.matrix tbody tr").all_inner_texts()[0].startswith("石门镇")
     assert page.locator("table.matrix tbody tr").count() == 1 and "账户管理" not in page.content()
+    page.click("nav.console-nav a:has-text('本乡镇')")
+    assert page.locator("h1").inner_text() == "石门镇 · 2026年"
     context.close()

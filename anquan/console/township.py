@@ -1,0 +1,103 @@
+"""A township's page in the console: its duties of the year (its row of the matrix), its villages, units and
+enterprises, the enterprises' monthly risk-analysis completion month by month, and the provisional score with
+every deduction (anquan.assessment.scoring, the same scoring as `anquan assess YEAR --org CODE`).
+
+Counting is SQL (GROUP BY period and state over the township's monthly analyses); the score is the
+assessment's own computation for one township."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from anquan.assessment.scoring import TownshipResult, assess
+from anquan.console.yearview import Matrix, matrix, state_case
+from anquan.cycle.mine import NotYours
+from anquan.errors import InvalidValue
+from anquan.models.directory import Organisation, OrgKind
+from anquan.models.obligations import Obligation
+from anquan.rules.cycle import CycleRules
+from anquan.vocabulary import MONTHLY_RISK_ANALYSIS, month_period
+
+
+@dataclass
+class Month:
+    month: int
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def n(self, state: str) -> int:
+        return self.counts.get(state, 0)
+
+    @property
+    def owed(self) -> int:
+        """Enterprises that owe the month's analysis (waived and not tracked: nobody)."""
+        return sum(self.counts.values()) - self.n("waived") - self.n("not_tracked")
+
+    @property
+    def done(self) -> int:
+        return self.n("on_time") + self.n("late")
+
+    @property
+    def due(self) -> bool:
+        """Whether the month's deadline has come (anything overdue, late or reported on time says so)."""
+        return self.n("not_due") + self.n("open") < self.owed
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.done / self.owed) if self.owed else None
+
+
+@dataclass
+class TownshipPage:
+    id: int
+    code: str
+    name: str
+    year: int
+    today: date
+    orgs: dict[str, int]  # village, unit, enterprise -> how many
+    row: Matrix  # the matrix limited to this township
+    months: list[Month]
+    result: TownshipResult | None  # none for a year never planned
+    provisional: bool
+    notes: list[str]
+
+
+def monthly_completion(session: Session, *, rules: CycleRules, year: int, today: date, township_id: int) -> list[Month]:
+    subject = aliased(Organisation)
+    inner = (select(Obligation.period.label("period"), state_case(rules, today).label("state"))
+             .join(subject, subject.id == Obligation.subject_org_id)
+             .where(Obligation.year == year, Obligation.kind == MONTHLY_RISK_ANALYSIS,
+                    subject.township_id == township_id).subquery())
+    found: dict[str, dict[str, int]] = {}
+    for period, st, n in session.execute(select(inner.c.period, inner.c.state, func.count())
+                                         .group_by(inner.c.period, inner.c.state)):
+        found.setdefault(period, {})[st] = n
+    return [Month(m, found.get(month_period(year, m), {})) for m in range(1, 13)]
+
+
+def township_page(*, session: Session, rules: CycleRules, rubric, year: int, today: date, township_id: int,
+                  only: int | None = None, go_live: date | None = None) -> TownshipPage:
+    """NotYours for a township outside `only`, or no township."""
+    if only is not None and township_id != only:
+        raise NotYours(f"township {township_id} is not this account's")
+    town = session.get(Organisation, township_id)
+    if town is None or town.kind != OrgKind.township.value:
+        raise NotYours(f"no township {township_id}")
+    orgs = dict(session.execute(select(Organisation.kind, func.count()).where(
+        Organisation.township_id == township_id, Organisation.kind != OrgKind.township.value)
+        .group_by(Organisation.kind)).all())
+    try:
+        scored = assess(session=session, rules=rules, rubric=rubric, year=year, as_of=today, org_code=town.code,
+                        go_live=go_live)
+    except InvalidValue:  # the year was never planned: nothing to score
+        scored = None
+    return TownshipPage(
+        id=town.id, code=town.code, name=town.name, year=year, today=today, orgs=orgs,
+        row=matrix(session=session, rules=rules, year=year, today=today, only=township_id),
+        months=monthly_completion(session, rules=rules, year=year, today=today, township_id=township_id),
+        result=scored.results[0] if scored else None, provisional=scored.provisional if scored else True,
+        notes=scored.notes if scored else [])
