@@ -73,7 +73,7 @@ def chromium():
         # Chinese browser chrome, as on an official's phone: the date field reads 2026/02/20 and the file button
         # 选择文件 (Debian's chromium-l10n, which .ci/run installs, and LANGUAGE for the headless shell).
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--lang=zh-CN"],
-                                    env={**os.environ, "LANGUAGE": "zh_CN:zh", "LANG": "zh_CN.UTF-8"})
+                                    env={**os.environ, "LANGUAGE": "zh_CN:zh"})
         yield browser
         browser.close()
 
@@ -108,3 +108,27 @@ def live_server():
     for server, thread in servers:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def served_county(app, small_dir, live_server):
+    """serve(today, **settings) -> (App, base URL): the small county imported and 2026 planned, its pages served on
+    loopback by uvicorn with a fixed today and the settings given (an SMTP sink's, say)."""
+
+    def serve(today: date, **settings):
+        state = {}
+
+        def make_web(base):
+            a = keyed(app, public_url=base, **settings)
+            a.today = lambda: today
+            state["app"] = a
+            return create_app(a)
+
+        base = live_server(make_web)
+        a = state["app"]
+        with a.session() as s:
+            import_directory(session=s, path=small_dir)
+            plan_year(session=s, rules=a.rules, calendar=a.calendar, year=2026)
+        return a, base
+
+    return serve

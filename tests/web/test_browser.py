@@ -11,16 +11,13 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from anquan.cycle.planning import plan_year
 from anquan.cycle.tick import tick
-from anquan.directory.importer import import_directory
 from anquan.models.obligations import Obligation, Submission
 from anquan.models.outbox import Notice
 from anquan.notifications.delivery import deliver
-from anquan.web.app import create_app
 from tests.support.smtp import SmtpSink
 from tests.support.web import PDF
-from tests.web.conftest import ARTIFACTS, keyed
+from tests.web.conftest import ARTIFACTS
 
 BOSS = "boss@e1.example"
 MAIL_DAY = date(2026, 2, 23)  # the February risk analysis's reminder (5 days before 28 February)
@@ -50,29 +47,17 @@ def _tick(a, day: date) -> None:
         tick(session=s, rules=a.rules, as_of=day, mail_from=a.settings.mail_from, tz=a.settings.tz)
 
 
-def _mailed(app, small_dir, sink, live_server):
+def _mailed(served_county, sink):
     """The pages served on loopback, the small county planned and ticked on MAIL_DAY, its mail delivered to `sink`."""
-    state = {}
-
-    def make_web(base):
-        a = keyed(app, public_url=base, smtp_host="127.0.0.1", smtp_port=sink.port, smtp_security="none")
-        a.today = lambda: MAIL_DAY
-        state["app"] = a
-        return create_app(a)
-
-    base = live_server(make_web)
-    a = state["app"]
-    with a.session() as s:
-        import_directory(session=s, path=small_dir)
-        plan_year(session=s, rules=a.rules, calendar=a.calendar, year=2026)
+    a, base = served_county(MAIL_DAY, smtp_host="127.0.0.1", smtp_port=sink.port, smtp_security="none")
     _tick(a, MAIL_DAY)
     assert _deliver(a).sent > 0
     return a, base
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
-def test_reminder_link_upload_and_no_more_mail(app, small_dir, sink, chromium, live_server, tmp_path):
-    a, base = _mailed(app, small_dir, sink, live_server)
+def test_reminder_link_upload_and_no_more_mail(served_county, sink, chromium, tmp_path):
+    a, base = _mailed(served_county, sink)
     [mail] = _mail_to(sink, BOSS)
     text = mail.get_body(("plain",)).get_content()
     assert "2026年2月" in text and "请登录" not in text
@@ -140,10 +125,10 @@ def _feb_id(a) -> int:
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
-def test_enterprise_reports_a_warning_sign_and_the_alert_arrives(app, small_dir, sink, chromium, live_server):
+def test_enterprise_reports_a_warning_sign_and_the_alert_arrives(served_county, sink, chromium):
     """The risk-analysis form in Chromium: a warning sign reaches the township safety office and the county office
     over SMTP before the page answers."""
-    a, base = _mailed(app, small_dir, sink, live_server)
+    a, base = _mailed(served_county, sink)
     [mail] = _mail_to(sink, BOSS)
     link = re.search(rf"{re.escape(base)}/l/\S+", mail.get_body(("plain",)).get_content()).group(0)
     before = len(sink.received)

@@ -29,8 +29,8 @@ def _body(message) -> str:
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
-def test_the_township_returns_a_report_and_the_enterprise_gets_the_mail(app, small_dir, sink, chromium, live_server):
-    a, base = _mailed(app, small_dir, sink, live_server)
+def test_the_township_returns_a_report_and_the_enterprise_gets_the_mail(served_county, sink, chromium):
+    a, base = _mailed(served_county, sink)
     feb = _feb_id(a)
     link = re.search(rf"{re.escape(base)}/l/\S+", _body(_mail_to(sink, BOSS)[0])).group(0)
     ARTIFACTS.mkdir(exist_ok=True)
