@@ -121,7 +121,7 @@ def book_context(session: Session, org: Organisation, year: int) -> tuple[str, d
         officer = _first(session, org.id, Role.village_safety_officer) if is_village else ""
         # The signatory the book names: the village committee head (its officer while none is listed), the unit head.
         signatory = (_first(session, org.id, Role.village_head) or officer) if is_village else _first(session, org.id, Role.unit_head)
-        return "book_township_village.docx", {
+        return ("book_township_village.docx" if is_village else "book_township_unit.docx"), {
             "year": year, "county_name": county.name, "township_name": township.name,
             "township_head": _first(session, township.id, Role.township_head), "org_name": org.name, "org_code": org.code,
             "org_label": "村" if is_village else "单位", "is_village": is_village, "safety_officer": officer,
@@ -173,6 +173,7 @@ BOOK_FIELDS = {
     "book_township_village.docx": {"year", "county_name", "township_name", "township_head", "org_name", "org_code",
                                    "org_label", "is_village", "safety_officer", "signatory"},
 }
+BOOK_FIELDS["book_township_unit.docx"] = BOOK_FIELDS["book_township_village.docx"]
 
 
 def send_books(*, session: Session, rules, year: int, today: date, mail_from: str, tz) -> dict:

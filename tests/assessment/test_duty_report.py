@@ -23,7 +23,7 @@ def test_duty_report_form_carries_the_record(planned_county):
                      today=date(2026, 6, 20))
         text = docx_text(render_duty_report(s, rules=planned_county.rules, rubric=planned_county.rubric, township=org_by_code(s, "QL03"),
                                         year=2026, kind="midyear_report", as_of=date(2026, 6, 20)))
-    assert "2026年乡(镇)级人民政府安全生产工作履职报告书" in text and "（半年 · 白沙镇）" in text
+    assert "2026年乡(镇)级人民政府安全生产工作履职报告书" in text and "（半年　白沙镇）" in text
     assert "季度安全生产工作会议（2026年第1季度）" in text and "未完成" in text
     assert "生产安全事故：1起，死亡1人，受伤2人" in text
     assert "安监办专（兼）职人员1人" in text  # QL03's staffing gap
@@ -46,4 +46,4 @@ def test_report_reminder_carries_the_form(planned_county):
                 with_form.append((m.to_addr, docx_text(part.get_content())))
     assert len(with_form) == 8  # one per township head
     assert all("履职报告书" in text for _, text in with_form)
-    assert any("（半年 · 石门镇）" in text for _, text in with_form)
+    assert any("（半年　石门镇）" in text for _, text in with_form)
