@@ -113,6 +113,13 @@ def role_title(role: str | None, org_name: str | None = None) -> str:
     return org_name + label
 
 
+def in_township_words(text: str, township_name: str | None) -> str:
+    """A rule's generic 乡镇长 in the township's own word: 由乡镇长主持 → 由镇长主持 for 石门镇, 由乡长主持 for 青峰乡."""
+    if not township_name or township_name[-1] not in "乡镇":
+        return text
+    return text.replace("乡镇长", township_name[-1] + "长")
+
+
 def sector_label(sector: str | None) -> str:
     """The Chinese name of a sector; no sector reads as 其他行业."""
     return SECTOR_LABELS.get(sector or Sector.other.value, sector or "")

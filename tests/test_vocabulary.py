@@ -94,3 +94,10 @@ def test_kind_identifiers_are_spelled_out_only_in_the_vocabulary():
 ])
 def test_a_duty_is_named_by_its_period_and_title(title, period, label, name):
     assert v.duty_name(title, period, label) == name
+
+
+def test_a_rules_generic_township_head_reads_in_the_townships_own_word():
+    action = "由乡镇长主持或委托分管领导召开本季度安全生产工作会议"
+    assert v.in_township_words(action, "石门镇") == "由镇长主持或委托分管领导召开本季度安全生产工作会议"
+    assert v.in_township_words(action, "青峰乡").startswith("由乡长主持")
+    assert v.in_township_words(action, "") == action

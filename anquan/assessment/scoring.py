@@ -297,7 +297,7 @@ def _staffing(session: Session, *, rules: CycleRules, rubric: Rubric, year: int,
                   "no_village_safety_officer": st.village_without_officer,
                   "no_safety_manager": st.enterprise_without_manager}.get(gap["gap"])
         if points:
-            staffing[tid].append((points, f"{gap['org_name']}（{gap['org_code']}）：{gap['detail_zh']}"))
+            staffing[tid].append((points, f"{gap['org_name']}：{gap['detail_zh']}"))
     for tid, entries in staffing.items():
         _capped(results[tid], st.item, st.cap, entries)
 

@@ -19,7 +19,7 @@ from anquan.models.directory import ROLE_ORG_KIND, Contact, OrgKind, Role
 from anquan.models.outbox import Notice, NoticeOutcome
 from anquan.notifications.render import MailItem
 from anquan.rules.cycle import CycleRules
-from anquan.vocabulary import event_period_labels, is_event_period, role_title
+from anquan.vocabulary import event_period_labels, in_township_words, is_event_period, role_title
 
 _LOWER = (OrgKind.enterprise.value, OrgKind.village.value, OrgKind.unit.value)
 
@@ -75,8 +75,8 @@ class Wording:
             self.labels.update(event_period_labels(self.session, unnamed))
             self.looked_up.update(unnamed)
         self._load_people({(r.owner_id, r.kind) for r in group})
-        history = self._history([r.obligation_id for r in group if r.stage.startswith("escalation")
-                                 and audience(r.recipient_role, r.owner_kind) != "own"])
+        history = self._history({r.obligation_id: r for r in group if r.stage.startswith("escalation")
+                                 and audience(r.recipient_role, r.owner_kind) != "own"})
         out = []
         for r in group:
             rule = self.rules.kinds.get(r.kind)
@@ -85,7 +85,7 @@ class Wording:
             person, phone = self.people.get((r.owner_id, r.kind), (None, None))
             out.append(MailItem(
                 obligation_id=r.obligation_id, kind=r.kind, title=rule.title if rule else r.kind,
-                action=rule.action if rule else "", org_code=r.code, org_name=r.name, owner_name=r.owner_name,
+                action=in_township_words(rule.action, r.township_name) if rule else "", org_code=r.code, org_name=r.name, owner_name=r.owner_name,
                 period=r.period, due_on=r.due_on, stage=r.stage, stage_kind="escalation" if late else "reminder",
                 days=days, recipient_role=r.recipient_role, fallback_from=r.fallback_from, also_told=r.also_told,
                 label=self.labels.get(r.period), audience=audience(r.recipient_role, r.owner_kind),
@@ -114,10 +114,13 @@ class Wording:
             found = next((by_org[org_id][r][0] for r in roles if by_org[org_id].get(r)), None)
             self.people[(org_id, kind)] = (found.name, found.phone) if found else (None, None)
 
-    def _history(self, obligation_ids: list[int]) -> dict[int, str]:
-        """For each obligation, who was told before today and when: 7月6日已提醒赵强等3人；7月13日……"""
-        if not obligation_ids:
+    def _history(self, rows: dict) -> dict[int, str]:
+        """For each obligation (id → its row), who was told before today and when:
+        7月6日已提醒企业主要负责人孙经理等2人；7月13日已提醒石门镇安监办王芳…… A township's or the county's post is
+        named at its organisation; the owner's own people by their role, the owner being named beside."""
+        if not rows:
             return {}
+        obligation_ids = list(rows)
         told: dict[int, dict[date, list]] = defaultdict(lambda: defaultdict(list))
         for start in range(0, len(obligation_ids), 1000):
             for n in self.session.execute(
@@ -132,8 +135,9 @@ class Wording:
             parts = []
             for day, notices in sorted(days.items()):
                 first = notices[0]
-                post = role_title(first.recipient_role)
-                post = post[2:] if post.startswith("乡镇") and not post.startswith("乡镇长") else post
+                level = _level(first.recipient_role)
+                post = (title_for(first.recipient_role, rows[oid])
+                        if level in (OrgKind.township.value, OrgKind.county.value) else role_title(first.recipient_role))
                 who = f"{post}{first.recipient_name or ''}"
                 parts.append(f"{day.month}月{day.day}日已提醒{who}" + (f"等{len(notices)}人" if len(notices) > 1 else ""))
             out[oid] = "；".join(parts)

@@ -252,7 +252,8 @@ def test_staffing_gaps_deduct(county, tmp_path):
     assert [(d.item, d.points) for d in t2.deductions] == [("安全监管人员配备不到位", Decimal(-2))]
     t1 = _result(county, "T1")
     assert [(d.item, d.points) for d in t1.deductions] == [("安全监管人员配备不到位", Decimal("-0.2"))]
-    assert "东山建筑公司" in t1.deductions[0].evidence and "建筑施工" in t1.deductions[0].evidence
+    assert t1.deductions[0].evidence.startswith("东山建筑公司：") and "建筑施工" in t1.deductions[0].evidence
+    assert "（E1）" not in t1.deductions[0].evidence  # officials read the name, not the directory code
 
 
 def test_indicators_exceeded_and_warnings(county, tmp_path):

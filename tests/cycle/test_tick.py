@@ -191,6 +191,7 @@ def test_words_follow_the_audience_owner_reports_supervisor_urges_county_supervi
     subject, county = _text_to(planned, "office@county.example", date(2026, 4, 20))
     assert county.startswith("测试县安委办 县安委办甲同志：")
     assert "需您督办4项，经逐级提醒仍未完成的，请督办责任单位限期补报" in county and "二、督办事项（4项）" in county
-    assert "4月1日已提醒企业主要负责人孙经理等2人" in county and "4月5日已提醒安监办王安监等2人" in county
+    assert "4月1日已提醒企业主要负责人孙经理等2人" in county and "4月5日已提醒东山镇安监办王安监等2人" in county
+    assert "已提醒乡镇长" not in county and "已提醒分管安全副乡镇长" not in county
     for text in (own, urge, county):
         assert "乡(镇)" not in text and "#" not in text and "（E1）" not in text
