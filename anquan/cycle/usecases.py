@@ -15,7 +15,7 @@ from typing import Iterator
 from anquan.app import App
 from anquan.errors import InvalidValue
 from anquan.cycle import golive, obligations, oversight, returns
-from anquan.cycle.mine import person_of
+from anquan.cycle.mine import Person, person_of
 from anquan.cycle.planning import PlanReport, Progress, plan_year
 from anquan.cycle.tick import AttachmentProvider, TickReport, tick as run_tick
 from anquan.models.directory import Contact
@@ -108,10 +108,11 @@ def waive(app: App, *, obligation_id: int, reason: str) -> dict:
 
 # -- the township's oversight (乡镇安监办): its enterprises', villages' and units' reports ----------------------
 
-def overseen_townships(app: App, *, contact: Contact) -> list[oversight.Township]:
-    """The townships the person (the contact's address) oversees; none for most people."""
+def overseen_townships(app: App, *, contact: Contact, person: Person | None = None) -> list[oversight.Township]:
+    """The townships the person (the contact's address) oversees; none for most people. `person`: when the
+    caller already has it (my page), not looked up again."""
     with app.session() as s:
-        return oversight.overseen_townships(s, person_of(s, contact))
+        return oversight.overseen_townships(s, person or person_of(s, contact))
 
 
 def township_page(app: App, *, contact: Contact, township_id: int | None = None, month: str | None = None,

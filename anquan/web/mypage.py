@@ -106,7 +106,7 @@ def mine(request: Request, done: str | None = None) -> Response:
         view = my_page(session=s, rules=a.rules, contact=contact, today=today)
     just_done = next((d for d in view.done if done and str(d.obligation_id) == done), None)
     return page(request, "my.html.j2", {"view": view, "today": today, "csrf": ps.csrf, "just_done": just_done,
-                                        "oversees": overseen_townships(a, contact=contact)})
+                                        "oversees": overseen_townships(a, contact=contact, person=view.person)})
 
 
 def _duty_page(request: Request, ps: PageSession, contact: Contact, obligation_id: int, *, error: str | None = None,
