@@ -131,4 +131,21 @@ def sign_out(session: Session, *, token: str | None, client_addr: str, now: date
     return True
 
 
+def change_password(session: Session, *, user_id: int, current: str, new: str, keep_token_sha256: str,
+                    client_addr: str, now: datetime) -> bool:
+    """The account's own change: the current password must match (False otherwise, counted as a failed sign-in
+    toward the lock-out); every other session of the account ends, this one stays."""
+    user = session.get(ConsoleUser, user_id)
+    if user is None or _locked(session, user.login, client_addr[:64], now):
+        return False
+    if not verify(user.password_hash, current):
+        _fail(session, user.login, client_addr[:64], now, user, "wrong current password")
+        return False
+    user.password_hash, user.password_changed_at, user.updated_at = hash_password(new), now, now
+    session.execute(delete(ConsoleSession).where(ConsoleSession.user_id == user.id,
+                                                 ConsoleSession.token_sha256 != keep_token_sha256))
+    audit(session, Actor(user.id, user.login, client_addr[:64]), "password_change", target=user.login, at=now)
+    return True
+
+
 __all__ = ["SignIn", "Signed", "sign_in", "signed", "sign_out", "end_sessions"]

@@ -66,6 +66,15 @@ def signed(app: App, *, token: str | None) -> signin.Signed | None:
         return signin.signed(s, token=token, now=app.now())
 
 
+def change_password(app: App, *, user_id: int, current: str, new: str, token: str, client_addr: str) -> bool:
+    """The signed-in account changes its own password (InvalidValue when the new one is too short or long)."""
+    checked_password(new)
+    with app.session() as s:
+        return signin.change_password(s, user_id=user_id, current=current, new=new,
+                                      keep_token_sha256=signin.token_hash(token), client_addr=client_addr,
+                                      now=app.now())
+
+
 def sign_out(app: App, *, token: str | None, client_addr: str) -> bool:
     with app.session() as s:
         return signin.sign_out(s, token=token, client_addr=client_addr, now=app.now())

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException
 
 from anquan.accounts import usecases as accounts
 from anquan.accounts.accounts import COUNTY_ROLES, ROLE_LABELS, Actor
+from anquan.accounts.passwords import PASSWORD_MAX, PASSWORD_MIN
 from anquan.accounts.signin import IDLE_MINUTES
 from anquan.web.app import page
 from anquan.web.mypage import client_addr
@@ -171,3 +172,40 @@ async def logout(request: Request) -> Response:
                                                                "again": True})
     response.delete_cookie(COOKIE, path="/console")
     return response
+
+
+# -- the account's own password ------------------------------------------------------------------------------
+
+def _password_page(request: Request, staff: Staff, *, errors: dict | None = None, done: bool = False,
+                   status: int = 200) -> HTMLResponse:
+    return console_page(request, "password.html.j2", staff, {"errors": errors or {}, "done": done,
+                                                              "minimum": PASSWORD_MIN}, status)
+
+
+@router.get("/console/password")
+def password_form(request: Request, done: str | None = None) -> Response:
+    return _password_page(request, require(request), done=done == "1")
+
+
+@router.post("/console/password")
+async def change_password(request: Request) -> Response:
+    staff = await run_in_threadpool(require, request)
+    form = await request.form(max_files=0, max_fields=5, max_part_size=1024)
+    if not form_ok(staff, form):
+        return await run_in_threadpool(expired, request, staff)
+    current, new, again = (str(form.get(k) or "")[:PASSWORD_MAX + 1] for k in ("current", "new", "again"))
+    errors = {}
+    if not PASSWORD_MIN <= len(new) <= PASSWORD_MAX:
+        errors["new"] = f"新密码须为{PASSWORD_MIN}至{PASSWORD_MAX}个字符。"
+    elif new != again:
+        errors["again"] = "两次输入的新密码不一致。"
+    elif new == current:
+        errors["new"] = "新密码不能与当前密码相同。"
+    if not errors:
+        changed = await run_in_threadpool(lambda: accounts.change_password(
+            request.app.state.anquan, user_id=staff.user_id, current=current, new=new, token=staff.token,
+            client_addr=client_addr(request)))
+        if changed:
+            return RedirectResponse("/console/password?done=1", status_code=303)
+        errors["current"] = "当前密码不正确（连续输错将暂时锁定账号）。"
+    return await run_in_threadpool(lambda: _password_page(request, staff, errors=errors, status=400))

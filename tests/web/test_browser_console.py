@@ -48,6 +48,8 @@ def test_the_office_reads_the_year_and_opens_a_cell(planned_county, chromium, li
 
     context = chromium.new_context(java_script_enabled=False, locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = context.new_page()
+    page.goto(base + "/console/login")
+    page.screenshot(path=str(ARTIFACTS / "console-login-desktop.png"))
     _sign_in(page, base, ADMIN)
     assert page.url == base + "/console/year"
     assert page.locator("h1").inner_text() == "2026年 全年概览"
@@ -82,6 +84,14 @@ def test_the_office_reads_the_year_and_opens_a_cell(planned_county, chromium, li
     page.screenshot(path=str(ARTIFACTS / "console-township-phone.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
 
+    # The accounts page: the two accounts, the form to make one, the audit log with the sign-ins.
+    page.click("nav.console-nav a:has-text('账户管理')")
+    assert page.locator("table.list tbody tr").count() == 2 and "登录" in page.locator("ul.done").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "console-users-desktop.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(ARTIFACTS / "console-users-phone.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
     page.click("button:has-text('退出')")
     assert page.locator("h1").inner_text() == "已退出"
     page.goto(base + "/console/year")
@@ -91,9 +101,18 @@ def test_the_office_reads_the_year_and_opens_a_cell(planned_county, chromium, li
     # 石门镇's safety office: one row, its own.
     context = chromium.new_context(java_script_enabled=False, locale="zh-CN", viewport={"width": 390, "height": 844})
     page = context.new_page()
+    page.goto(base + "/console/login")
+    page.screenshot(path=str(ARTIFACTS / "console-login-phone.png"))
     _sign_in(page, base, QL01_OFFICE)
     assert page.locator("table.matrix tbody tr").all_inner_texts()[0].startswith("石门镇")
     assert page.locator("table.matrix tbody tr").count() == 1 and "账户管理" not in page.content()
     page.click("nav.console-nav a:has-text('本乡镇')")
     assert page.locator("h1").inner_text() == "石门镇 · 2026年"
+    page.click("nav.console-nav a:has-text('修改密码')")
+    page.fill("#current", PASSWORD)
+    page.fill("#new", "my-own-new-password")
+    page.fill("#again", "my-own-new-password")
+    page.click("button.primary")
+    assert "密码已修改" in page.locator(".flash").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "console-password-phone.png"))
     context.close()

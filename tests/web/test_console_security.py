@@ -254,6 +254,39 @@ def test_a_township_office_sees_its_own_township_and_nothing_else(web_county, cl
 def test_every_console_page_asks_to_sign_in_first(web_county, client):
     t1 = obligation(web_county, "T1", "book_signing").org_id
     for path in ("/console", "/console/year", "/console/year?y=2026", f"/console/year/cell?y=2026&t={t1}&k=book_signing",
-                 "/console/files/1", "/console/users", f"/console/township?t={t1}"):
+                 "/console/files/1", "/console/users", f"/console/township?t={t1}", "/console/password"):
         r = client.get(path)
         assert r.status_code == 303 and r.headers["location"] == "/console/login", path
+
+
+# -- the account's own password ------------------------------------------------------------------------------
+
+def test_changing_ones_password_needs_the_current_one_and_ends_the_other_sessions(web_county, client):
+    make_user(web_county, ADMIN, "county_admin")
+    web = create_app(web_county)
+    with TestClient(web, follow_redirects=False) as other_device:
+        signed_in(other_device, ADMIN)
+        csrf = signed_in(client, ADMIN)
+        new = "a-new-password-of-mine"
+        r = client.post("/console/password", data={"current": PASSWORD, "new": new, "again": new})
+        assert r.status_code == 403  # no token
+        r = client.post("/console/password", data={"csrf": csrf, "current": "wrong-wrong-wrong", "new": new, "again": new})
+        assert r.status_code == 400 and "当前密码不正确" in r.text
+        r = client.post("/console/password", data={"csrf": csrf, "current": PASSWORD, "new": new, "again": new + "x"})
+        assert r.status_code == 400 and "不一致" in r.text
+        r = client.post("/console/password", data={"csrf": csrf, "current": PASSWORD, "new": "short", "again": "short"})
+        assert r.status_code == 400 and "新密码须为" in r.text
+        r = client.post("/console/password", data={"csrf": csrf, "current": PASSWORD, "new": new, "again": new})
+        assert r.status_code == 303 and client.get("/console/year").status_code == 200  # this session stays
+        assert other_device.get("/console/year").status_code == 303  # the other one ended
+    client.cookies.clear()
+    assert login(client, ADMIN).status_code == 401
+    signed_in(client, ADMIN, new)
+    assert [a.detail for a in _audit(web_county, "login_failed")] == ["wrong current password", "wrong password"]
+    assert len(_audit(web_county, "password_change")) == 1
+
+
+def test_console_pages_carry_the_security_headers(web_county, client):
+    r = client.get("/console/login")
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"] and r.headers["x-frame-options"] == "DENY"
+    assert r.headers["cache-control"] == "no-store"
