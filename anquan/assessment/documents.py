@@ -1,4 +1,4 @@
-"""The assessment as documents: the county's workbook and its notice (通报)."""
+"""The assessment as documents: the county's notice (通报); the workbook is in anquan.assessment.workbook."""
 
 from __future__ import annotations
 
@@ -6,45 +6,9 @@ import io
 from datetime import date
 
 from anquan.assessment.scoring import EXCELLENT, FAIL, GOOD, PASS, Assessment
-from anquan.tabular import append_row
+from anquan.assessment.workbook import assessment_workbook
 
-
-def assessment_workbook(assessment: Assessment, *, county_name: str) -> bytes:
-    """A workbook: a summary sheet ranked by score and a sheet of every deduction."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "考核汇总"
-    title = f"{county_name}{assessment.year}年度乡镇安全生产履职考核汇总表"
-    if assessment.provisional:
-        title += f"（截至{assessment.as_of.isoformat()}，暂定）"
-    append_row(ws, [title])
-    append_row(ws, ["排名", "乡镇代码", "乡镇", "得分", "等次", "一票否决", "否决原因"])
-    for i, r in assessment.ranks():
-        append_row(ws, [i, r.org_code, r.org_name, float(r.score), r.grade, "是" if r.vetoed else "否", "；".join(r.veto_reasons)])
-    for note in assessment.notes:  # below the table, so the header stays row 2
-        append_row(ws, [note])
-    ws["A1"].font = Font(bold=True, size=14)
-    for cell in ws[2]:
-        cell.font = Font(bold=True)
-    for col, width in zip("ABCDEFG", (6, 10, 14, 8, 8, 10, 60)):
-        ws.column_dimensions[col].width = width
-    ws2 = wb.create_sheet("扣分明细")
-    append_row(ws2, ["乡镇代码", "乡镇", "考核项目", "分值", "依据"])
-    for r in assessment.ranked():
-        for d in r.deductions:
-            append_row(ws2, [r.org_code, r.org_name, d.item, float(d.points), d.evidence])
-    for cell in ws2[1]:
-        cell.font = Font(bold=True)
-    for col, width in zip("ABCDE", (10, 14, 30, 8, 90)):
-        ws2.column_dimensions[col].width = width
-    for row in ws2.iter_rows(min_row=2):
-        row[4].alignment = Alignment(wrap_text=True)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+__all__ = ["assessment_notice", "assessment_workbook"]
 
 
 def assessment_notice(assessment: Assessment, *, county_name: str, issued_on: date) -> bytes:

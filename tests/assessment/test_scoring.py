@@ -386,9 +386,10 @@ def test_workbook_and_notice(county):
     wb = load_workbook(io.BytesIO(assessment_workbook(a, county_name="测试县")))
     assert wb.sheetnames == ["考核汇总", "扣分明细"]
     summary = list(wb["考核汇总"].iter_rows(min_row=3, values_only=True))
-    assert [row[1] for row in summary] == ["T2", "T1"] and summary[0][4] == EXCELLENT and summary[1][5] == "是"
+    assert [row[1] for row in summary] == ["西河乡", "东山镇"] and summary[0][3] == EXCELLENT and summary[1][4] == "是"
     details = list(wb["扣分明细"].iter_rows(min_row=2, values_only=True))
-    assert len(details) == len(a.ranked()[1].deductions) and all(row[0] == "T1" for row in details)
+    items = [row for row in details if row[1] != "合计" and not row[1].endswith("项）")]
+    assert len(items) == len(a.ranked()[1].deductions) and all(row[0] == "东山镇" for row in details)
     from docx import Document
 
     doc = Document(io.BytesIO(assessment_notice(a, county_name="测试县", issued_on=FINAL)))
@@ -416,24 +417,6 @@ def test_results_are_mailed_once(county):
 
     body = message_from_bytes(head.raw, policy=policy.default).get_body(("plain",)).get_content()
     assert "得分变动明细" in body and "截至考核日未提交" in body and "#" not in body
-
-
-def test_workbook_opens_in_libreoffice_with_chinese_intact(county, tmp_path):
-    """LibreOffice reads the workbook back (converted to CSV) with the Chinese text whole."""
-    import shutil
-    import subprocess
-
-    soffice = shutil.which("soffice")
-    if soffice is None:
-        pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui")
-    path = tmp_path / "assessment.xlsx"
-    path.write_bytes(assessment_workbook(_assess(county), county_name="测试县"))
-    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to",
-                    "csv:Text - txt - csv (StarCalc):44,34,76,1", "--outdir", str(tmp_path), str(path)],
-                   check=True, capture_output=True, timeout=180)
-    text = (tmp_path / "assessment.csv").read_text(encoding="utf-8")
-    assert "测试县2026年度乡镇安全生产履职考核汇总表" in text
-    assert "东山镇" in text and "西河乡" in text and "不合格" in text
 
 
 def test_staffing_counts_the_contacts_of_the_year_assessed(county, tmp_path):
