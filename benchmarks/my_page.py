@@ -22,7 +22,7 @@ today fixed to --as-of, and an httpx client in this process times:
 
     .venv/bin/python benchmarks/my_page.py [--backend postgresql|sqlite] [--scale 1.0] [--counties 120]
         [--tick county|all] [--requests 200] [--warmup 10] [--parallel 100] [--doubles 20] [--profile]
-        [--proposed-index] [--json OUT]
+        [--json OUT]
 
 --scale multiplies townships, villages, units and enterprises per county (as in plan_province.py);
 --counties keeps that density and builds fewer counties, so a quick run (e.g. --counties 12) still gives a
@@ -112,18 +112,6 @@ def load(engine, settings, shape: Shape, as_of: date, *, tick_all: bool) -> dict
                    "seconds": round(time.perf_counter() - t1, 1)}
     out["load_plan_seconds"] = round(t1 - t0, 1)
     return out
-
-
-# Not in the schema: what a migration would add for my page (see benchmarks/README.md), created only with
-# --proposed-index to measure it. person_of finds every contact at the link's address by lower(email).
-PROPOSED_INDEXES = ("CREATE INDEX ix_contact_email_lower ON contact (lower(email))",)
-
-
-def add_proposed_indexes(engine) -> None:
-    with engine.begin() as conn:
-        for sql in PROPOSED_INDEXES:
-            conn.execute(text(sql))
-    analyze(engine, ["contact"])
 
 
 def urged_counts(engine) -> list[tuple[str, str, int]]:
@@ -357,7 +345,7 @@ def explain(engine, statement: str, parameters) -> str:
 def run(args) -> dict:
     shape = shape_for(args.scale, args.counties)
     out: dict = {"backend": args.backend, "scale": args.scale, "counties": args.counties, "tick": args.tick,
-                 "proposed_index": args.proposed_index, "load_before": os.getloadavg()}
+                 "load_before": os.getloadavg()}
     with tempfile.TemporaryDirectory(prefix="anquan-bench-") as tmp, \
             fresh_database(args.backend, Path(tmp)) as (settings, engine):
         settings = settings.model_copy(update={"secret_key": __import__("pydantic").SecretStr(KEY)})
@@ -365,8 +353,6 @@ def run(args) -> dict:
               flush=True)
         out["province"] = load(engine, settings, shape, args.as_of, tick_all=args.tick == "all")
         print(f"  tick: {out['province']['tick']}", flush=True)
-        if args.proposed_index:
-            add_proposed_indexes(engine)
         out["contacts"] = pick_contacts(engine, args.township_items)
         for who in out["contacts"].values():
             who["page"] = page_counts(settings, who["contact_id"], args.as_of)
@@ -391,8 +377,7 @@ def run(args) -> dict:
 
 def print_results(r: dict) -> None:
     print()
-    print(f"backend {r['backend']}, scale {r['scale']}, counties {r['counties']}, tick {r['tick']}, "
-          f"proposed index {'created' if r['proposed_index'] else 'not created'}: "
+    print(f"backend {r['backend']}, scale {r['scale']}, counties {r['counties']}, tick {r['tick']}: "
           f"{r['province']['province']['organisations']} organisations, {r['province']['province']['contacts']} "
           f"contacts, {r['province']['plan_created']} obligations; tick {r['province']['tick']}")
     print(f"load average before {r['load_before']}, after {r['load_after']}")
@@ -431,7 +416,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--parallel", type=int, default=100)
     ap.add_argument("--doubles", type=int, default=20)
     ap.add_argument("--profile", action="store_true")
-    ap.add_argument("--proposed-index", action="store_true", help="also create PROPOSED_INDEXES (not in the schema)")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--data-dir", help=argparse.SUPPRESS)
