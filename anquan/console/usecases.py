@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from anquan.app import App
-from anquan.console import township, yearview
+from anquan.console import ranking as ranking_view, township, yearview
 from anquan.cycle.golive import recorded_go_live
 from anquan.cycle.mine import NotYours
 
@@ -49,3 +49,10 @@ def township_page(app: App, *, year: int, township_id: int, only: int | None = N
         return township.township_page(session=s, rules=app.rules, rubric=app.rubric, year=year, today=app.today(),
                                       township_id=township_id, only=only,
                                       go_live=recorded_go_live(s, setting=app.settings.go_live))
+
+
+def ranking(app: App, *, year: int) -> ranking_view.Ranking | None:
+    """Every township's (provisional) score, best first; None for a year never planned."""
+    with app.session() as s:
+        return ranking_view.ranking(session=s, rules=app.rules, rubric=app.rubric, year=year, today=app.today(),
+                    go_live=recorded_go_live(s, setting=app.settings.go_live))

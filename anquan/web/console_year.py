@@ -117,6 +117,16 @@ def township_page(request: Request, y: str | None = None, t: str | None = None) 
         "chart": month_bars(view.months), "years": console.years(a), "today": a.today()})
 
 
+@router.get("/console/ranking")
+def ranking(request: Request, y: str | None = None) -> Response:
+    """The county's provisional ranking: every township's score, so not for a township office's account (404)."""
+    staff = require(request, county=True)
+    a = request.app.state.anquan
+    chosen = _year(request, y)
+    return console_page(request, "ranking.html.j2", staff, {
+        "r": console.ranking(a, year=chosen), "year": chosen, "years": console.years(a), "today": a.today()})
+
+
 @router.get("/console/files/{submission}")
 def evidence(request: Request, submission: str) -> Response:
     staff = require(request)

@@ -139,3 +139,20 @@ def test_the_township_page_counts_the_months_and_scores_as_the_assessment_does(y
         with year.session() as s:
             township_page(session=s, rules=year.rules, rubric=year.rubric, year=2026, today=TODAY, township_id=t1,
                           only=t1 + 1)
+
+
+def test_the_ranking_is_the_assessments_with_each_townships_analyses_so_far(year):
+    from anquan.assessment.scoring import assess
+    from anquan.console.ranking import ranking
+
+    with year.session() as s:
+        r = ranking(session=s, rules=year.rules, rubric=year.rubric, year=2026, today=TODAY, go_live=None)
+        expected = assess(session=s, rules=year.rules, rubric=year.rubric, year=2026, as_of=TODAY)
+        never = ranking(session=s, rules=year.rules, rubric=year.rubric, year=2030, today=TODAY, go_live=None)
+    assert [(x.rank, x.result.org_name, x.result.score) for x in r.rows] == [
+        (rank, t.org_name, t.score) for rank, t in expected.ranks()]
+    by_name = {x.result.org_name: x for x in r.rows}
+    # 东山镇: January reported, February returned and overdue; 西河乡: January waived, February late.
+    assert (by_name["东山镇"].analyses_done, by_name["东山镇"].analyses_due, by_name["东山镇"].percent) == (1, 2, 50)
+    assert (by_name["西河乡"].analyses_done, by_name["西河乡"].analyses_due) == (1, 1)
+    assert r.provisional and never is None

@@ -84,6 +84,16 @@ def test_the_office_reads_the_year_and_opens_a_cell(planned_county, chromium, li
     page.screenshot(path=str(ARTIFACTS / "console-township-phone.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
 
+    # The provisional ranking: eight townships best first, each a link to its page.
+    page.click("nav.console-nav a:has-text('考核排名')")
+    assert page.locator("h1").inner_text() == "2026年 考核预估排名"
+    ranks = page.locator("table.ranking tbody tr td:first-child").all_inner_texts()
+    assert len(ranks) == 8 and ranks[0] == "1"
+    page.screenshot(path=str(ARTIFACTS / "console-ranking-desktop.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(ARTIFACTS / "console-ranking-phone.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
     # The accounts page: the two accounts, the form to make one, the audit log with the sign-ins.
     page.click("nav.console-nav a:has-text('账户管理')")
     assert page.locator("table.list tbody tr").count() == 2 and "登录" in page.locator("ul.done").inner_text()

@@ -239,7 +239,7 @@ def test_a_township_office_sees_its_own_township_and_nothing_else(web_county, cl
     assert "东山镇 · 2026年" in client.get("/console/township").text  # its own, without asking
     assert client.get(f"/console/township?t={t1}").status_code == 200
     for path in (f"/console/year/cell?y=2026&t={t2}&k=book_signing", f"/console/year/cell?y=2026&t={t2}&k=monthly_risk_analysis",
-                 f"/console/files/{sub}", "/console/users", f"/console/township?t={t2}", f"/console/township?y=2026&t={t2}"):
+                 f"/console/files/{sub}", "/console/users", f"/console/township?t={t2}", f"/console/township?y=2026&t={t2}", "/console/ranking"):
         r = client.get(path)
         assert r.status_code == 404 and "西河" not in r.text, path
     # The county's account opens the same cell and file.
@@ -247,6 +247,9 @@ def test_a_township_office_sees_its_own_township_and_nothing_else(web_county, cl
     signed_in(client, ADMIN)
     assert client.get(f"/console/year/cell?y=2026&t={t2}&k=monthly_risk_analysis").status_code == 200
     assert "西河乡 · 2026年" in client.get(f"/console/township?t={t2}").text
+    ranking = client.get("/console/ranking").text
+    assert "东山镇" in ranking and "西河乡" in ranking and "考核预估排名" in ranking
+    assert "尚未制定年度计划" in client.get("/console/ranking?y=2027").text
     r = client.get(f"/console/files/{sub}")
     assert r.status_code == 200 and r.content == PDF
 
@@ -254,7 +257,7 @@ def test_a_township_office_sees_its_own_township_and_nothing_else(web_county, cl
 def test_every_console_page_asks_to_sign_in_first(web_county, client):
     t1 = obligation(web_county, "T1", "book_signing").org_id
     for path in ("/console", "/console/year", "/console/year?y=2026", f"/console/year/cell?y=2026&t={t1}&k=book_signing",
-                 "/console/files/1", "/console/users", f"/console/township?t={t1}", "/console/password"):
+                 "/console/files/1", "/console/users", f"/console/township?t={t1}", "/console/password", "/console/ranking"):
         r = client.get(path)
         assert r.status_code == 303 and r.headers["location"] == "/console/login", path
 
