@@ -215,18 +215,42 @@ def grid_table(doc, header: list[str], rows: list[list[str]], widths_mm: list[fl
     return table
 
 
-# The documents written before the GB/T 9704 layout; kept for what still uses them.
-def chinese_document():
-    return official_document()
+def rule_below(paragraph, *, color: str = "000000", size: int = 4, top: bool = False) -> None:
+    """A rule under (or over) a paragraph, across the type area; `size` in eighths of a point."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    ppr = paragraph._p.get_or_add_pPr()
+    borders = ppr.find(qn("w:pBdr"))
+    if borders is None:
+        borders = OxmlElement("w:pBdr")
+        ppr.append(borders)
+    edge = OxmlElement("w:top" if top else "w:bottom")
+    for key, value in (("w:val", "single"), ("w:sz", str(size)), ("w:space", "1"), ("w:color", color)):
+        edge.set(qn(key), value)
+    borders.append(edge)
 
 
-def add_paragraph(doc, text: str, *, bold=False, size=None, center=False, right=False, indent=True):
-    """One run of text: centred, right-aligned, or with the usual two-character first-line indent."""
-    align = "center" if center else "right" if right else "indent" if indent else "left"
-    if size and size >= 18:
-        look = Look(TITLE_FONT, size, align=align)
-    elif bold:
-        look = Look(HEADING_FONT, size or SIZE_3, align=align)
-    else:
-        look = Look(BODY_FONT, size or SIZE_3, align=align)
-    return add_text(doc, text, look)
+def right_block(doc, lines: list[str]) -> None:
+    """The signature and the date: the date four characters in from the right, the name centred over it."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    widest = max(len(x) for x in lines)
+    for i, line in enumerate(lines):
+        p = add_text(doc, line, PLAIN, keep_with_next=i < len(lines) - 1)
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        p.paragraph_format.right_indent = Pt(SIZE_3 * (4 + (widest - len(line)) / 2))
+
+
+def imprint(doc, lines: list[str]) -> None:
+    """版记: 抄送 and 印发 in 4号, between rules, kept together."""
+    from docx.shared import Pt
+
+    add_text(doc, "", PLAIN)
+    for i, line in enumerate(lines):
+        p = add_text(doc, line, Look(size=SIZE_4, align="left"), keep_with_next=i < len(lines) - 1)
+        p.paragraph_format.left_indent = p.paragraph_format.right_indent = Pt(SIZE_4)
+        rule_below(p, size=8 if i in (0, len(lines) - 1) else 4, top=i == 0)
+        if i == 0:
+            rule_below(p, size=4)

@@ -396,7 +396,7 @@ def test_workbook_and_notice(county):
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "关于2026年度乡镇安全生产履职考核结果的通报" in text
     assert "考核等次为优秀的乡（镇）：西河乡" in text
-    assert "东山镇：发生社会影响特别恶劣的事故" in text
+    assert "东山镇：年度内发生社会影响特别恶劣的事故（2026年2月2日），按照责任书规定实行“一票否决”" in text
     assert "2027年1月15日" in text
 
 

@@ -63,3 +63,47 @@ def test_books_print_on_a4_with_the_whole_seed_and_one_page_signature_blocks(pla
         text = squeezed(pdf_text(pdfs[code]))
         assert f"石门镇人民政府与{party}安全生产目标责任书" in text and "（2026年度）" in text
         _signature_page(pdfs[code], ("石门镇人民政府", party), f"签字人：{signer}")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_the_notice_the_workbook_and_the_duty_report_print(planned_county, tmp_path):
+    from datetime import date
+
+    from anquan.assessment.duty_report import render_duty_report
+    from anquan.assessment.notice import assessment_notice
+    from anquan.assessment.scoring import assess
+    from anquan.assessment.workbook import assessment_workbook
+    from anquan.models.records import Accident
+    from anquan.vocabulary import MIDYEAR_REPORT
+
+    app = planned_county
+    with session_scope(app.engine) as s:
+        s.add(Accident(org_id=org_by_code(s, "QL03").id, occurred_on=date(2026, 10, 10), kind="other", deaths=5))
+        s.flush()
+        result = assess(session=s, rules=app.rules, rubric=app.rubric, year=2026, as_of=date(2027, 1, 15))
+        form = render_duty_report(s, rules=app.rules, rubric=app.rubric, township=org_by_code(s, "QL01"), year=2026,
+                                  kind=MIDYEAR_REPORT, as_of=date(2026, 7, 1))
+    files = {"notice.docx": assessment_notice(result, county_name="青岚县", issued_on=date(2027, 1, 15)),
+             "workbook.xlsx": assessment_workbook(result, county_name="青岚县"), "form.docx": form}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    notice, workbook, form_pdf = to_pdf([tmp_path / name for name in files], tmp_path)
+
+    sizes = pdf_pages(notice)
+    assert 3 <= len(sizes) <= 5 and all(_is_a4(s) for s in sizes), sizes
+    first = squeezed(pdf_text(notice, page=1))
+    assert first.startswith("青岚县安全生产委员会文件") and "青安委〔2027〕号" in first and "—1—" in first
+    last = squeezed(pdf_text(notice, page=len(sizes)))  # 版记 on the last page
+    assert "抄送：" in last and "2027年1月15日印发" in last
+    signed = [n for n in range(1, len(sizes) + 1) if "青岚县安全生产委员会2027年1月15日" in squeezed(pdf_text(notice, page=n))]
+    assert len(signed) == 1, "the signature and its date are not together on one page"
+    text = squeezed(pdf_text(notice))
+    assert "白沙镇：年度内发生一次死亡5人以上道路交通以外行业安全生产责任事故（2026年10月10日，死亡5人）" in text
+
+    pages = pdf_pages(workbook)  # landscape A4, the header row on every page of the deductions
+    assert len(pages) >= 3 and all(_is_a4((h, w)) for w, h in pages), pages
+    assert all("乡（镇）" in squeezed(pdf_text(workbook, page=n)) for n in range(1, len(pages) + 1))
+    assert "否决原因" in squeezed(pdf_text(workbook, page=1)) and "依据" in squeezed(pdf_text(workbook, page=len(pages)))
+
+    assert all(_is_a4(s) for s in pdf_pages(form_pdf))
+    assert "2026年乡(镇)级人民政府安全生产工作履职报告书" in squeezed(pdf_text(form_pdf))
