@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse, Response
 from starlette.exceptions import HTTPException
 
 from anquan.console import usecases as console
+from anquan.console.export import matrix_workbook, ranking_workbook
 from anquan.console.yearview import STATE_LABELS, STATES, ORG_KIND_LABELS
 from anquan.cycle.mine import NotYours
 from anquan.web.console import console_page, require
@@ -125,6 +126,34 @@ def ranking(request: Request, y: str | None = None) -> Response:
     chosen = _year(request, y)
     return console_page(request, "ranking.html.j2", staff, {
         "r": console.ranking(a, year=chosen), "year": chosen, "years": console.years(a), "today": a.today()})
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx(data: bytes, name: str) -> Response:
+    from urllib.parse import quote
+
+    return Response(data, media_type=XLSX, headers={
+        "Content-Disposition": f"attachment; filename=\"export.xlsx\"; filename*=UTF-8''{quote(name)}"})
+
+
+@router.get("/console/year.xlsx")
+def year_xlsx(request: Request, y: str | None = None) -> Response:
+    staff = require(request)
+    chosen = _year(request, y)
+    m = console.year_matrix(request.app.state.anquan, year=chosen, only=staff.only)
+    return _xlsx(matrix_workbook(m), f"{chosen}年全年概览.xlsx")
+
+
+@router.get("/console/ranking.xlsx")
+def ranking_xlsx(request: Request, y: str | None = None) -> Response:
+    require(request, county=True)
+    chosen = _year(request, y)
+    r = console.ranking(request.app.state.anquan, year=chosen)
+    if r is None:
+        raise HTTPException(404)
+    return _xlsx(ranking_workbook(r), f"{chosen}年考核排名.xlsx")
 
 
 @router.get("/console/files/{submission}")

@@ -257,7 +257,7 @@ def test_a_township_office_sees_its_own_township_and_nothing_else(web_county, cl
 def test_every_console_page_asks_to_sign_in_first(web_county, client):
     t1 = obligation(web_county, "T1", "book_signing").org_id
     for path in ("/console", "/console/year", "/console/year?y=2026", f"/console/year/cell?y=2026&t={t1}&k=book_signing",
-                 "/console/files/1", "/console/users", f"/console/township?t={t1}", "/console/password", "/console/ranking"):
+                 "/console/files/1", "/console/users", f"/console/township?t={t1}", "/console/password", "/console/ranking", "/console/year.xlsx", "/console/ranking.xlsx"):
         r = client.get(path)
         assert r.status_code == 303 and r.headers["location"] == "/console/login", path
 
