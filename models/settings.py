@@ -87,6 +87,11 @@ class Settings(BaseSettings):
     upload_max_files: int = Field(default=5, ge=1, le=50, description="Most evidence files in one report.")
     office_contact: str = Field(default="", description="The county office's contact person, where the directory has none.")
     office_phone: str = Field(default="", description="The county office's phone, where the directory has none.")
+    # -- the assessment notice (考核结果通报) ------------------------------------
+    notice_code: str = Field(default="", max_length=16,
+                             description="The issuing body's code in the notice's number (机关代字, 青安委〔2027〕号); "
+                                         "default: the county's first character + 安委.")
+    notice_praise_good: bool = Field(default=False, description="Whether the notice praises 良好 as well as 优秀.")
 
     # -- the scheduler (anquan serve) ----------------------------------------
     tick_cron: str = Field(default="0 8 * * *", description="The daily tick, in the county's time zone.")

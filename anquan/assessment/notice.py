@@ -40,6 +40,11 @@ class NoticeOptions:
     doc_code: str | None = None  # 机关代字, e.g. 青安委; default: the county's first character + 安委
 
 
+def notice_options(settings) -> NoticeOptions:
+    """The county's settings for its notice (ANQUAN_NOTICE_CODE, ANQUAN_NOTICE_PRAISE_GOOD)."""
+    return NoticeOptions(praise_good=settings.notice_praise_good, doc_code=settings.notice_code or None)
+
+
 def _cn(d: date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 

@@ -18,6 +18,7 @@ from anquan.cycle.obligations import submit
 from anquan.models.obligations import Obligation, ObligationStatus
 from anquan.vocabulary import ANNUAL_ASSESSMENT
 from anquan.assessment.documents import assessment_notice, assessment_workbook
+from anquan.assessment.notice import notice_options
 from anquan.cycle.golive import recorded_go_live
 from anquan.assessment.scoring import Assessment, assess, county_name, notify_results
 
@@ -59,12 +60,13 @@ def publish(app: App, *, year: int, as_of: date, today: date | None = None, org_
             published.closed = close_county_assessment(s, year=year, on=today)
         if notify:
             published.mails_queued = notify_results(session=s, assessment=result, mail_from=app.settings.mail_from,
-                                                    tz=app.settings.tz, today=today)
+                                                    tz=app.settings.tz, today=today, notice=notice_options(app.settings))
     if xlsx:
         xlsx.write_bytes(assessment_workbook(result, county_name=published.county_name))
         published.written.append(xlsx)
     if docx:
-        docx.write_bytes(assessment_notice(result, county_name=published.county_name, issued_on=today))
+        docx.write_bytes(assessment_notice(result, county_name=published.county_name, issued_on=today,
+                                           options=notice_options(app.settings)))
         published.written.append(docx)
     return published
 

@@ -357,7 +357,7 @@ def county_name(session: Session) -> str:
     return names[0] if len(names) == 1 else "本县"
 
 
-def notify_results(*, session: Session, assessment: Assessment, mail_from: str, tz, today: date) -> int:
+def notify_results(*, session: Session, assessment: Assessment, mail_from: str, tz, today: date, notice=None) -> int:
     """Mail each township head its own result with every deduction, and each county office the whole with the documents.
 
     Keys carry a digest of the result, so running the assessment again sends
@@ -405,7 +405,7 @@ def notify_results(*, session: Session, assessment: Assessment, mail_from: str, 
              assessment_workbook(part, county_name=county.name)),
             (f"{county.name}{assessment.year}年度乡镇安全生产履职考核结果通报.docx",
              "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-             assessment_notice(part, county_name=county.name, issued_on=today)),
+             assessment_notice(part, county_name=county.name, issued_on=today, options=notice)),
         ]
         for _org, name, email, _ in people([county_id], Role.county_office):
             rendered = render_named("assessment_summary", {

@@ -44,3 +44,15 @@ def test_the_cycle_does_not_import_word_rendering_or_scoring():
             "or m.startswith(('anquan.assessment', 'anquan.reporting'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_notice_follows_the_county_settings(planned_county, tmp_path):
+    """ANQUAN_NOTICE_CODE names the issuing body in the number; ANQUAN_NOTICE_PRAISE_GOOD praises 良好 too."""
+    from tests.support import docx_text
+
+    planned_county.settings = planned_county.settings.model_copy(update={"notice_code": "岚安委", "notice_praise_good": True})
+    assessment.publish(planned_county, year=2026, as_of=FINAL, today=FINAL, docx=tmp_path / "notice.docx")
+    text = docx_text((tmp_path / "notice.docx").read_bytes())
+    assert "岚安委〔2027〕　号" in text and "青安委" not in text
+    praise = text.split("二、通报表扬")[1].split("三、通报批评")[0]
+    assert "良好" in praise
