@@ -79,6 +79,38 @@ def monthly_completion(session: Session, *, rules: CycleRules, year: int, today:
     return [Month(m, found.get(month_period(year, m), {})) for m in range(1, 13)]
 
 
+@dataclass
+class Completion:
+    """Enterprises' monthly risk-analysis completion, township by month, for the year."""
+
+    year: int
+    today: date
+    townships: list  # yearview.Township
+    months: dict[int, list[Month]]  # township id -> its twelve months
+
+
+def completion_by_township(session: Session, *, rules: CycleRules, year: int, today: date,
+                           only: int | None = None) -> Completion:
+    """One GROUP BY (township, period, state) over the year's monthly analyses."""
+    from anquan.console.yearview import townships
+
+    subject = aliased(Organisation)
+    inner = (select(subject.township_id.label("township_id"), Obligation.period.label("period"),
+                    state_case(rules, today).label("state"))
+             .join(subject, subject.id == Obligation.subject_org_id)
+             .where(Obligation.year == year, Obligation.kind == MONTHLY_RISK_ANALYSIS))
+    if only is not None:
+        inner = inner.where(subject.township_id == only)
+    sub = inner.subquery()
+    found: dict[tuple[int, str], dict[str, int]] = {}
+    for tid, period, st, n in session.execute(select(sub.c.township_id, sub.c.period, sub.c.state, func.count())
+                                              .group_by(sub.c.township_id, sub.c.period, sub.c.state)):
+        found.setdefault((tid, period), {})[st] = n
+    towns = townships(session, only=only)
+    return Completion(year, today, towns, {t.id: [Month(m, found.get((t.id, month_period(year, m)), {}))
+                                                  for m in range(1, 13)] for t in towns})
+
+
 def township_page(*, session: Session, rules: CycleRules, rubric, year: int, today: date, township_id: int,
                   only: int | None = None, go_live: date | None = None) -> TownshipPage:
     """NotYours for a township outside `only`, or no township."""

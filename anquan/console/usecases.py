@@ -56,3 +56,9 @@ def ranking(app: App, *, year: int) -> ranking_view.Ranking | None:
     with app.session() as s:
         return ranking_view.ranking(session=s, rules=app.rules, rubric=app.rubric, year=year, today=app.today(),
                     go_live=recorded_go_live(s, setting=app.settings.go_live))
+
+
+def completion(app: App, *, year: int, only: int | None = None) -> township.Completion:
+    """Enterprises' monthly risk-analysis completion, township by month."""
+    with app.session() as s:
+        return township.completion_by_township(session=s, rules=app.rules, year=year, today=app.today(), only=only)

@@ -128,6 +128,16 @@ def ranking(request: Request, y: str | None = None) -> Response:
         "r": console.ranking(a, year=chosen), "year": chosen, "years": console.years(a), "today": a.today()})
 
 
+@router.get("/console/completion")
+def completion(request: Request, y: str | None = None) -> Response:
+    """Enterprises' monthly risk-analysis completion by township over the year (a township office: its own row)."""
+    staff = require(request)
+    a = request.app.state.anquan
+    chosen = _year(request, y)
+    return console_page(request, "completion.html.j2", staff, {
+        "c": console.completion(a, year=chosen, only=staff.only), "years": console.years(a), "today": a.today()})
+
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

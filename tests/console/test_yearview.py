@@ -156,3 +156,17 @@ def test_the_ranking_is_the_assessments_with_each_townships_analyses_so_far(year
     assert (by_name["东山镇"].analyses_done, by_name["东山镇"].analyses_due, by_name["东山镇"].percent) == (1, 2, 50)
     assert (by_name["西河乡"].analyses_done, by_name["西河乡"].analyses_due) == (1, 1)
     assert r.provisional and never is None
+
+
+def test_completion_by_township_and_month(year):
+    from anquan.console.township import completion_by_township
+
+    with year.session() as s:
+        c = completion_by_township(session=s, rules=year.rules, year=2026, today=TODAY)
+        t1 = obligation(year, "T1", "book_signing").org_id
+        one = completion_by_township(session=s, rules=year.rules, year=2026, today=TODAY, only=t1)
+    by_name = {t.name: c.months[t.id] for t in c.townships}
+    assert [(m.done, m.owed, m.due) for m in by_name["东山镇"][:3]] == [(1, 1, True), (0, 1, True), (0, 1, False)]
+    # 西河乡: January waived (owed by nobody), February reported late.
+    assert [(m.owed, m.percent) for m in by_name["西河乡"][:2]] == [(0, None), (1, 100)]
+    assert [t.name for t in one.townships] == ["东山镇"] and set(one.months) == {t1}

@@ -94,6 +94,15 @@ def test_the_office_reads_the_year_and_opens_a_cell(planned_county, chromium, li
     page.screenshot(path=str(ARTIFACTS / "console-ranking-phone.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
 
+    # The enterprises' monthly completion, township by month.
+    page.click("nav.console-nav a:has-text('企业月度完成')")
+    assert page.locator("table.completion tbody tr").count() == 8
+    assert page.locator("table.completion td.band-high, table.completion td.band-mid, table.completion td.band-low").count() >= 8 * 6
+    page.screenshot(path=str(ARTIFACTS / "console-completion-desktop.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(ARTIFACTS / "console-completion-phone.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
     # The accounts page: the two accounts, the form to make one, the audit log with the sign-ins.
     page.click("nav.console-nav a:has-text('账户管理')")
     assert page.locator("table.list tbody tr").count() == 2 and "登录" in page.locator("ul.done").inner_text()

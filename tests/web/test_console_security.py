@@ -235,6 +235,8 @@ def test_a_township_office_sees_its_own_township_and_nothing_else(web_county, cl
     signed_in(client, T1_OFFICE)
     year = client.get("/console/year").text
     assert "东山镇" in year and "西河乡" not in year and "账户管理" not in year
+    completion = client.get("/console/completion").text
+    assert "东山镇" in completion and "西河乡" not in completion
     assert client.get(f"/console/year/cell?y=2026&t={t1}&k=book_signing").status_code == 200
     assert "东山镇 · 2026年" in client.get("/console/township").text  # its own, without asking
     assert client.get(f"/console/township?t={t1}").status_code == 200
@@ -257,7 +259,7 @@ def test_a_township_office_sees_its_own_township_and_nothing_else(web_county, cl
 def test_every_console_page_asks_to_sign_in_first(web_county, client):
     t1 = obligation(web_county, "T1", "book_signing").org_id
     for path in ("/console", "/console/year", "/console/year?y=2026", f"/console/year/cell?y=2026&t={t1}&k=book_signing",
-                 "/console/files/1", "/console/users", f"/console/township?t={t1}", "/console/password", "/console/ranking", "/console/year.xlsx", "/console/ranking.xlsx"):
+                 "/console/files/1", "/console/users", f"/console/township?t={t1}", "/console/password", "/console/ranking", "/console/year.xlsx", "/console/ranking.xlsx", "/console/completion"):
         r = client.get(path)
         assert r.status_code == 303 and r.headers["location"] == "/console/login", path
 
