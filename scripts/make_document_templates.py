@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 from anquan.reporting import docxkit as kit
+from anquan.reporting.bookduties import BOOK_DUTIES
 from anquan.reporting.docxkit import BODY, HEADING, PLAIN, SUBHEADING, SUBTITLE, TITLE, add_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,16 +25,6 @@ SEED = Path(__file__).resolve().parent / "seed" / "responsibility-book-template.
 # The seed's document numbers lost their 〔〕 (and one its year, to the year blank): the documents' real numbers.
 DOCUMENT_NUMBERS = {"国发20__23号": "国发〔2010〕23号", "国发201140号": "国发〔2011〕40号",
                     "桂政发201112号": "桂政发〔2011〕12号", "桂政发201140号": "桂政发〔2011〕40号"}
-# One row of the duty report form per duty of the book: (clause, what it is about).
-BOOK_DUTIES = [
-    ("(一)1", "属地管理和组织领导"), ("(一)2", "乡(镇)长全面领导责任"), ("(一)3", "分管副乡(镇)长综合监管"),
-    ("(一)4", "班子成员“一岗双责”"), ("(一)5", "贯彻落实上级文件、专项整治"), ("(一)6", "监管机构和队伍建设"),
-    ("(一)7", "安全生产专项资金"), ("(一)8", "季度大检查、专项检查和材料报送"), ("(一)9", "隐患排查治理和挂牌督办"),
-    ("(一)10", "重点行业(领域)专项整治"), ("(一)11", "安全生产宣传教育"), ("(二)1", "企业安全管理机构和人员"),
-    ("(二)2", "企业安全生产规章制度"), ("(二)3", "高危行业企业安全费用和保险"), ("(二)4", "企业隐患自查自纠"),
-    ("(二)5", "企业每月安全生产风险分析"), ("(二)6", "企业负责人现场带班"), ("(二)7", "企业安全教育培训"),
-    ("(二)8", "企业安全技术人员"), ("二", "控制考核指标"),
-]
 INDICATORS = ("{{ township_name }}{{ year }}年度控制考核指标：事故起数不超过{{ indicators.max_accidents }}起，"
               "死亡人数不超过{{ indicators.max_deaths }}人{% if indicators.max_injuries is not none %}，"
               "受伤人数不超过{{ indicators.max_injuries }}人{% endif %}。")
@@ -146,27 +137,23 @@ def township_book(filename: str, *, duties: list[str], own: str) -> None:
 
 
 def duty_report() -> None:
+    """The duty report form as sent: one row per duty of the book, what the system knows filled in, room for the rest."""
     doc = kit.official_document()
     add_text(doc, "{{ year }}年乡(镇)级人民政府安全生产工作履职报告书", TITLE)
     add_text(doc, "（{{ period_label }}　{{ township_name }}）", SUBTITLE)
     add_text(doc, "报送对象：{{ county_name }}人民政府、{{ county_name }}安全生产委员会", PLAIN)
-    add_text(doc, "统计期间：{{ period_from }}至{{ period_to }}（系统截至{{ as_of }}的记录，请核对补充）", PLAIN)
-    add_text(doc, "一、履职情况（系统预填）", HEADING)
+    add_text(doc, "报告期间：{{ period_from }}至{{ period_to }}", PLAIN)
+    add_text(doc, "一、履职情况", HEADING)
+    add_text(doc, "“系统记录”为截至{{ as_of }}系统中的记录，请核对；“工作情况及佐证材料”由乡(镇)填写。")
     # docxtpl repeats the row between the {%tr for %} row and the {%tr endfor %} row.
-    kit.grid_table(doc, ["事项", "完成情况", "说明"],
-                   [["{%tr for r in duties %}", "", ""], ["{{ r.title }}", "{{ r.status }}", "{{ r.note }}"],
-                    ["{%tr endfor %}", "", ""]], [70, 30, 56])
-    add_text(doc, "企业每月安全生产风险分析：应报{{ risk.due }}次，已报{{ risk.done }}次，完成率{{ risk.rate }}。")
-    add_text(doc, "挂牌督办隐患：共{{ hazards.total }}项，已整改销号{{ hazards.closed }}项，在办{{ hazards.open }}项，"
-                  "其中逾期{{ hazards.overdue }}项。")
-    add_text(doc, "生产安全事故：{{ accidents.count }}起，死亡{{ accidents.deaths }}人，受伤{{ accidents.injuries }}人。")
-    add_text(doc, "安全监管人员配备：{% if gaps %}存在{{ gaps|length }}处不足：{% for g in gaps %}{{ g }}"
-                  "{% if not loop.last %}；{% endif %}{% endfor %}。{% else %}符合责任书要求。{% endif %}")
+    kit.grid_table(doc, ["序号", "责任书条款", "系统记录", "工作情况及佐证材料"],
+                   [["{%tr for r in rows %}", "", "", ""], ["{{ r.no }}", "{{ r.clause }}", "{{ r.record }}", ""],
+                    ["{%tr endfor %}", "", "", ""]], [12, 44, 56, 44], split_rows=True)
     add_text(doc, "二、自检自评", HEADING)
-    add_text(doc, "按考核细则自评得分：{{ score }}分（{{ grade }}）{% if vetoed %}，存在一票否决情形{% endif %}。"
-                  "扣分项目：{% for d in deductions %}{{ d }}{% if not loop.last %}；{% endif %}{% else %}无{% endfor %}。")
-    add_text(doc, "三、主要工作及存在问题（由乡镇填写）", HEADING)
-    for _ in range(6):
+    add_text(doc, "按考核细则自评得分：{{ score }}分（{{ grade }}）{% if vetoed %}，存在一票否决情形{% endif %}。")
+    add_text(doc, "扣分项目：{% for d in deductions %}{{ d }}{% if not loop.last %}；{% endif %}{% else %}无{% endfor %}。")
+    add_text(doc, "三、存在问题及下一步措施（由乡镇填写）", HEADING)
+    for _ in range(4):
         add_text(doc, "", PLAIN)
     kit.signature_block(doc, ["行政主要负责人（签字）：{{ township_head }}", "日期：　　年　　月　　日"],
                         ["{{ township_name }}人民政府（盖章）"])

@@ -195,8 +195,10 @@ def _widths(table, widths_mm: list[float]) -> None:
             cell.width = Mm(width)
 
 
-def grid_table(doc, header: list[str], rows: list[list[str]], widths_mm: list[float], *, size: float = SIZE_SMALL_4):
-    """A bordered table: a bold header row repeated on each page, rows that do not split across pages."""
+def grid_table(doc, header: list[str], rows: list[list[str]], widths_mm: list[float], *, size: float = SIZE_SMALL_4,
+               split_rows: bool = False):
+    """A bordered table: a bold header row repeated on each page, rows that do not split across pages (unless
+    `split_rows`: a row that may run long)."""
     from docx.oxml import OxmlElement
 
     table = doc.add_table(rows=1, cols=len(header))
@@ -208,7 +210,8 @@ def grid_table(doc, header: list[str], rows: list[list[str]], widths_mm: list[fl
         cell.paragraphs[0].runs[0].bold = True
     for values in rows:
         row = table.add_row()
-        _no_split(row)
+        if not split_rows:
+            _no_split(row)
         for cell, text in zip(row.cells, values):
             _cell_text(cell, [text], size=size)
     _widths(table, widths_mm)

@@ -1,5 +1,7 @@
 """The duty report form (履职报告书): filled in from the records, and attached to the report's reminder."""
 
+import re
+
 from datetime import date
 from email import message_from_bytes, policy
 
@@ -24,11 +26,37 @@ def test_duty_report_form_carries_the_record(planned_county):
         text = docx_text(render_duty_report(s, rules=planned_county.rules, rubric=planned_county.rubric, township=org_by_code(s, "QL03"),
                                         year=2026, kind="midyear_report", as_of=date(2026, 6, 20)))
     assert "2026年乡(镇)级人民政府安全生产工作履职报告书" in text and "（半年　白沙镇）" in text
-    assert "季度安全生产工作会议（2026年第1季度）" in text and "未完成" in text
-    assert "生产安全事故：1起，死亡1人，受伤2人" in text
+    assert "2026年第1季度安全生产工作会议，截止2026年3月31日，逾期未报送" in text
+    assert "2026年第3季度安全生产工作会议" not in text  # the first half only
+    assert "生产安全事故1起，死亡1人，受伤2人" in text
     assert "安监办专（兼）职人员1人" in text  # QL03's staffing gap
     assert "按考核细则自评得分：" in text
-    assert "{{" not in text and "{%" not in text
+    assert "{{" not in text and "{%" not in text and not re.search(r"\d{4}-\d{2}-\d{2}", text)
+
+
+def test_the_form_has_one_row_per_duty_of_the_book_with_named_evidence(planned_county):
+    """Each clause of the book is a row; a duty handed in late is named with its lateness; one not yet due says so."""
+    from anquan.cycle.obligations import submit
+    from anquan.models.obligations import Obligation
+    from anquan.reporting.bookduties import BOOK_DUTIES
+    from tests.support.documents import docx_table_cells
+
+    with session_scope(planned_county.engine) as s:
+        township = org_by_code(s, "QL01")
+        q1 = s.execute(select(Obligation).where(Obligation.org_id == township.id, Obligation.kind == "quarterly_inspection",
+                                                Obligation.period == "2026-Q1")).scalar_one()
+        submit(session=s, obligation_id=q1.id, today=date(2026, 4, 8), submitted_on=date(2026, 4, 8), note="总结")
+        data = render_duty_report(s, rules=planned_county.rules, rubric=planned_county.rubric, township=township,
+                                  year=2026, kind="midyear_report", as_of=date(2026, 6, 14))
+    cells = docx_table_cells(data, 0)
+    rows = [cells[i:i + 4] for i in range(0, len(cells), 4)][1:]
+    assert [r[1][0] for r in rows] == [f"{clause} {about}" for clause, about in BOOK_DUTIES]
+    inspections = rows[7][2][0]
+    assert rows[7][1][0] == "(一)8 季度大检查、专项检查和材料报送"
+    late = (date(2026, 4, 8) - q1.due_on).days
+    assert f"2026年第1季度安全生产大检查及总结报送，2026年4月8日报送，逾期{late}天" in inspections
+    assert "2026年第2季度安全生产工作会议，2026年6月30日前报送，尚未到期" in rows[1][2][0]
+    assert all(r[3] == [""] for r in rows)  # the township's column is left to fill in
 
 
 def test_report_reminder_carries_the_form(planned_county):
