@@ -130,6 +130,10 @@ def render_duty_report(session: Session, *, rules, rubric, township: Organisatio
                        duty_report_context(session, rules=rules, rubric=rubric, township=township, year=year, kind=kind, as_of=as_of))
 
 
+def form_filename(township: Organisation, year: int, kind: str) -> str:
+    return f"{year}年{township.name}{report_span_label(kind)}安全生产工作履职报告书.docx"
+
+
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -144,7 +148,7 @@ def duty_report_forms(*, rules, rubric) -> AttachmentProvider:
                 year = parse_period(i.period).year
                 data = render_duty_report(session, rules=rules, rubric=rubric, township=township, year=year,
                                           kind=i.kind, as_of=as_of)
-                out.append((f"{year}年{township.name}{report_span_label(i.kind)}安全生产工作履职报告书.docx", DOCX, data))
+                out.append((form_filename(township, year, i.kind), DOCX, data))
         return out
 
     return forms

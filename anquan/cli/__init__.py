@@ -43,6 +43,7 @@ app.add_typer(campaigns.campaign_app, name="campaign")
 app.add_typer(campaigns.event_app, name="event")
 app.add_typer(records.alert_app, name="alert")
 app.add_typer(reporting.book_app, name="book")
+app.add_typer(assessment.report_app, name="report")
 app.add_typer(users.users_app, name="users")
 
 

@@ -117,3 +117,29 @@ def assess_check_rubric(file: Annotated[Optional[Path], typer.Argument(help="Def
 
 
 
+
+
+assessing = lazy("anquan.assessment.usecases")
+report_app = typer.Typer(help="The duty report (履职报告书) townships hand in by 5 July and 5 January.", no_args_is_help=True)
+
+
+@report_app.command("form")
+def report_form(
+    year: Annotated[int, typer.Argument(help="The year reported on.")],
+    org: Annotated[str, typer.Option("--org", metavar="CODE", help="The township.")],
+    half: Annotated[bool, typer.Option("--half", help="The mid-year report (due 5 July); default the year-end one.")] = False,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", metavar="DATE", help="The records as of this day (default today).")] = None,
+    out_file: Annotated[Optional[Path], typer.Option("--out", metavar="FILE", help="Where to write it (default: its name, here).")] = None,
+) -> None:
+    """Make a township's duty report form now, pre-filled from the records (the report reminders attach it too).
+
+    Example: anquan report form 2026 --org QL01 --half
+    """
+    from anquan.vocabulary import ANNUAL_REPORT, MIDYEAR_REPORT
+
+    flags_of_this_command(year=None)
+    name, data = assessing.duty_report_form(open_app(), org_code=org, year=year, kind=MIDYEAR_REPORT if half else ANNUAL_REPORT,
+                                            as_of=parse_date(as_of, "--as-of"))
+    path = out_file or Path(name)
+    path.write_bytes(data)
+    out.print(f"Wrote {path}.")

@@ -32,7 +32,7 @@ COMMANDS = [
     ["accident", "import"], ["indicators"], ["indicators", "import"],
     ["assess"], ["assess", "run"], ["assess", "adjust"], ["assess", "check-rubric"],
     ["hazard"], ["hazard", "add"], ["hazard", "list"], ["hazard", "show"], ["hazard", "update"], ["hazard", "close"],
-    ["hazard", "import"], ["campaign"], ["campaign", "start"], ["book"], ["book", "render"], ["book", "send"],
+    ["hazard", "import"], ["campaign"], ["campaign", "start"], ["book"], ["book", "render"], ["book", "send"], ["report"], ["report", "form"],
     ["event"], ["event", "add"], ["event", "list"], ["alert"], ["alert", "report"], ["alert", "list"],
     ["web"], ["contacts"], ["contacts", "revoke-links"],
     ["users"], ["users", "add"], ["users", "contacts"], ["users", "list"], ["users", "disable"], ["users", "enable"],
@@ -82,7 +82,7 @@ def env(tmp_path):
 def test_help_everywhere_in_english_with_examples(cmd):
     proc = run(cmd + ["--help"])
     assert "Usage: anquan" in proc.stdout
-    if cmd and cmd[-1] not in {"db", "directory", "rules", "obligations", "mail", "accident", "indicators", "assess", "hazard", "campaign", "book", "event", "alert", "contacts", "users"}:
+    if cmd and cmd[-1] not in {"db", "directory", "rules", "obligations", "mail", "accident", "indicators", "assess", "hazard", "campaign", "book", "event", "alert", "contacts", "users", "report"}:
         assert "Example" in proc.stdout, proc.stdout
 
 
@@ -375,6 +375,22 @@ def test_assessing_a_year_never_planned_names_the_year():
     ran = run(["assess", "2031"], check=False)
     assert ran.returncode != 0 and "year 2031 was never planned" in ran.stderr
     assert "--year" not in ran.stderr and "Traceback" not in ran.stderr
+
+
+def test_report_form_is_made_on_demand(tmp_path):
+    """`anquan report form` makes the pre-filled duty report now (not the snapshot of a reminder weeks ago)."""
+    from tests.support import docx_text
+
+    run(["db", "upgrade"])
+    run(["directory", "import", SAMPLE])
+    run(["plan", "2026"])
+    ran = run(["report", "form", "2026", "--org", "QL01", "--half", "--as-of", "2026-07-01", "--out", tmp_path / "f.docx"])
+    assert "Wrote" in ran.stdout
+    text = docx_text((tmp_path / "f.docx").read_bytes())
+    assert "（半年　石门镇）" in text and "系统记录”为截至2026年7月1日" in text
+    assert "2026年第2季度安全生产工作会议，截止2026年6月30日" in text
+    bad = run(["report", "form", "2026", "--org", "QL01V01"], check=False)
+    assert bad.returncode != 0 and "org_code (--org)" in bad.stderr and "not a township" in bad.stderr
 
 
 def test_books_for_a_year_never_planned_are_refused(tmp_path):
