@@ -62,3 +62,33 @@ def completion(app: App, *, year: int, only: int | None = None) -> township.Comp
     """Enterprises' monthly risk-analysis completion, township by month."""
     with app.session() as s:
         return township.completion_by_township(session=s, rules=app.rules, year=year, today=app.today(), only=only)
+
+
+WAIVE_REASON_MIN, WAIVE_REASON_MAX = 4, 500
+
+
+def waive_duty(app: App, *, obligation_id: int, reason: str, actor) -> dict:
+    """免除: the county office waives an open duty with a reason, and the audit log records who, from where, why
+    (one unit of work). NotYours for an obligation that does not exist or is about no township; InvalidValue for
+    a reason too short or long (field reason); AnquanError for a duty that is not open."""
+    from anquan.accounts.accounts import audit
+    from anquan.cycle.obligations import waive
+    from anquan.errors import InvalidValue
+    from anquan.models.directory import Organisation
+    from anquan.models.obligations import Obligation
+    from anquan.vocabulary import period_label
+
+    text = " ".join((reason or "").split())
+    if not WAIVE_REASON_MIN <= len(text) <= WAIVE_REASON_MAX:
+        raise InvalidValue(f"a reason of {WAIVE_REASON_MIN} to {WAIVE_REASON_MAX} characters", field="reason")
+    with app.session() as s:
+        ob = s.get(Obligation, obligation_id)
+        owner = s.get(Organisation, ob.org_id) if ob else None
+        subject = s.get(Organisation, ob.subject_org_id) if ob else None
+        if ob is None or subject is None or subject.township_id is None:
+            raise NotYours(f"obligation {obligation_id} is about no township")
+        done = waive(session=s, obligation_id=obligation_id, reason=text)
+        rule = app.rules.kinds.get(ob.kind)
+        audit(s, actor, "obligation_waive", target=f"{owner.name} {period_label(ob.period)} {rule.title if rule else ob.kind}",
+              detail=text, at=app.now())
+        return done

@@ -20,7 +20,8 @@ FIELD_MESSAGES = {
     "login": "没有这个账户。",
 }
 ACTIONS = {"login": "登录", "login_failed": "登录失败", "logout": "退出", "user_add": "新建账户", "user_disable": "停用账户",
-           "user_enable": "启用账户", "password_reset": "重置密码", "password_change": "修改本人密码"}
+           "user_enable": "启用账户", "password_reset": "重置密码", "password_change": "修改本人密码",
+           "obligation_waive": "免除事项"}
 
 
 def _users_page(request: Request, staff: Staff, *, errors: dict | None = None, made=None, done: str | None = None,

@@ -8,14 +8,17 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from anquan.console import usecases as console
 from anquan.console.export import matrix_workbook, ranking_workbook
 from anquan.console.yearview import STATE_LABELS, STATES, ORG_KIND_LABELS
+from anquan.console.usecases import WAIVE_REASON_MAX, WAIVE_REASON_MIN
 from anquan.cycle.mine import NotYours
-from anquan.web.console import console_page, require
+from anquan.errors import AnquanError
+from anquan.web.console import console_page, expired, form_ok, require
 from anquan.web.township import MEDIA_TYPES
 
 router = APIRouter()
@@ -53,8 +56,12 @@ def year(request: Request, y: str | None = None) -> Response:
 
 @router.get("/console/year/cell")
 def year_cell(request: Request, y: str | None = None, t: str | None = None, k: str | None = None,
-              show: str = "all", p: str | None = None) -> Response:
-    staff = require(request)
+              show: str = "all", p: str | None = None, done: str | None = None) -> Response:
+    return _cell_page(request, require(request), y, t, k, show, p, done=done == "waived")
+
+
+def _cell_page(request: Request, staff, y, t, k, show, p, *, done: bool = False, errors: dict | None = None,
+               status: int = 200) -> Response:
     a = request.app.state.anquan
     chosen, township_id = _year(request, y), _number(t)
     if not k or k not in a.rules.kinds:
@@ -72,7 +79,31 @@ def year_cell(request: Request, y: str | None = None, t: str | None = None, k: s
 
     return console_page(request, "cell.html.j2", staff, {
         "v": view, "labels": STATE_LABELS, "states": STATES, "link": link, "org_kinds": ORG_KIND_LABELS,
-        "today": a.today()})
+        "today": a.today(), "done": done, "errors": errors or {}, "reason_max": WAIVE_REASON_MAX,
+        "back": {"y": chosen, "t": township_id, "k": k, "show": view.show, "p": view.page}}, status)
+
+
+@router.post("/console/year/cell/waive")
+async def waive(request: Request) -> Response:
+    """免除 from a cell's page (county accounts only): the reason is required; the page comes back with it done."""
+    staff = await run_in_threadpool(lambda: require(request, county=True))
+    form = await request.form(max_files=0, max_fields=10, max_part_size=4096)
+    if not form_ok(staff, form):
+        return await run_in_threadpool(expired, request, staff)
+    back = {k: str(form.get(k) or "") for k in ("y", "t", "k", "show", "p")}
+    oid = _number(str(form.get("obligation") or ""))
+    try:
+        await run_in_threadpool(lambda: console.waive_duty(request.app.state.anquan, obligation_id=oid,
+                                                           reason=str(form.get("reason") or "")[:2000],
+                                                           actor=staff.actor(request)))
+    except NotYours:
+        raise HTTPException(404) from None
+    except AnquanError as exc:
+        errors = ({oid: f"请填写免除原因（{WAIVE_REASON_MIN}至{WAIVE_REASON_MAX}个字）。"} if exc.field == "reason"
+                  else {"page": "此事项已不在待办状态（可能已报告或已免除），无需免除。"})
+        return await run_in_threadpool(lambda: _cell_page(request, staff, back["y"], back["t"], back["k"], back["show"],
+                                                          back["p"] or None, errors=errors, status=400))
+    return RedirectResponse("/console/year/cell?" + urlencode({**back, "done": "waived"}), status_code=303)
 
 
 CHART = {"width": 640, "height": 220, "left": 34, "top": 12, "bottom": 28, "step": 50, "bar": 30}

@@ -69,6 +69,9 @@ def test_the_office_reads_the_year_and_opens_a_cell(planned_county, chromium, li
     page.screenshot(path=str(ARTIFACTS / "console-cell-phone.png"), full_page=False)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.screenshot(path=str(ARTIFACTS / "console-cell-desktop.png"), full_page=False)
+    page.locator("details.waive summary").first.click()  # <details>: opens without script
+    assert page.locator("details.waive textarea").first.is_visible()
+    page.locator("li.duty-card").first.screenshot(path=str(ARTIFACTS / "console-waive-form.png"))
     page.click("text=按时完成")
     assert all("按时完成" in t for t in page.locator("li.duty-card .tag").all_inner_texts())
 
