@@ -13,12 +13,13 @@ from datetime import date, datetime
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from prefect.runtime import flow_run
+from prefect.runtime import deployment, flow_run
 
 from anquan.app import App
 from anquan.assessment import usecases as assessment
 from anquan.campaigns import usecases as campaigns
 from anquan.cycle import usecases as cycle
+from anquan.flows.installation import artifact_key, check_deployment
 from anquan.flows.schedule import superseded
 from anquan.reporting import usecases as reporting
 from anquan.vocabulary import ANNUAL_ASSESSMENT
@@ -29,6 +30,13 @@ def _scheduled_time() -> datetime | None:
     if isinstance(when, str):
         when = datetime.fromisoformat(when)
     return when
+
+
+def _app() -> App:
+    """The installation's App, from this process's settings, once the run is known to be this installation's."""
+    app = App()
+    check_deployment(app.settings, deployment.name)
+    return app
 
 
 def scheduled_day(app: App) -> date:
@@ -42,7 +50,7 @@ def scheduled_day(app: App) -> date:
 @flow(name="plan_year", log_prints=False)
 def plan_year(year: int | None = None) -> dict:
     """Plan a year's obligations (default: the year the run was scheduled in)."""
-    app = App()
+    app = _app()
     year = year or scheduled_day(app).year
     report = cycle.plan(app, year=year)
     logger = get_run_logger()
@@ -55,7 +63,7 @@ def plan_year(year: int | None = None) -> dict:
 @flow(name="daily_tick", log_prints=False)
 def daily_tick(day: str | None = None) -> dict:
     """Queue the reminders and escalations due on a day (default: the scheduled day)."""
-    app = App()
+    app = _app()
     if day is None:
         when = _scheduled_time()
         if when is not None and superseded(when, now=datetime.now(app.settings.tz), cron=app.settings.tick_cron, tz=app.settings.tz):
@@ -69,7 +77,7 @@ def daily_tick(day: str | None = None) -> dict:
         for stage, n in sorted(stages.items())
     ]
     create_table_artifact(
-        key="daily-tick",
+        key=artifact_key(app.settings, "daily-tick"),
         table=rows or [{"township": "-", "stage": "-", "notices": 0}],
         description=f"Anquan tick {as_of.isoformat()}: notices by township and stage",
     )
@@ -78,7 +86,7 @@ def daily_tick(day: str | None = None) -> dict:
         for g in report.gaps
     )
     create_markdown_artifact(
-        key="daily-tick-summary",
+        key=artifact_key(app.settings, "daily-tick-summary"),
         markdown=(
             f"# Tick {as_of.isoformat()}\n\n"
             f"- obligations acted on: {report.obligations_actioned}\n"
@@ -95,7 +103,7 @@ def daily_tick(day: str | None = None) -> dict:
 @flow(name="deliver_mail", log_prints=False)
 def deliver_mail() -> dict:
     """Send the pending mail (SMTP, or .eml files without an SMTP host)."""
-    report = cycle.deliver_mail(App())
+    report = cycle.deliver_mail(_app())
     logger = get_run_logger()
     logger.info("delivered %s, deferred %s, failed %s (%s)", report.sent, report.deferred, report.failed, report.where)
     for e in report.errors:
@@ -106,7 +114,7 @@ def deliver_mail() -> dict:
 @flow(name=ANNUAL_ASSESSMENT, log_prints=False)  # named after the county's duty it does
 def annual_assessment(year: int | None = None) -> list[dict]:
     """Assess the past year (default: the year before the scheduled day), publish it and mail the results."""
-    app = App()
+    app = _app()
     day = scheduled_day(app)
     year = year or day.year - 1
     published = assessment.publish_year(app, year=year, on=day)
@@ -114,7 +122,7 @@ def annual_assessment(year: int | None = None) -> list[dict]:
     folder = published.written[0].parent
     rows = result.as_list()
     create_table_artifact(
-        key="annual-assessment",
+        key=artifact_key(app.settings, "annual-assessment"),
         table=[{"rank": r["rank"], "township": f"{r['org_name']} ({r['org_code']})", "score": r["score"],
                 "grade": r["grade"], "veto": "；".join(r["veto_reasons"])} for r in rows]
         or [{"rank": "-", "township": "-", "score": "-", "grade": "-", "veto": "-"}],
@@ -132,7 +140,7 @@ def special_campaign(
 
     Parameters are validated as `anquan campaign start` validates them; a bad one fails the run with the field named.
     """
-    result = campaigns.start_campaign(App(), params={
+    result = campaigns.start_campaign(_app(), params={
         "name": name, "sectors": sectors, "townships": townships, "from_date": from_date, "to_date": to_date,
         "summary_due": summary_due})
     get_run_logger().info("campaign %s: %s townships, %s mails queued", result["name"], len(result["townships"]),
@@ -146,7 +154,7 @@ def major_event(name: str, from_date: str, to_date: str, townships: list[str] | 
 
     Parameters are validated as `anquan event add` validates them; a bad one fails the run with the field named.
     """
-    result = campaigns.add_major_event(App(), params={"name": name, "townships": townships, "from_date": from_date,
+    result = campaigns.add_major_event(_app(), params={"name": name, "townships": townships, "from_date": from_date,
                                                       "to_date": to_date})
     get_run_logger().info("major event %s: %s townships inspect by %s, %s mails queued", result["name"],
                           len(result["townships"]), result["inspection_due"], result["mails_queued"])
@@ -156,13 +164,13 @@ def major_event(name: str, from_date: str, to_date: str, townships: list[str] | 
 @flow(name="monthly_report", log_prints=False)
 def monthly_report(year: int | None = None, month: int | None = None) -> dict:
     """After each month: the risk-analysis completion per township (artifact and mail), and the hazards' progress."""
-    app = App()
+    app = _app()
     day = scheduled_day(app)
     if year is None or month is None:
         year, month = reporting.previous_month(day)
     result = reporting.monthly_report(app, year=year, month=month, today=day)
     create_table_artifact(
-        key="monthly-risk-analysis",
+        key=artifact_key(app.settings, "monthly-risk-analysis"),
         table=[{"township": f"{t['org_name']} ({t['org_code']})", "due": t["due"], "done": t["done"],
                 "rate": f"{t['rate'] * 100:.1f}%", "not reported": "、".join(e["name"] for e in t["missing"][:20])
                 + (f" 等{len(t['missing'])}家" if len(t["missing"]) > 20 else "")} for t in result["townships"]]
@@ -176,7 +184,7 @@ def monthly_report(year: int | None = None, month: int | None = None) -> dict:
 @flow(name="sign_books", log_prints=False)
 def sign_books(year: int | None = None) -> dict:
     """Early February: every township, village and unit gets its book to sign, attached to the mail."""
-    app = App()
+    app = _app()
     day = scheduled_day(app)
     result = reporting.send_books(app, year=year or day.year, today=day)
     get_run_logger().info("books %s: %s rendered, %s mails queued", year or day.year, result["books"],
@@ -187,7 +195,7 @@ def sign_books(year: int | None = None) -> dict:
 @flow(name="quarterly_round", log_prints=False)
 def quarterly_round(year: int | None = None, quarter: int | None = None) -> dict:
     """At the start of each quarter: what each township owes, self-check notices to enterprises, the county's round plan."""
-    app = App()
+    app = _app()
     day = scheduled_day(app)
     result = reporting.quarterly_round(app, year=year or day.year, quarter=quarter or (day.month - 1) // 3 + 1, today=day)
     get_run_logger().info("quarter %s opened: %s mails queued", result["period"], result["mails_queued"])

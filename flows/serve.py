@@ -14,6 +14,7 @@ from typing import Iterator
 
 from anquan.errors import AnquanError
 from anquan.models.settings import Settings
+from anquan.vocabulary import ANNUAL_ASSESSMENT
 
 
 def prefect_environment(settings: Settings) -> dict[str, str]:
@@ -40,6 +41,9 @@ def embedded_server(settings: Settings, *, wait_seconds: float = 120) -> Iterato
     """Start `prefect server` on loopback (SQLite in the data folder) unless PREFECT_API_URL is set."""
     configured = os.environ.get("PREFECT_API_URL")
     if configured:
+        if not settings.installation:
+            raise AnquanError(f"PREFECT_API_URL names a Prefect server ({configured}) that other installations may share: "
+                              "set ANQUAN_INSTALLATION to this installation's short name (e.g. qinglan)")
         yield configured
         return
     env = {**os.environ, **prefect_environment(settings)}
@@ -71,40 +75,41 @@ def embedded_server(settings: Settings, *, wait_seconds: float = 120) -> Iterato
         log.close()
 
 
+# What each deployment runs and when; prefect.yaml says the same for `prefect deploy` (tests/flows compare them).
+SCHEDULED = [  # (flow, settings field of its cron, description)
+    ("daily_tick", "tick_cron", "Reminders and escalations due today, into the outbox."),
+    ("deliver_mail", "deliver_cron", "Send pending mail."),
+    ("plan_year", "plan_cron", "Plan the new year's obligations."),
+    (ANNUAL_ASSESSMENT, "assess_cron", "Assess the past year, mail the results."),
+    ("monthly_report", "monthly_cron", "Risk-analysis completion per township; listed hazards' progress."),
+    ("sign_books", "books_cron", "Send every township, village and unit its responsibility book to sign."),
+    ("quarterly_round", "round_cron", "Open the quarter: duties, key-sector enterprises, self-check notices."),
+]
+BY_HAND = [  # no schedule: the county safety office starts them with their parameters
+    ("special_campaign", "Start a special rectification campaign (专项整治)."),
+    ("major_event", "Enter a major event (重大活动): townships inspect before it."),
+]
+# At most one run at a time per installation; a run that comes due while one runs is cancelled, not queued.
+ONE_AT_A_TIME = {"daily_tick", "deliver_mail"}
+
+
 def deployments(settings: Settings) -> list:
-    """The deployments: the scheduled ones on cron schedules in the county's time zone, two started by hand."""
+    """The deployments, each named after the installation: scheduled ones on county-time crons, two by hand."""
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
     from prefect.schedules import Cron
 
-    from anquan.flows.cycle import (annual_assessment, daily_tick, deliver_mail, major_event, monthly_report, plan_year,
-                             quarterly_round, sign_books, special_campaign)
+    from anquan.flows import cycle
+    from anquan.flows.installation import tags
 
-    tz = settings.timezone
-    return [
-        daily_tick.to_deployment(name="anquan-daily-tick", schedules=[Cron(settings.tick_cron, timezone=tz)],
-                                 description="Reminders and escalations due today, into the outbox."),
-        # One delivery run per installation: a run that starts while the last one still sends is cancelled.
-        deliver_mail.to_deployment(name="anquan-deliver-mail", schedules=[Cron(settings.deliver_cron, timezone=tz)],
-                                   description="Send pending mail.",
-                                   concurrency_limit=ConcurrencyLimitConfig(
-                                       limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)),
-        plan_year.to_deployment(name="anquan-plan-year", schedules=[Cron(settings.plan_cron, timezone=tz)],
-                                description="Plan the new year's obligations."),
-        annual_assessment.to_deployment(name="anquan-annual-assessment",
-                                        schedules=[Cron(settings.assess_cron, timezone=tz)],
-                                        description="Assess the past year, mail the results."),
-        monthly_report.to_deployment(name="anquan-monthly-report", schedules=[Cron(settings.monthly_cron, timezone=tz)],
-                                     description="Risk-analysis completion per township; listed hazards' progress."),
-        sign_books.to_deployment(name="anquan-sign-books", schedules=[Cron(settings.books_cron, timezone=tz)],
-                                 description="Send every township, village and unit its responsibility book to sign."),
-        quarterly_round.to_deployment(name="anquan-quarterly-round", schedules=[Cron(settings.round_cron, timezone=tz)],
-                                      description="Open the quarter: duties, key-sector enterprises, self-check notices."),
-        # No schedule: the county safety office starts it by hand with its parameters.
-        special_campaign.to_deployment(name="anquan-special-campaign",
-                                       description="Start a special rectification campaign (专项整治)."),
-        major_event.to_deployment(name="anquan-major-event",
-                                  description="Enter a major event (重大活动): townships inspect before it."),
-    ]
+    def one(flow_name: str, description: str, schedules: list):
+        limit = (ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
+                 if flow_name in ONE_AT_A_TIME else None)
+        return getattr(cycle, flow_name).to_deployment(
+            name=settings.installation_name, tags=tags(settings), description=description, schedules=schedules,
+            concurrency_limit=limit)
+
+    return [one(f, d, [Cron(getattr(settings, cron), timezone=settings.timezone)]) for f, cron, d in SCHEDULED] + [
+        one(f, d, []) for f, d in BY_HAND]
 
 
 def _stop_on_sigterm(signum, frame):  # a service manager's stop: shut down like Ctrl-C
@@ -126,8 +131,8 @@ def serve_forever(settings: Settings) -> None:
         os.environ["PREFECT_API_URL"] = api_url
         from prefect import serve
 
-        print(f"Prefect UI: {api_url.removesuffix('/api')}  (deployments: anquan-daily-tick, anquan-deliver-mail, anquan-plan-year, anquan-annual-assessment, anquan-monthly-report, anquan-sign-books, anquan-quarterly-round, anquan-special-campaign, anquan-major-event)",
-              flush=True)
+        print(f"Prefect UI: {api_url.removesuffix('/api')}  (installation {settings.installation_name}: deployments "
+              f"daily_tick/{settings.installation_name}, deliver_mail/{settings.installation_name}, ...)", flush=True)
         try:
             serve(*deployments(settings), print_starting_message=False, pause_on_shutdown=False)
         except KeyboardInterrupt:

@@ -27,6 +27,8 @@ DEFAULT_CYCLE_FILE = config_file("cycle.yaml")
 DEFAULT_HOLIDAYS_DIR = config_file("holidays")
 DEFAULT_RUBRIC_FILE = config_file("rubric.yaml")
 ENV_PREFIX = "ANQUAN_"
+INSTALLATION_SLUG = re.compile(r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$")
+DEFAULT_INSTALLATION = "anquan"
 PLACEHOLDERS = {"change-me", "changeme", "changethis", "password"}
 
 
@@ -102,6 +104,14 @@ class Settings(BaseSettings):
     books_cron: str = Field(default="0 9 1 2 *", description="Sending the year's books to sign (1 February).")
     round_cron: str = Field(default="0 8 1 1,4,7,10 *", description="Opening each quarter's round.")
     prefect_port: int = Field(default=4200, ge=1, le=65535, description="Port of the embedded Prefect server and UI.")
+    installation: str = Field(
+        default="",
+        description="This installation's short name (a slug: lowercase letters, digits, dashes; e.g. qinglan). Every "
+                    "Prefect deployment, tag and artifact key carries it, so installations sharing one Prefect server "
+                    "never act for each other. Required with a shared server (PREFECT_API_URL, `anquan deploy`); "
+                    "empty = `anquan` for the one-machine `anquan serve`.",
+    )
+    work_pool: str = Field(default="anquan", description="The Prefect work pool (process type) `anquan deploy` deploys to.")
 
     @field_validator("tick_cron", "deliver_cron", "plan_cron", "assess_cron", "monthly_cron", "books_cron", "round_cron")
     @classmethod
@@ -118,6 +128,23 @@ class Settings(BaseSettings):
                     ok = False
         if not ok:
             raise ValueError(f"{value!r} is not a five-field cron expression with numbers (e.g. '0 8 * * *')")
+        return value
+
+    @field_validator("installation")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        value = value.strip()
+        if value and not INSTALLATION_SLUG.match(value):
+            raise ValueError(f"{value!r} is not a short name: 2 to 40 lowercase letters, digits and dashes, starting with a "
+                             "letter, not ending with a dash (e.g. qinglan)")
+        return value
+
+    @field_validator("work_pool")
+    @classmethod
+    def _pool_name(cls, value: str) -> str:
+        value = value.strip()
+        if not INSTALLATION_SLUG.match(value):
+            raise ValueError(f"{value!r} is not a work pool name: lowercase letters, digits and dashes (e.g. anquan)")
         return value
 
     @field_validator("smtp_password")
@@ -217,6 +244,11 @@ class Settings(BaseSettings):
     def safe_database_url(self) -> str:
         """The URL with any password masked, for messages and logs."""
         return make_url(self.effective_database_url).render_as_string(hide_password=True)
+
+    @property
+    def installation_name(self) -> str:
+        """The installation's name in Prefect: the setting, or `anquan` for a one-machine installation."""
+        return self.installation or DEFAULT_INSTALLATION
 
     @property
     def files_dir(self) -> Path:

@@ -11,7 +11,8 @@ from tests.support.code import outside_cli
 # A flag: --org, --summary-due; not a MIME boundary line ("--" boundary ["--"] CRLF, RFC 2046).
 FLAG = re.compile(r"(?<![\w-])--[a-z][\w-]*(?!-*\r\n)")
 # Strings that are a flag of another program, not ours: the Prefect server's command line.
-OTHER_PROGRAMS = {("serve.py", "--host"), ("serve.py", "--port")}
+OTHER_PROGRAMS = {("serve.py", "--host"), ("serve.py", "--port"), ("deploy.py", "--no-prompt"), ("deploy.py", "--all"),
+                  ("deploy.py", "--prefect-file")}
 
 
 def _strings(tree: ast.AST):

@@ -26,6 +26,7 @@ app.command("plan")(cycle.plan)
 app.command("submit")(cycle.submit)
 app.command("tick")(cycle.tick)
 app.command("serve")(serve.serve)
+app.command("deploy")(serve.deploy)
 app.command("web")(web.web)
 app.command("simulate")(simulation.simulate)
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Optional
 
 import typer
 
-from anquan.cli.kit import lazy, open_app
+from anquan.cli.kit import flags_of_this_command, lazy, open_app
 
 serving = lazy("anquan.flows.serve")
 pages = lazy("anquan.web.serve")
+deploying = lazy("anquan.flows.deploy")
 
 
 def serve(
@@ -38,3 +40,29 @@ def serve(
         if address:
             print(f"Officials' pages: {address}/my (opened through the personal link in each mail)", flush=True)
         serving.serve_forever(a.settings)
+
+
+def deploy(
+    prefect_file: Annotated[Optional[Path], typer.Option("--prefect-file", help="Default: prefect.yaml of the checkout Anquan runs from.")] = None,
+) -> None:
+    """Deploy this installation's flows to a shared Prefect server (prefect.yaml, a process work pool).
+
+    Reads the settings as every command does (.env here, ANQUAN_* variables), requires ANQUAN_INSTALLATION
+    and PREFECT_API_URL, and runs `prefect deploy --all` with prefect.yaml's placeholders filled from them:
+    every deployment is named after the installation (daily_tick/qinglan), tagged with it and put in the work
+    queue of that name in ANQUAN_WORK_POOL. Run it again after changing a schedule. Then start a worker:
+      prefect worker start --pool anquan --work-queue qinglan --type process
+
+    Examples:
+      anquan deploy
+    """
+    flags_of_this_command(prefect_file="--prefect-file", installation=None, prefect_api_url=None)
+    a = open_app()
+    a.checked_engine()
+    made = deploying.deploy(a.settings, prefect_file=prefect_file)
+    print(f"Deployed {len(made)} deployments of installation {a.settings.installation} to "
+          f"work pool {a.settings.work_pool}, work queue {a.settings.installation}:")
+    for name in made:
+        print(f"  {name}")
+    print(f"Start its worker: prefect worker start --pool {a.settings.work_pool} "
+          f"--work-queue {a.settings.installation} --type process")

@@ -27,7 +27,7 @@ COMMANDS = [
     [], ["db"], ["db", "upgrade"], ["db", "current"], ["directory"], ["directory", "template"],
     ["directory", "import"], ["directory", "show"], ["rules"], ["rules", "check"], ["holidays"], ["plan"],
     ["obligations"], ["obligations", "list"], ["obligations", "show"], ["obligations", "waive"], ["submit"],
-    ["tick"], ["mail"], ["mail", "deliver"], ["mail", "list"], ["mail", "retry"], ["serve"],
+    ["tick"], ["mail"], ["mail", "deliver"], ["mail", "list"], ["mail", "retry"], ["serve"], ["deploy"],
     ["accident"], ["accident", "add"], ["accident", "update"], ["accident", "list"], ["accident", "show"],
     ["accident", "import"], ["indicators"], ["indicators", "import"],
     ["assess"], ["assess", "run"], ["assess", "adjust"], ["assess", "check-rubric"],

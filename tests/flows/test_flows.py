@@ -48,9 +48,9 @@ def test_plan_tick_and_deliver_flows(flow_app):
     delivered = deliver_mail()
     assert delivered["backend"] == "folder" and delivered["sent"] == queued
     assert len(list(flow_app.settings.effective_mail_dir.glob("*.eml"))) == queued
-    table = Artifact.get("daily-tick")
+    table = Artifact.get("anquan-daily-tick")
     assert table is not None and table.type == "table" and "QL01" in str(table.data)
-    summary = Artifact.get("daily-tick-summary")
+    summary = Artifact.get("anquan-daily-tick-summary")
     assert summary is not None and "messages queued" in str(summary.data)
     # The same day again: the flow runs, nothing new is queued.
     assert daily_tick(day="2026-01-26")["messages"] == 0
@@ -110,25 +110,35 @@ def test_superseded(scheduled, now, cron, expected):
 def test_deployments_are_on_county_time_crons(app):
     from anquan.flows.serve import deployments
 
-    deps = {d.name: d for d in deployments(app.settings)}
-    assert set(deps) == {"anquan-daily-tick", "anquan-deliver-mail", "anquan-plan-year", "anquan-annual-assessment",
-                         "anquan-special-campaign", "anquan-monthly-report", "anquan-sign-books",
-                         "anquan-quarterly-round", "anquan-major-event"}
-    assert deps["anquan-sign-books"].schedules[0].schedule.cron == "0 9 1 2 *"
-    assert deps["anquan-quarterly-round"].schedules[0].schedule.cron == "0 8 1 1,4,7,10 *"
-    assert deps["anquan-monthly-report"].schedules[0].schedule.cron == "0 7 1 * *"
-    assert not deps["anquan-special-campaign"].schedules and not deps["anquan-major-event"].schedules
-    assert deps["anquan-annual-assessment"].schedules[0].schedule.cron == "0 9 15 1 *"
-    tick_schedule = deps["anquan-daily-tick"].schedules[0].schedule
+    deps = {d.flow_name: d for d in deployments(app.settings)}
+    assert set(deps) == {"daily_tick", "deliver_mail", "plan_year", "annual_assessment", "special_campaign",
+                         "monthly_report", "sign_books", "quarterly_round", "major_event"}
+    # One machine, no installation named: every deployment is the `anquan` one, tagged so.
+    assert {d.name for d in deps.values()} == {"anquan"} and all(d.tags == ["anquan", "anquan"] for d in deps.values())
+    assert deps["sign_books"].schedules[0].schedule.cron == "0 9 1 2 *"
+    assert deps["quarterly_round"].schedules[0].schedule.cron == "0 8 1 1,4,7,10 *"
+    assert deps["monthly_report"].schedules[0].schedule.cron == "0 7 1 * *"
+    assert not deps["special_campaign"].schedules and not deps["major_event"].schedules
+    assert deps["annual_assessment"].schedules[0].schedule.cron == "0 9 15 1 *"
+    tick_schedule = deps["daily_tick"].schedules[0].schedule
     assert tick_schedule.cron == "0 8 * * *" and tick_schedule.timezone == "Asia/Shanghai"
-    assert deps["anquan-deliver-mail"].schedules[0].schedule.cron == "*/5 * * * *"
-    # Only one delivery run at a time: a scheduled run that finds the last one still sending is cancelled.
+    assert deps["deliver_mail"].schedules[0].schedule.cron == "*/5 * * * *"
+    # One tick and one delivery at a time: a run that comes due while the last one still runs is cancelled.
     from prefect.client.schemas.objects import ConcurrencyLimitStrategy
 
-    deliver = deps["anquan-deliver-mail"]
-    assert deliver.concurrency_limit == 1
-    assert deliver.concurrency_options.collision_strategy == ConcurrencyLimitStrategy.CANCEL_NEW
-    assert all(d.concurrency_limit is None for name, d in deps.items() if name != "anquan-deliver-mail")
+    for name in ("daily_tick", "deliver_mail"):
+        assert deps[name].concurrency_limit == 1
+        assert deps[name].concurrency_options.collision_strategy == ConcurrencyLimitStrategy.CANCEL_NEW
+    assert all(d.concurrency_limit is None for name, d in deps.items() if name not in {"daily_tick", "deliver_mail"})
+
+
+def test_deployments_carry_the_installation_name(app):
+    from anquan.flows.serve import deployments
+
+    settings = app.settings.model_copy(update={"installation": "qinglan", "timezone": "Asia/Urumqi"})
+    deps = deployments(settings)
+    assert {d.name for d in deps} == {"qinglan"} and all(d.tags == ["anquan", "qinglan"] for d in deps)
+    assert {d.schedules[0].schedule.timezone for d in deps if d.schedules} == {"Asia/Urumqi"}
 
 
 def test_annual_assessment_flow(flow_app):
@@ -144,7 +154,7 @@ def test_annual_assessment_flow(flow_app):
     assert all(rank == (i + 1 if i == 0 or (rows[i - 1]["score"], rows[i - 1]["vetoed"]) != (r["score"], r["vetoed"])
                         else ranks[i - 1]) for i, (rank, r) in enumerate(zip(ranks, rows)))
     assert all(r["grade"] in {"优秀", "良好", "合格", "不合格"} for r in rows)
-    table = Artifact.get("annual-assessment")
+    table = Artifact.get("anquan-annual-assessment")
     assert table is not None and "QL01" in str(table.data)
     folder = flow_app.settings.data_dir / "reports" / "2026"
     assert (folder / "assessment-2026.xlsx").is_file() and (folder / "assessment-2026.docx").is_file()
@@ -219,7 +229,7 @@ def test_monthly_report_flow(flow_app):
     result = monthly_report(year=2026, month=3)
     assert len(result["townships"]) == 8 and all(t["done"] == 0 for t in result["townships"])
     assert result["mails_queued"] == 19  # every township safety office
-    assert "QL01" in str(Artifact.get("monthly-risk-analysis").data)
+    assert "QL01" in str(Artifact.get("anquan-monthly-risk-analysis").data)
     assert monthly_report(year=2026, month=3)["mails_queued"] == 0
 
 

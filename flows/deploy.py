@@ -1,0 +1,66 @@
+"""`anquan deploy`: this installation's deployments on a shared Prefect server, from prefect.yaml.
+
+prefect.yaml is Prefect's own description of the deployments; its installation-specific values are
+`{{ $ANQUAN_... }}` placeholders that `prefect deploy` fills from the environment. This module checks the
+installation's settings (the same validation every command gets), exports exactly the values the file uses,
+and runs `prefect deploy` with them. Running `prefect deploy` by hand works too, with those variables set.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from anquan.errors import AnquanError
+from anquan.models.settings import Settings
+
+CRONS = {"ANQUAN_TICK_CRON": "tick_cron", "ANQUAN_DELIVER_CRON": "deliver_cron", "ANQUAN_PLAN_CRON": "plan_cron",
+         "ANQUAN_ASSESS_CRON": "assess_cron", "ANQUAN_MONTHLY_CRON": "monthly_cron", "ANQUAN_BOOKS_CRON": "books_cron",
+         "ANQUAN_ROUND_CRON": "round_cron"}
+PREFECT_DEPLOY = ["--no-prompt", "deploy", "--all", "--prefect-file"]  # Prefect's command line, not ours
+PLACEHOLDER = re.compile(r"\{\{\s*\$([A-Z_]+)\s*\}\}")
+
+
+def default_prefect_file() -> Path:
+    """prefect.yaml at the top of the checkout Anquan is installed from."""
+    import anquan
+
+    return Path(anquan.__file__).resolve().parent.parent / "prefect.yaml"
+
+
+def deploy_environment(settings: Settings, workdir: Path) -> dict[str, str]:
+    """The variables prefect.yaml's placeholders name, from the installation's checked settings."""
+    if not settings.installation:
+        raise AnquanError("set ANQUAN_INSTALLATION to this installation's short name (e.g. qinglan) before deploying "
+                          "to a Prefect server other installations may share", field="installation")
+    return {"ANQUAN_INSTALLATION": settings.installation, "ANQUAN_WORK_POOL": settings.work_pool,
+            "ANQUAN_TIMEZONE": settings.timezone, "ANQUAN_WORKDIR": str(workdir.resolve()),
+            **{var: getattr(settings, field) for var, field in CRONS.items()}}
+
+
+def deploy(settings: Settings, *, prefect_file: Path | None = None, workdir: Path | None = None) -> list[str]:
+    """Run `prefect deploy` on every deployment of prefect.yaml for this installation; return the deployments made (flow/name)."""
+    prefect_file = prefect_file or default_prefect_file()
+    if not prefect_file.is_file():
+        raise AnquanError(f"no prefect.yaml at {prefect_file}: name the file to deploy from", field="prefect_file")
+    if not os.environ.get("PREFECT_API_URL"):
+        raise AnquanError("PREFECT_API_URL is not set: name the shared Prefect server's API "
+                          "(e.g. http://127.0.0.1:4200/api)", field="prefect_api_url")
+    values = deploy_environment(settings, workdir or Path.cwd())
+    text = prefect_file.read_text(encoding="utf-8")
+    used = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    unknown = sorted(set(PLACEHOLDER.findall(used)) - set(values))
+    if unknown:
+        raise AnquanError(f"{prefect_file} uses variables anquan deploy does not set: {', '.join(unknown)}",
+                          field="prefect_file")
+    env = {**os.environ, **values}
+    done = subprocess.run([sys.executable, "-m", "prefect", *PREFECT_DEPLOY, str(prefect_file)], env=env,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
+        raise AnquanError(f"prefect deploy failed:\n{tail}")
+    flows = re.findall(r"entrypoint:\s*anquan\.flows\.cycle:(\w+)", text)
+    return [f"{flow}/{settings.installation}" for flow in flows]

@@ -1,0 +1,126 @@
+"""A real Prefect server on PostgreSQL, its workers and `anquan deploy`, as separate processes, for the production test.
+
+Flow runs are started and watched through the server's REST API (httpx), as the UI does, so the test process
+needs no Prefect client settings of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+PREFECT_QUIET = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1", "PREFECT_LOGGING_LEVEL": "WARNING"}
+
+
+@contextmanager
+def postgres_database(server_url: str, prefix: str) -> Iterator[str]:
+    """A fresh database on the server for the block; its asyncpg URL (Prefect's driver). Dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(make_url(server_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server_url).set(drivername="postgresql+asyncpg", database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """This process's environment without ANQUAN_* and PREFECT_* variables, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANQUAN_", "PREFECT_"))}
+    return {**env, **PREFECT_QUIET, **extra}
+
+
+class Processes:
+    """Child processes, each logging to a file of its own; all stopped (SIGTERM, then SIGKILL) on close."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.running: list[tuple[subprocess.Popen, Path]] = []
+
+    def start(self, name: str, args: list[str], env: dict[str, str], cwd: Path | None = None) -> subprocess.Popen:
+        log = self.folder / f"{name}.log"
+        with open(log, "ab") as out:
+            proc = subprocess.Popen(args, env=env, cwd=cwd or self.folder, stdout=out, stderr=subprocess.STDOUT)
+        self.running.append((proc, log))
+        return proc
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}" for _, log in self.running)
+
+    def close(self) -> None:
+        for proc, _ in reversed(self.running):
+            proc.terminate()
+        for proc, _ in reversed(self.running):
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def prefect(*args: str, env: dict[str, str], cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "prefect", "--no-prompt", *args], env=env, cwd=cwd,
+                          capture_output=True, text=True, timeout=180)
+
+
+def run_command(args: list[str], *, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True, timeout=180)
+
+
+def wait_healthy(api_url: str, proc: subprocess.Popen, *, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("the Prefect server stopped at start-up")
+        try:
+            if httpx.get(f"{api_url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"the Prefect server did not answer within {seconds:.0f} s")
+
+
+class Api:
+    """The few REST calls the test needs."""
+
+    def __init__(self, api_url: str):
+        self.http = httpx.Client(base_url=api_url, timeout=30)
+
+    def deployment(self, flow: str, name: str) -> dict:
+        resp = self.http.get(f"/deployments/name/{flow}/{name}")
+        resp.raise_for_status()
+        return resp.json()
+
+    def run(self, flow: str, name: str, parameters: dict | None = None) -> str:
+        dep = self.deployment(flow, name)
+        resp = self.http.post(f"/deployments/{dep['id']}/create_flow_run", json={"parameters": parameters or {}})
+        resp.raise_for_status()
+        return resp.json()["id"]
+
+    def wait(self, run_ids: list[str], *, seconds: float = 120) -> dict[str, dict]:
+        """Each run as it ended (its state final), or AssertionError with the states after `seconds`."""
+        deadline = time.monotonic() + seconds
+        while True:
+            runs = {rid: self.http.get(f"/flow_runs/{rid}").json() for rid in run_ids}
+            if all(r["state"]["type"] in {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"} for r in runs.values()):
+                return runs
+            if time.monotonic() > deadline:
+                raise AssertionError({rid: r["state"]["name"] for rid, r in runs.items()})
+            time.sleep(0.5)
+
+    def close(self) -> None:
+        self.http.close()
