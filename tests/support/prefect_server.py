@@ -76,10 +76,6 @@ def prefect(*args: str, env: dict[str, str], cwd: Path | None = None) -> subproc
                           capture_output=True, text=True, timeout=180)
 
 
-def run_command(args: list[str], *, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True, timeout=180)
-
-
 def wait_healthy(api_url: str, proc: subprocess.Popen, *, seconds: float = 120) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
