@@ -19,10 +19,16 @@ from anquan.app import App
 from anquan.assessment import usecases as assessment
 from anquan.campaigns import usecases as campaigns
 from anquan.cycle import usecases as cycle
+from anquan.flows.hooks import alert_it
+from anquan.flows.logs import log_to_file
 from anquan.flows.installation import artifact_key, check_deployment
 from anquan.flows.schedule import superseded
 from anquan.reporting import usecases as reporting
 from anquan.vocabulary import ANNUAL_ASSESSMENT
+
+
+# A scheduled run that fails or crashes alerts IT; a run started by hand with bad parameters tells whoever started it.
+ALERTS = {"on_failure": [alert_it], "on_crashed": [alert_it]}
 
 
 def _scheduled_time() -> datetime | None:
@@ -35,6 +41,7 @@ def _scheduled_time() -> datetime | None:
 def _app() -> App:
     """The installation's App, from this process's settings, once the run is known to be this installation's."""
     app = App()
+    log_to_file(app.settings)
     check_deployment(app.settings, deployment.name)
     return app
 
@@ -47,7 +54,7 @@ def scheduled_day(app: App) -> date:
     return when.astimezone(app.settings.tz).date()
 
 
-@flow(name="plan_year", log_prints=False)
+@flow(name="plan_year", log_prints=False, **ALERTS)
 def plan_year(year: int | None = None) -> dict:
     """Plan a year's obligations (default: the year the run was scheduled in)."""
     app = _app()
@@ -60,7 +67,7 @@ def plan_year(year: int | None = None) -> dict:
     return report.as_dict()
 
 
-@flow(name="daily_tick", log_prints=False)
+@flow(name="daily_tick", log_prints=False, **ALERTS)
 def daily_tick(day: str | None = None) -> dict:
     """Queue the reminders and escalations due on a day (default: the scheduled day)."""
     app = _app()
@@ -100,7 +107,7 @@ def daily_tick(day: str | None = None) -> dict:
     return report.as_dict()
 
 
-@flow(name="deliver_mail", log_prints=False)
+@flow(name="deliver_mail", log_prints=False, **ALERTS)
 def deliver_mail() -> dict:
     """Send the pending mail (SMTP, or .eml files without an SMTP host)."""
     report = cycle.deliver_mail(_app())
@@ -111,7 +118,7 @@ def deliver_mail() -> dict:
     return report.as_dict()
 
 
-@flow(name=ANNUAL_ASSESSMENT, log_prints=False)  # named after the county's duty it does
+@flow(name=ANNUAL_ASSESSMENT, log_prints=False, **ALERTS)  # named after the county's duty it does
 def annual_assessment(year: int | None = None) -> list[dict]:
     """Assess the past year (default: the year before the scheduled day), publish it and mail the results."""
     app = _app()
@@ -132,7 +139,7 @@ def annual_assessment(year: int | None = None) -> list[dict]:
     return rows
 
 
-@flow(name="special_campaign", log_prints=False, validate_parameters=True)
+@flow(name="special_campaign", log_prints=False, on_crashed=[alert_it], validate_parameters=True)
 def special_campaign(
     name: str, sectors: list[str], from_date: str, to_date: str, summary_due: str, townships: list[str] | str = "all",
 ) -> dict:
@@ -148,7 +155,7 @@ def special_campaign(
     return result
 
 
-@flow(name="major_event", log_prints=False, validate_parameters=True)
+@flow(name="major_event", log_prints=False, on_crashed=[alert_it], validate_parameters=True)
 def major_event(name: str, from_date: str, to_date: str, townships: list[str] | str = "all") -> dict:
     """Enter a major event by hand (Prefect UI or `prefect deployment run`): townships inspect before it.
 
@@ -161,7 +168,7 @@ def major_event(name: str, from_date: str, to_date: str, townships: list[str] | 
     return result
 
 
-@flow(name="monthly_report", log_prints=False)
+@flow(name="monthly_report", log_prints=False, **ALERTS)
 def monthly_report(year: int | None = None, month: int | None = None) -> dict:
     """After each month: the risk-analysis completion per township (artifact and mail), and the hazards' progress."""
     app = _app()
@@ -181,7 +188,7 @@ def monthly_report(year: int | None = None, month: int | None = None) -> dict:
     return result
 
 
-@flow(name="sign_books", log_prints=False)
+@flow(name="sign_books", log_prints=False, **ALERTS)
 def sign_books(year: int | None = None) -> dict:
     """Early February: every township, village and unit gets its book to sign, attached to the mail."""
     app = _app()
@@ -192,7 +199,7 @@ def sign_books(year: int | None = None) -> dict:
     return result
 
 
-@flow(name="quarterly_round", log_prints=False)
+@flow(name="quarterly_round", log_prints=False, **ALERTS)
 def quarterly_round(year: int | None = None, quarter: int | None = None) -> dict:
     """At the start of each quarter: what each township owes, self-check notices to enterprises, the county's round plan."""
     app = _app()

@@ -111,6 +111,10 @@ class Settings(BaseSettings):
                     "never act for each other. Required with a shared server (PREFECT_API_URL, `anquan deploy`); "
                     "empty = `anquan` for the one-machine `anquan serve`.",
     )
+    it_email: str = Field(default="", description="The IT contact a failed or crashed flow run alerts (by mail, through "
+                                                  "the SMTP settings).")
+    alert_webhook: str = Field(default="", description="An http(s) address a failed or crashed flow run's alert is posted to "
+                                                       "(JSON: installation, subject, text).")
     work_pool: str = Field(default="anquan", description="The Prefect work pool (process type) `anquan deploy` deploys to.")
 
     @field_validator("tick_cron", "deliver_cron", "plan_cron", "assess_cron", "monthly_cron", "books_cron", "round_cron")
@@ -163,6 +167,22 @@ class Settings(BaseSettings):
                 raise ValueError("is still the placeholder; set a long random key (python3 -c 'import secrets; print(secrets.token_urlsafe(48))')")
             if key and len(key) < 32:
                 raise ValueError("is too short: use at least 32 random characters")
+        return value
+
+    @field_validator("it_email")
+    @classmethod
+    def _one_address(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.match(r"^[^@\s<>,]+@[^@\s<>,]+\.[^@\s<>,]+$", value):
+            raise ValueError(f"{value!r} is not an email address (e.g. it@county.example)")
+        return value
+
+    @field_validator("alert_webhook")
+    @classmethod
+    def _webhook_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.match(r"^https?://[^/\s?#]+\S*$", value):
+            raise ValueError(f"{value!r} is not an http(s) address (e.g. https://hooks.county.example/anquan?token=...)")
         return value
 
     @field_validator("public_url")

@@ -1,5 +1,6 @@
 """The Prefect flows, run for real under Prefect's test harness (a temporary API server)."""
 
+import re
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -54,6 +55,11 @@ def test_plan_tick_and_deliver_flows(flow_app):
     assert summary is not None and "messages queued" in str(summary.data)
     # The same day again: the flow runs, nothing new is queued.
     assert daily_tick(day="2026-01-26")["messages"] == 0
+    # The run log, also in a file under the data folder, each line in county time with its zone.
+    log = (flow_app.settings.data_dir / "logs" / "anquan.log").read_text(encoding="utf-8")
+    line = next(x for x in log.splitlines() if f"tick 2026-01-26: {ticked['messages']} messages queued" in x)
+    assert re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d CST\+0800 INFO anquan prefect\.flow_runs: ", line), line
+    assert "planned 2026: " in log and f"delivered {queued}, deferred 0, failed 0" in log
 
 
 def _run_scheduled(flow, when: datetime):
@@ -396,3 +402,45 @@ def test_major_event_flow_over_smtp(flow_app, smtp, monkeypatch):
     with pytest.raises(AnquanError, match=r"major event refused: to_date: 2027-03-01 is before") as exc:
         major_event(name="全国两会", from_date="2027-03-03", to_date="2027-03-01")
     assert exc.value.field == "to_date"  # the flow's parameter
+
+
+def test_a_failed_tick_alerts_it_by_mail(prefect_harness, monkeypatch, tmp_path):
+    """The database is unreachable: the tick fails, and the IT contact's alert arrives at a real SMTP server."""
+    from tests.support.smtp import SmtpSink, free_port
+
+    from anquan.flows.cycle import daily_tick
+
+    sink = SmtpSink().start()
+    try:
+        for key, value in {"DATABASE_URL": f"postgresql://anquan@127.0.0.1:{free_port()}/anquan", "INSTALLATION": "qinglan",
+                           "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(sink.port), "SMTP_SECURITY": "none",
+                           "IT_EMAIL": "it@qinglan.example", "MAIL_FROM": "青岚县安委办 <anquan@qinglan.example>",
+                           "DATA_DIR": str(tmp_path)}.items():
+            monkeypatch.setenv(f"ANQUAN_{key}", value)
+        state = daily_tick(day="2026-03-10", return_state=True)
+        assert state.is_failed()
+    finally:
+        sink.stop()
+    assert [r.rcpt_tos for r in sink.received] == [["it@qinglan.example"]]
+    msg = sink.received[0].message
+    assert str(msg["Subject"]).startswith("[Anquan qinglan] daily_tick failed: run ")
+    body = msg.get_body(("plain",)).get_content()
+    assert "Installation: qinglan" in body and "State: Failed" in body and "Reason: " in body
+    assert "connection" in body.lower() and "127.0.0.1" in body  # what failed, as Prefect recorded it
+
+
+def test_a_failed_tick_without_an_it_contact_sends_nothing(prefect_harness, monkeypatch, tmp_path):
+    from tests.support.smtp import SmtpSink, free_port
+
+    from anquan.flows.cycle import daily_tick
+
+    sink = SmtpSink().start()
+    try:
+        for key, value in {"DATABASE_URL": f"postgresql://anquan@127.0.0.1:{free_port()}/anquan",
+                           "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(sink.port), "SMTP_SECURITY": "none",
+                           "DATA_DIR": str(tmp_path)}.items():
+            monkeypatch.setenv(f"ANQUAN_{key}", value)
+        assert daily_tick(day="2026-03-10", return_state=True).is_failed()
+    finally:
+        sink.stop()
+    assert sink.received == []
