@@ -214,3 +214,26 @@ def each_message(app: App, *, status: str | None = None, limit: int | None = Non
     """The outbox, oldest first, streamed."""
     with app.session() as s:
         yield from list_messages(session=s, status=status, limit=limit)
+
+
+def operations_status(app: App, *, now: datetime | None = None) -> dict:
+    """What IT watches (`/metrics`): the outbox by state, how long the oldest pending message has waited, the
+    latest tick date that queued mail, and the latest year planned. Raises when the database does not answer."""
+    from sqlalchemy import func, select
+
+    from anquan.models.obligations import PlanStamp
+    from anquan.models.outbox import MailStatus, OutboxMessage
+
+    now = now or utcnow()
+    with app.session() as s:
+        by_status = dict(s.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
+        deferred = s.execute(select(func.count()).where(OutboxMessage.status == MailStatus.pending,
+                                                        OutboxMessage.attempts > 0)).scalar_one()
+        oldest = s.execute(select(func.min(OutboxMessage.created_at))
+                           .where(OutboxMessage.status == MailStatus.pending)).scalar_one()
+        last_tick = s.execute(select(func.max(OutboxMessage.tick_date))).scalar_one()
+        last_plan = s.execute(select(func.max(PlanStamp.year))).scalar_one()
+    return {"pending": by_status.get(MailStatus.pending, 0), "deferred": deferred,
+            "failed": by_status.get(MailStatus.failed, 0), "sent": by_status.get(MailStatus.sent, 0),
+            "oldest_pending_seconds": (now - oldest).total_seconds() if oldest else 0.0,
+            "last_tick_date": last_tick, "last_planned_year": last_plan}

@@ -1,0 +1,60 @@
+"""`/healthz` and `/metrics` for IT: the database answers, and the outbox's state in Prometheus text format."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
+
+from anquan.models.outbox import OutboxMessage
+from anquan.web.app import create_app
+from anquan.web.security import Limits
+
+
+def _samples(text: str) -> dict[str, float]:
+    return {m.group(1): float(m.group(2)) for m in re.finditer(r"^(\w+\{[^}]*\}) (\S+)$", text, re.M)}
+
+
+def test_healthz_says_ok(client):
+    resp = client.get("/healthz")
+    assert resp.status_code == 200 and resp.text == "ok\n"
+
+
+def test_metrics_count_the_outbox(client, web_county):
+    with web_county.session() as s:
+        ids = list(s.execute(select(OutboxMessage.id).order_by(OutboxMessage.id)).scalars())
+        week_ago = datetime.now(timezone.utc) - timedelta(days=7)
+        s.execute(update(OutboxMessage).where(OutboxMessage.id == ids[0]).values(status="failed"))
+        s.execute(update(OutboxMessage).where(OutboxMessage.id == ids[1]).values(attempts=2, created_at=week_ago))
+        s.execute(update(OutboxMessage).where(OutboxMessage.id == ids[2]).values(status="sent"))
+    resp = client.get("/metrics")
+    assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/plain; version=0.0.4")
+    assert "# TYPE anquan_outbox_messages gauge" in resp.text
+    m = _samples(resp.text)
+    assert m['anquan_outbox_messages{installation="anquan",status="pending"}'] == len(ids) - 2
+    assert m['anquan_outbox_messages{installation="anquan",status="deferred"}'] == 1
+    assert m['anquan_outbox_messages{installation="anquan",status="failed"}'] == 1
+    assert m['anquan_outbox_messages{installation="anquan",status="sent"}'] == 1
+    assert 7 * 86400 <= m['anquan_outbox_oldest_pending_age_seconds{installation="anquan"}'] < 7 * 86400 + 600
+    # The tick of 20 February 2026, at midnight in Shanghai; the year 2026 planned.
+    assert m['anquan_last_tick_date_timestamp_seconds{installation="anquan"}'] == datetime(
+        2026, 2, 19, 16, 0, tzinfo=timezone.utc).timestamp()
+    assert m['anquan_last_planned_year{installation="anquan"}'] == 2026
+
+
+def test_health_fails_when_the_database_is_gone(web_county):
+    with TestClient(create_app(web_county, limits=Limits()), follow_redirects=False) as c:
+        web_county.engine.dispose()
+        if web_county.settings.database_url:  # PostgreSQL: point the engine nowhere
+            from sqlalchemy import create_engine
+
+            web_county.__dict__["engine"] = create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
+        else:
+            (web_county.settings.data_dir / "anquan.db").unlink()
+            web_county.__dict__["engine"] = __import__("sqlalchemy").create_engine(
+                f"sqlite:///{web_county.settings.data_dir / 'missing' / 'anquan.db'}")
+        for path in ("/healthz", "/metrics"):
+            resp = c.get(path)
+            assert resp.status_code == 503 and resp.text.startswith("database unavailable"), (path, resp.text)
