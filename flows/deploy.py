@@ -25,10 +25,11 @@ PLACEHOLDER = re.compile(r"\{\{\s*\$([A-Z_]+)\s*\}\}")
 
 
 def default_prefect_file() -> Path:
-    """prefect.yaml at the top of the checkout Anquan is installed from."""
+    """prefect.yaml here (Prefect's convention; the service's folder is the checkout), else the checkout's."""
     import anquan
 
-    return Path(anquan.__file__).resolve().parent.parent / "prefect.yaml"
+    here = Path.cwd() / "prefect.yaml"
+    return here if here.is_file() else Path(anquan.__file__).resolve().parent.parent / "prefect.yaml"
 
 
 def deploy_environment(settings: Settings, workdir: Path) -> dict[str, str]:
