@@ -241,10 +241,6 @@ def test_monthly_report_flow(flow_app):
 
 def test_sign_books_flow_delivers_books_over_smtp(flow_app, monkeypatch):
     """The February flow for real: books rendered, mailed to a real SMTP server, opening as .docx with the right names."""
-    import io
-
-    from docx import Document
-
     from anquan.flows.cycle import deliver_mail, plan_year, sign_books
     from tests.support.smtp import SmtpSink
 
@@ -266,9 +262,8 @@ def test_sign_books_flow_delivers_books_over_smtp(flow_app, monkeypatch):
     assert len(township_mails) == 1
     attachment = next(township_mails[0].iter_attachments())
     assert attachment.get_filename() == "2026-QL01-石门镇-安全生产目标责任书.docx"
-    doc = Document(io.BytesIO(attachment.get_content()))
-    text = "\n".join(p.text for p in doc.paragraphs)
-    assert "（2026年度 · 石门镇）" in text and "青岚县人民政府（盖章）" in text
+    text = _docx_text(attachment)  # the parties sign side by side, in a table
+    assert "（2026年度\u3000石门镇）" in text and "青岚县人民政府（盖章）" in text
 
 
 def test_quarterly_round_flow(flow_app):
