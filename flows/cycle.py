@@ -14,6 +14,7 @@ from datetime import date, datetime
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import deployment, flow_run
+from prefect.states import Completed
 
 from anquan.app import App
 from anquan.assessment import usecases as assessment
@@ -75,7 +76,9 @@ def daily_tick(day: str | None = None) -> dict:
         when = _scheduled_time()
         if when is not None and superseded(when, now=datetime.now(app.settings.tz), cron=app.settings.tick_cron, tz=app.settings.tz):
             get_run_logger().info("tick scheduled for %s stands aside: a newer scheduled tick acts instead", when)
-            return {"superseded": True, "scheduled": when.isoformat()}
+            # Completed, and named so in the UI: not mistaken for a tick that ran.
+            return Completed(name="StoodAside", message="a newer scheduled tick acts instead",
+                             data={"superseded": True, "scheduled": when.isoformat()})
     as_of = date.fromisoformat(day) if day else scheduled_day(app)
     report = assessment.daily_tick(app, as_of=as_of)
     rows = [

@@ -62,7 +62,7 @@ def test_plan_tick_and_deliver_flows(flow_app):
     assert "planned 2026: " in log and f"delivered {queued}, deferred 0, failed 0" in log
 
 
-def _run_scheduled(flow, when: datetime):
+def _run_scheduled(flow, when: datetime, return_type: str = "result"):
     """Run a flow as Prefect runs a scheduled one: a flow run in the Scheduled state for `when`."""
     from prefect.client.orchestration import get_client
     from prefect.flow_engine import run_flow
@@ -70,7 +70,7 @@ def _run_scheduled(flow, when: datetime):
 
     with get_client(sync_client=True) as client:
         flow_run = client.create_flow_run(flow, parameters={}, state=Scheduled(scheduled_time=when))
-    return run_flow(flow, flow_run=flow_run, parameters={}, return_type="result")
+    return run_flow(flow, flow_run=flow_run, parameters={}, return_type=return_type)
 
 
 def test_late_scheduled_run_uses_its_scheduled_date(flow_app, monkeypatch):
@@ -91,6 +91,8 @@ def test_missed_old_run_stands_aside(flow_app, monkeypatch):
     monkeypatch.setenv("ANQUAN_TICK_CRON", "0 8 * * *")
     result = _run_scheduled(daily_tick, datetime.now(SHANGHAI) - timedelta(days=3))
     assert result["superseded"] is True
+    state = _run_scheduled(daily_tick, datetime.now(SHANGHAI) - timedelta(days=2), return_type="state")
+    assert state.is_completed() and state.name == "StoodAside"  # named so in the UI
     with session_scope(flow_app.engine) as s:
         assert s.execute(select(func.count()).select_from(OutboxMessage)).scalar_one() == 0
 
