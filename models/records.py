@@ -151,3 +151,22 @@ class RiskAlert(SQLModel, table=True):
     measures: str | None = None
     reported_on: date
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class IssuedDocument(SQLModel, table=True):
+    """A document the county issued with a number (发文字号 青安委〔2027〕3号): the counter per code and year.
+
+    One row per document and subject (the notice of 2026's assessment): issuing it again keeps its number."""
+
+    __tablename__ = "issued_document"
+    __table_args__ = (UniqueConstraint("kind", "subject", name="uq_issued_document_subject"),
+                      UniqueConstraint("code", "issue_year", "number", name="uq_issued_document_number"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)  # assessment_notice
+    subject: str = Field(max_length=32)  # what it is about: the year assessed
+    code: str = Field(max_length=16)  # 机关代字
+    issue_year: int
+    number: int
+    issued_on: date
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     notice_code: str = Field(default="", max_length=16,
                              description="The issuing body's code in the notice's number (机关代字, 青安委〔2027〕号); "
                                          "default: the county's first character + 安委.")
+    notice_first_number: int = Field(default=1, ge=1, le=9999,
+                                     description="The first number Anquan gives a notice in a year (发文字号's counter); "
+                                                 "the office's own documents of the year take the ones before.")
     notice_praise_good: bool = Field(default=False, description="Whether the notice praises 良好 as well as 优秀.")
 
     # -- the scheduler (anquan serve) ----------------------------------------

@@ -1,7 +1,7 @@
 """The county's notice of the assessment results (考核结果通报), laid out as a GB/T 9704 document.
 
-版头: the issuing body's mark (发文机关标志) in red, the document number (发文字号, 青安委〔2027〕号 with the
-number left for the office to give on approval) and the red rule; then the title, the addressees, the results
+版头: the issuing body's mark (发文机关标志) in red, the document number (发文字号 青安委〔2027〕3号: the
+counter's next number when the notice is issued, blank on a draft) and the red rule; then the title, the addressees, the results
 table, praise (优秀, and 良好 when the county praises it), criticism (不合格, and every veto with its accident
 in words), the problems the year's records show (存在问题), the requirements for next year (下一步要求), the
 signature and date; 版记: 抄送 and 印发 between rules.
@@ -38,11 +38,33 @@ class NoticeOptions:
     requirements: list[str] = field(default_factory=lambda: list(NEXT_YEAR))
     copied_to: str = COPIED_TO
     doc_code: str | None = None  # 机关代字, e.g. 青安委; default: the county's first character + 安委
+    number: int | None = None  # the number once issued; a draft leaves it for the office
 
 
-def notice_options(settings) -> NoticeOptions:
+def notice_options(settings, *, county_name: str) -> NoticeOptions:
     """The county's settings for its notice (ANQUAN_NOTICE_CODE, ANQUAN_NOTICE_PRAISE_GOOD)."""
-    return NoticeOptions(praise_good=settings.notice_praise_good, doc_code=settings.notice_code or None)
+    return NoticeOptions(praise_good=settings.notice_praise_good, doc_code=settings.notice_code or f"{county_name[:1]}安委")
+
+
+def notice_number(session, *, year: int, code: str, issued_on: date, first: int = 1) -> int:
+    """The notice of `year`'s assessment's number in its issue year's series (青安委〔2027〕N号): the next one the first
+    time it is issued, the same one after; `first` is where Anquan's numbers start (the office's own documents
+    of the year take the ones before)."""
+    from sqlalchemy import func, select
+
+    from anquan.models.records import IssuedDocument
+
+    found = session.execute(select(IssuedDocument).where(IssuedDocument.kind == "assessment_notice",
+                                                         IssuedDocument.subject == str(year))).scalar_one_or_none()
+    if found is not None:
+        return found.number
+    last = session.execute(select(func.max(IssuedDocument.number)).where(
+        IssuedDocument.code == code, IssuedDocument.issue_year == issued_on.year)).scalar() or 0
+    number = max(last + 1, first)
+    session.add(IssuedDocument(kind="assessment_notice", subject=str(year), code=code, issue_year=issued_on.year,
+                               number=number, issued_on=issued_on))
+    session.flush()
+    return number
 
 
 def _cn(d: date) -> str:
@@ -53,14 +75,14 @@ def _score(r: TownshipResult) -> str:
     return f"{float(r.score):g}"
 
 
-def _masthead(doc, county_name: str, code: str, issued_on: date) -> None:
+def _masthead(doc, county_name: str, code: str, issued_on: date, options: NoticeOptions) -> None:
     """发文机关标志 in red, the document number, and the red rule under them."""
     from docx.shared import RGBColor
 
     mark = add_text(doc, f"{county_name}安全生产委员会文件", kit.Look(kit.TITLE_FONT, 30, align="center"))
     mark.runs[0].font.color.rgb = RGBColor(0xE6, 0x00, 0x12)
     add_text(doc, "", PLAIN)
-    number = add_text(doc, f"{code}〔{issued_on.year}〕　号", kit.Look(align="center"))
+    number = add_text(doc, f"{code}〔{issued_on.year}〕{options.number or '　'}号", kit.Look(align="center"))
     kit.rule_below(number, color="E60012", size=12)
     add_text(doc, "", PLAIN)
 
@@ -162,7 +184,7 @@ def assessment_notice(assessment: Assessment, *, county_name: str, issued_on: da
     """The notice as a .docx: the county office reads it, numbers it and issues it."""
     options = options or NoticeOptions()
     doc = kit.official_document()
-    _masthead(doc, county_name, options.doc_code or f"{county_name[:1]}安委", issued_on)
+    _masthead(doc, county_name, options.doc_code or f"{county_name[:1]}安委", issued_on, options)
     add_text(doc, f"关于{assessment.year}年度乡镇安全生产履职考核结果的通报", TITLE)
     add_text(doc, "", PLAIN)
     _body(doc, assessment, county_name=county_name, issued_on=issued_on, options=options)

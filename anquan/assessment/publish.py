@@ -18,7 +18,7 @@ from anquan.cycle.obligations import submit
 from anquan.models.obligations import Obligation, ObligationStatus
 from anquan.vocabulary import ANNUAL_ASSESSMENT
 from anquan.assessment.documents import assessment_notice, assessment_workbook
-from anquan.assessment.notice import notice_options
+from anquan.assessment.notice import notice_number, notice_options
 from anquan.cycle.golive import recorded_go_live
 from anquan.assessment.scoring import Assessment, assess, county_name, notify_results
 
@@ -56,17 +56,20 @@ def publish(app: App, *, year: int, as_of: date, today: date | None = None, org_
         result = assess(session=s, rules=app.rules, rubric=app.rubric, year=year, as_of=as_of, org_code=org_code,
                         go_live=go_live)
         published = Published(result, county_name(s))
+        options = notice_options(app.settings, county_name=published.county_name)
         if org_code is None and not result.provisional:
             published.closed = close_county_assessment(s, year=year, on=today)
+            if notify:  # issued: the notice takes its number (once; issuing it again keeps it)
+                options.number = notice_number(s, year=year, code=options.doc_code, issued_on=today,
+                                               first=app.settings.notice_first_number)
         if notify:
             published.mails_queued = notify_results(session=s, assessment=result, mail_from=app.settings.mail_from,
-                                                    tz=app.settings.tz, today=today, notice=notice_options(app.settings))
+                                                    tz=app.settings.tz, today=today, notice=options)
     if xlsx:
         xlsx.write_bytes(assessment_workbook(result, county_name=published.county_name))
         published.written.append(xlsx)
     if docx:
-        docx.write_bytes(assessment_notice(result, county_name=published.county_name, issued_on=today,
-                                           options=notice_options(app.settings)))
+        docx.write_bytes(assessment_notice(result, county_name=published.county_name, issued_on=today, options=options))
         published.written.append(docx)
     return published
 

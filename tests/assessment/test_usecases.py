@@ -56,3 +56,20 @@ def test_the_notice_follows_the_county_settings(planned_county, tmp_path):
     assert "岚安委〔2027〕　号" in text and "青安委" not in text
     praise = text.split("二、通报表扬")[1].split("三、通报批评")[0]
     assert "良好" in praise
+
+
+def test_the_issued_notice_takes_the_next_number_once(planned_county, tmp_path):
+    """Issued (the annual publication), the notice takes 青安委〔2027〕1号; issuing it again keeps 1; a draft has none."""
+    from anquan.assessment.notice import notice_number
+    from anquan.models.db import session_scope
+    from tests.support import docx_text
+
+    for folder in ("first", "again"):
+        assessment.publish_year(planned_county, year=2026, on=FINAL, folder=tmp_path / folder)
+        assert "青安委〔2027〕1号" in docx_text((tmp_path / folder / "assessment-2026.docx").read_bytes())
+    assessment.publish(planned_county, year=2026, as_of=FINAL, today=FINAL, docx=tmp_path / "draft.docx")
+    assert "青安委〔2027〕　号" in docx_text((tmp_path / "draft.docx").read_bytes())
+    with session_scope(planned_county.engine) as s:
+        assert notice_number(s, year=2026, code="青安委", issued_on=FINAL) == 1
+        assert notice_number(s, year=2025, code="青安委", issued_on=FINAL) == 2  # the next in 2027's series
+        assert notice_number(s, year=2024, code="青安委", issued_on=date(2028, 1, 10), first=5) == 5
