@@ -1,6 +1,6 @@
 """A township's page in the console: its duties of the year (its row of the matrix), its villages, units and
 enterprises, the enterprises' monthly risk-analysis completion month by month, and the provisional score with
-every deduction (anquan.assessment.scoring, the same scoring as `anquan assess YEAR --org CODE`).
+every deduction (anquan.assessment.scoring, the same scoring as the assess command for one township).
 
 Counting is SQL (GROUP BY period and state over the township's monthly analyses); the score is the
 assessment's own computation for one township."""
