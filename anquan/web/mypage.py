@@ -10,19 +10,22 @@ from __future__ import annotations
 import tempfile
 from datetime import date
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from anquan.assessment import usecases as assessing
+from anquan.assessment.duty_report import DOCX
 from anquan.cycle.mine import NotYours, duty_for, my_page
 from anquan.cycle.usecases import overseen_townships, submit
 from anquan.directory.links import current_contact
 from anquan.errors import AnquanError
 from anquan.models.records import AlertKind
 from anquan.records.usecases import submit_risk_analysis
-from anquan.vocabulary import MONTHLY_RISK_ANALYSIS
+from anquan.vocabulary import MONTHLY_RISK_ANALYSIS, REPORT_KINDS
 from anquan.models.directory import Contact
 from anquan.notifications.links import LinkRefused
 from anquan.web.app import page
@@ -123,7 +126,28 @@ def _duty_page(request: Request, ps: PageSession, contact: Contact, obligation_i
         "duty": duty, "today": today, "csrf": ps.csrf, "form": form or {}, "errors": errors or {},
         "error": error or ("请按提示修改后重新提交。" if errors else None),
         "accepted": ACCEPTED_LABEL, "max_files": a.settings.upload_max_files, "max_mb": a.settings.upload_max_mb,
+        "form_url": f"/my/{obligation_id}/form.docx" if duty.own and duty.kind in REPORT_KINDS else None,
     }, status)
+
+
+@router.get("/my/{obligation}/form.docx")
+def duty_report_form(request: Request, obligation: str) -> Response:
+    """The duty report form (履职报告书) of one's own mid-year or year-end report, made now from the records."""
+    signed = _signed_in(request)
+    if signed is None:
+        return _signin_page(request)
+    a = request.app.state.anquan
+    with a.session() as s:
+        try:
+            duty = duty_for(session=s, rules=a.rules, contact=signed[1], obligation_id=_obligation_id(obligation),
+                            today=a.today())
+        except NotYours:
+            raise HTTPException(404) from None
+    if not duty.own or duty.kind not in REPORT_KINDS:
+        raise HTTPException(404)
+    name, data = assessing.duty_report_form(a, org_code=duty.org_code, year=duty.year, kind=duty.kind)
+    return Response(data, media_type=DOCX, headers={
+        "Content-Disposition": f"attachment; filename=\"form.docx\"; filename*=UTF-8''{quote(name)}"})
 
 
 @router.get("/my/{obligation}")
