@@ -53,11 +53,18 @@ class AccidentFacts:
     injuries: int
     liability: bool
     egregious: bool
+    description: str | None = None  # what happened and where, as the county recorded it
+
+
+def _accident_named(a: AccidentFacts) -> str:
+    """One accident in words: its day, what happened where (as recorded), and its toll."""
+    toll = "、".join(t for t in (f"死亡{a.deaths}人" if a.deaths else "", f"受伤{a.injuries}人" if a.injuries else "") if t)
+    return "，".join(part for part in (cn_date(a.occurred_on), (a.description or "").strip().rstrip("。"), toll) if part)
 
 
 def _accidents_named(accidents: list[AccidentFacts]) -> str:
-    """The accidents as officials know them, by day and toll: 2026年8月3日，死亡3人；2026年9月1日，死亡5人."""
-    return "；".join(cn_date(a.occurred_on) + (f"，死亡{a.deaths}人" if a.deaths else "") for a in accidents)
+    """The accidents as officials know them: 2026年8月3日，某采石场边坡坍塌，死亡3人；2026年9月1日，死亡5人、受伤2人."""
+    return "；".join(_accident_named(a) for a in accidents)
 
 
 def veto_reasons(accidents: list[AccidentFacts]) -> list[str]:
@@ -310,7 +317,8 @@ def _accidents(session: Session, *, rubric: Rubric, year: int, results: Results)
         select(Accident).where(Accident.org_id.in_(ids), Accident.occurred_on >= date(year, 1, 1),
                                Accident.occurred_on <= date(year, 12, 31)).order_by(Accident.occurred_on, Accident.id)
     ).scalars():
-        accidents[a.org_id].append(AccidentFacts(a.id, a.occurred_on, a.kind, a.deaths, a.injuries, a.liability, a.egregious))
+        accidents[a.org_id].append(AccidentFacts(a.id, a.occurred_on, a.kind, a.deaths, a.injuries, a.liability, a.egregious,
+                                                 a.description))
     ind = rubric.indicators
     for c in session.execute(
         select(ControlIndicator).where(ControlIndicator.org_id.in_(ids), ControlIndicator.year == year)

@@ -62,3 +62,12 @@ def test_problems_come_from_the_deductions_most_widespread_first():
     assert found[1].startswith("企业每月安全生产风险分析完成率不足。") and "共扣38分" in found[1]
     none = Assessment(2026, date(2027, 1, 15), False, [TownshipResult(1, "QL01", "石门镇", Decimal(100))], [])
     assert problems(none) == []
+
+
+def test_a_veto_names_the_accident_in_words():
+    """The veto reason says when, what happened where (as recorded) and the toll, not a record number."""
+    from anquan.assessment.scoring import AccidentFacts, veto_reasons
+
+    quarry = AccidentFacts(5, date(2026, 10, 10), "other", 5, 2, True, False, "白沙镇石场村采石场边坡坍塌。")
+    assert veto_reasons([quarry]) == ["发生一次死亡5人以上道路交通以外行业安全生产责任事故"
+                                      "（事故：2026年10月10日，白沙镇石场村采石场边坡坍塌，死亡5人、受伤2人）"]

@@ -78,7 +78,8 @@ def test_the_notice_the_workbook_and_the_duty_report_print(planned_county, tmp_p
 
     app = planned_county
     with session_scope(app.engine) as s:
-        s.add(Accident(org_id=org_by_code(s, "QL03").id, occurred_on=date(2026, 10, 10), kind="other", deaths=5))
+        s.add(Accident(org_id=org_by_code(s, "QL03").id, occurred_on=date(2026, 10, 10), kind="other", deaths=5,
+                       injuries=2, description="白沙镇石场村采石场边坡坍塌"))
         s.flush()
         result = assess(session=s, rules=app.rules, rubric=app.rubric, year=2026, as_of=date(2027, 1, 15))
         form = render_duty_report(s, rules=app.rules, rubric=app.rubric, township=org_by_code(s, "QL01"), year=2026,
@@ -98,7 +99,8 @@ def test_the_notice_the_workbook_and_the_duty_report_print(planned_county, tmp_p
     signed = [n for n in range(1, len(sizes) + 1) if "青岚县安全生产委员会2027年1月15日" in squeezed(pdf_text(notice, page=n))]
     assert len(signed) == 1, "the signature and its date are not together on one page"
     text = squeezed(pdf_text(notice))
-    assert "白沙镇：年度内发生一次死亡5人以上道路交通以外行业安全生产责任事故（2026年10月10日，死亡5人）" in text
+    assert ("白沙镇：年度内发生一次死亡5人以上道路交通以外行业安全生产责任事故（2026年10月10日，白沙镇石场村采石场边坡坍塌，"
+            "死亡5人、受伤2人）") in text
 
     pages = pdf_pages(workbook)  # landscape A4, the header row on every page of the deductions
     assert len(pages) >= 3 and all(_is_a4((h, w)) for w, h in pages), pages
