@@ -49,6 +49,7 @@ REPORT_KINDS = (MIDYEAR_REPORT, ANNUAL_REPORT)
 ROLE_LABELS = {
     Role.county_office.value: "县安委办",
     Role.county_inspector.value: "县督查组",
+    Role.county_head.value: "县长",
     Role.township_head.value: "乡镇长",
     Role.deputy_head_safety.value: "分管安全副乡镇长",
     Role.safety_office.value: "乡镇安监办",

@@ -33,6 +33,7 @@ class Sector(StrEnum):
 class Role(StrEnum):
     county_office = "county_office"
     county_inspector = "county_inspector"
+    county_head = "county_head"  # 县长: signs the county↔township books for the county government
     township_head = "township_head"
     deputy_head_safety = "deputy_head_safety"
     safety_office = "safety_office"
@@ -48,6 +49,7 @@ class Role(StrEnum):
 ROLE_ORG_KIND: dict[Role, OrgKind] = {
     Role.county_office: OrgKind.county,
     Role.county_inspector: OrgKind.county,
+    Role.county_head: OrgKind.county,
     Role.township_head: OrgKind.township,
     Role.deputy_head_safety: OrgKind.township,
     Role.safety_office: OrgKind.township,

@@ -83,7 +83,7 @@ def county_township_book() -> None:
             add_text(doc, "{%p if indicators %}", BODY)
             add_text(doc, INDICATORS, BODY)
             add_text(doc, "{%p endif %}", BODY)
-    kit.signature_block(doc, ["{{ county_name }}人民政府（盖章）", "签字人：", SIGNED_ON],
+    kit.signature_block(doc, ["{{ county_name }}人民政府（盖章）", "签字人：{{ county_head }}", SIGNED_ON],
                         ["{{ township_name }}人民政府（盖章）", "签字人：{{ township_head }}", SIGNED_ON])
     duty_form(doc, clause_rows=BOOK_DUTIES, title="{{ year }}年乡(镇)级人民政府安全生产工作履职报告书",
               unit="{{ township_name }}人民政府")

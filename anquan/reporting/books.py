@@ -113,6 +113,7 @@ def book_context(session: Session, org: Organisation, year: int) -> tuple[str, d
         return "book_county_township.docx", {
             "year": year, "county_name": county.name, "township_name": org.name, "township_code": org.code,
             "township_head": _first(session, org.id, Role.township_head), "indicators": indicators,
+            "county_head": _first(session, county.id, Role.county_head),
         }
     if org.kind in (OrgKind.village.value, OrgKind.unit.value):
         township = session.get(Organisation, org.township_id)
@@ -169,7 +170,8 @@ def render_books(*, session: Session, year: int, out: Path, org_code: str | None
 
 
 BOOK_FIELDS = {
-    "book_county_township.docx": {"year", "county_name", "township_name", "township_code", "township_head", "indicators"},
+    "book_county_township.docx": {"year", "county_name", "township_name", "township_code", "township_head", "indicators",
+                                  "county_head"},
     "book_township_village.docx": {"year", "county_name", "township_name", "township_head", "org_name", "org_code",
                                    "org_label", "is_village", "safety_officer", "signatory"},
 }

@@ -27,6 +27,7 @@ ROLE_RANK: dict[Role, int] = {
     Role.enterprise_safety_manager: 0, Role.enterprise_principal: 1, Role.village_safety_officer: 1, Role.village_head: 1,
     Role.unit_head: 1, Role.safety_office: 10, Role.township_leader: 11, Role.deputy_head_safety: 12,
     Role.township_head: 13, Role.county_inspector: 20, Role.county_office: 21,
+    Role.county_head: 22,
 }
 
 

@@ -93,3 +93,14 @@ def test_village_and_unit_books_follow_the_same_structure_with_their_own_duties(
         assert org[0] == f"{party}（盖章）" and org[2] == "签章时间：2026年2月　日"
         if head:
             assert org[1] == f"签字人：{head}"
+
+
+def test_the_county_head_signs_for_the_county_when_the_directory_names_one(planned_county):
+    """The seed's first 签字人 is the county's: the directory's 县长 (role county_head), blank while none is listed."""
+    from anquan.models.directory import Contact
+
+    with session_scope(planned_county.engine) as s:
+        county = org_by_code(s, "QL01")
+        s.add(Contact(org_id=county.parent_id, name="陈志远", role="county_head", email="chen.zhiyuan@qinglan.example"))
+    county_cell, _ = docx_table_cells(_render(planned_county.engine, "QL01"), 0)
+    assert county_cell == ["青岚县人民政府（盖章）", "签字人：陈志远", "签章时间：2026年2月　日"]
