@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from anquan.errors import AnquanError
+from anquan.errors import AnquanError, ConfigError
 from anquan.models.settings import Settings
 
 CRONS = {"ANQUAN_TICK_CRON": "tick_cron", "ANQUAN_DELIVER_CRON": "deliver_cron", "ANQUAN_PLAN_CRON": "plan_cron",
@@ -35,8 +35,8 @@ def default_prefect_file() -> Path:
 def deploy_environment(settings: Settings, workdir: Path) -> dict[str, str]:
     """The variables prefect.yaml's placeholders name, from the installation's checked settings."""
     if not settings.installation:
-        raise AnquanError("set ANQUAN_INSTALLATION to this installation's short name (e.g. qinglan) before deploying "
-                          "to a Prefect server other installations may share", field="installation")
+        raise ConfigError("set ANQUAN_INSTALLATION to this installation's short name (e.g. qinglan) before deploying "
+                          "to a Prefect server other installations may share")
     return {"ANQUAN_INSTALLATION": settings.installation, "ANQUAN_WORK_POOL": settings.work_pool,
             "ANQUAN_TIMEZONE": settings.timezone, "ANQUAN_WORKDIR": str(workdir.resolve()),
             **{var: getattr(settings, field) for var, field in CRONS.items()}}
@@ -48,8 +48,8 @@ def deploy(settings: Settings, *, prefect_file: Path | None = None, workdir: Pat
     if not prefect_file.is_file():
         raise AnquanError(f"no prefect.yaml at {prefect_file}: name the file to deploy from", field="prefect_file")
     if not os.environ.get("PREFECT_API_URL"):
-        raise AnquanError("PREFECT_API_URL is not set: name the shared Prefect server's API "
-                          "(e.g. http://127.0.0.1:4200/api)", field="prefect_api_url")
+        raise ConfigError("PREFECT_API_URL is not set: name the shared Prefect server's API "
+                          "(e.g. http://127.0.0.1:4200/api)")
     values = deploy_environment(settings, workdir or Path.cwd())
     text = prefect_file.read_text(encoding="utf-8")
     used = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))

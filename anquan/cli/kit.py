@@ -45,6 +45,7 @@ ID_MAX = 2_147_483_647
 # field by another flag says so with `flags_of_this_command` (`alert report --text` is the description).
 FLAG_FOR_FIELD: dict[str, str] = {
     "org_code": "--org", "enterprise_code": "--enterprise", "place": "--place", "year": "--year",
+    "prefect_file": "--prefect-file",
     "kind": "--kind", "status": "--status", "description": "--description", "responsible_person": "--responsible",
     "measures": "--measures", "emergency_plan": "--emergency-plan", "funds": "--funds", "deadline": "--deadline",
     "closed_on": "--on", "occurred_on": "--date", "reported_on": "--date", "deaths": "--deaths",
