@@ -75,6 +75,9 @@ def _pg_templates(pg_server_url, tmp_path_factory) -> PgTemplates:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request):
+    """Each database test runs on both backends, except where the database is not what is tested: the Prefect flows
+    (tests/flows/test_flows.py) and the document-heavy tests (Word, workbooks, attachments), marked with
+    parametrize("backend", ["sqlite"]), run once; their use cases' queries are tested on both elsewhere."""
     return request.param
 
 

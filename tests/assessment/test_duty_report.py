@@ -5,6 +5,8 @@ import re
 from datetime import date
 from email import message_from_bytes, policy
 
+import pytest
+
 from sqlalchemy import select
 
 from anquan.assessment.duty_report import render_duty_report
@@ -59,6 +61,7 @@ def test_the_form_has_one_row_per_duty_of_the_book_with_named_evidence(planned_c
     assert all(r[3] == [""] for r in rows)  # the township's column is left to fill in
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # document-heavy: one backend (see tests/conftest.py)
 def test_report_reminder_carries_the_form(planned_county):
     with session_scope(planned_county.engine) as s:
         tick(session=s, rules=planned_county.rules, as_of=date(2026, 6, 14), mail_from=planned_county.settings.mail_from,

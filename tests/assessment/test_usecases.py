@@ -7,6 +7,8 @@ import sys
 from datetime import date
 from email import message_from_bytes, policy
 
+import pytest
+
 from anquan.assessment import usecases as assessment
 from tests.support import outbox
 
@@ -30,6 +32,7 @@ def test_the_annual_publication_writes_both_documents_and_mails_the_results(plan
     assert len(published.assessment.ranked()) == 8
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # document-heavy: one backend (see tests/conftest.py)
 def test_the_daily_tick_attaches_the_duty_report_to_each_township_head(planned_county):
     report = assessment.daily_tick(planned_county, as_of=date(2026, 6, 14))
     forms = [m.to_addr for m in outbox(planned_county)

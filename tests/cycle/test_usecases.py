@@ -48,6 +48,7 @@ def test_submit_one_a_days_batch_and_waive(planned_county):
     assert cycle.show_obligation(planned_county, obligation_id=analyses[2]["id"])["status"] == "waived"
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # document-heavy: one backend (see tests/conftest.py)
 def test_the_cycles_tick_attaches_nothing_unless_handed_a_provider(planned_county):
     report = cycle.tick(planned_county, as_of=date(2026, 6, 14))
     assert report.messages > 0
@@ -55,6 +56,7 @@ def test_the_cycles_tick_attaches_nothing_unless_handed_a_provider(planned_count
     assert {n for n in _attachments(planned_county) if not n.startswith("安全生产待办事项清单")} == set()
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # document-heavy: one backend (see tests/conftest.py)
 def test_the_provider_is_asked_per_message_and_its_files_attached(planned_county):
     asked = []
 

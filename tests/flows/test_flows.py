@@ -14,6 +14,13 @@ from anquan.models.outbox import OutboxMessage
 # One Prefect test server per worker: the flow tests share it (scripts/test runs with --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("prefect")
 
+
+@pytest.fixture(params=["sqlite"])
+def backend(request):
+    """The flows on one backend: they only parse, call a use case and present it, and every use case's queries are
+    tested on both backends elsewhere; Prefect's runs are what this module tests (see tests/conftest.py)."""
+    return request.param
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 

@@ -34,6 +34,7 @@ def test_village_and_unit_books(planned_county):
     assert "{{" not in village + unit and "乡(镇)" not in village + unit and "石门镇村" not in village
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # document-heavy: one backend (see tests/conftest.py)
 def test_a_village_book_goes_to_the_committee_head_and_comes_back_to_the_township(planned_county):
     """Issue 11: the book names the village committee head (村委会主任) as signatory, is mailed to them, and the
     scan goes back to the township, the other party; a village without a head falls back to its safety officer."""
@@ -53,6 +54,7 @@ def test_a_village_book_goes_to_the_committee_head_and_comes_back_to_the_townshi
     assert "县安委办" not in body.split("如何回复")[0]  # the mail's own request; the shared footer is about answering
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # document-heavy: one backend (see tests/conftest.py)
 def test_render_all_books(planned_county, tmp_path):
     with session_scope(planned_county.engine) as s:
         paths = render_books(session=s, year=2026, out=tmp_path)
@@ -95,6 +97,7 @@ def test_shipped_templates_use_only_known_fields():
         check_template(DOCUMENTS_DIR / name, fields)
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # document-heavy: one backend (see tests/conftest.py)
 def test_send_books_attaches_each_book(planned_county):
     with session_scope(planned_county.engine) as s:
         result = send_books(session=s, rules=planned_county.rules, year=2026, today=date(2026, 2, 1),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from anquan.reporting import usecases as reporting
 
 
@@ -12,6 +14,7 @@ def test_a_report_early_in_a_month_is_about_the_month_before():
     assert reporting.previous_month(date(2026, 7, 31)) == (2026, 6)
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # document-heavy: one backend (see tests/conftest.py)
 def test_monthly_table_quarter_and_books(planned_county, tmp_path):
     monthly = reporting.monthly_report(planned_county, year=2026, month=3, today=date(2026, 4, 1))
     assert (monthly["year"], monthly["month"], len(monthly["townships"])) == (2026, 3, 8)
