@@ -28,6 +28,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from anquan.cycle.mine import NotYours
+from anquan.cycle.oversight import Township
 from anquan.models.directory import Contact, Organisation, OrgKind
 from anquan.models.obligations import Obligation, ObligationStatus, Submission, SubmissionReturn, SubmissionSource
 from anquan.models.outbox import Notice, OutboxMessage
@@ -41,13 +42,6 @@ PAGE_SIZE = 50
 ORG_KIND_LABELS = {"county": "县", "township": "乡镇", "village": "村（社区）", "unit": "单位", "enterprise": "企业"}
 OUTCOME_LABELS = {"notified": "已发送", "skipped": "已跳过（被后一级取代）", "no_recipient": "无人可送"}
 MAIL_LABELS = {"pending": "待发送", "sent": "已发出", "failed": "发送失败"}
-
-
-@dataclass(frozen=True)
-class Township:
-    id: int
-    code: str
-    name: str
 
 
 @dataclass
