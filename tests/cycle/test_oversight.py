@@ -19,7 +19,7 @@ from anquan.models.obligations import Obligation, Submission, SubmissionReturn
 from anquan.models.outbox import Notice, OutboxMessage
 from anquan.records.usecases import report_on_behalf
 from tests.support.county import SMALL_CONTACTS, SMALL_ORGS, write_csvs
-from tests.support.web import contact
+from tests.support.web import contact, obligation_id
 
 SO = "so1@t1.example"  # 王安监, 东山镇安监办
 
@@ -28,12 +28,6 @@ def _at(app, day: date):
     app.today = lambda: day
     return app
 
-
-def _ob(app, org_code: str, kind: str = "monthly_risk_analysis", period: str = "2026-02") -> int:
-    with app.session() as s:
-        return s.execute(select(Obligation.id).join(Organisation, Organisation.id == Obligation.org_id)
-                         .where(Organisation.code == org_code, Obligation.kind == kind,
-                                Obligation.period == period)).scalar_one()
 
 
 def _tick(app, *days: date) -> None:
@@ -96,7 +90,7 @@ def test_a_web_report_shows_with_its_date_files_and_finding(planned, tmp_path):
     from anquan.records.usecases import submit_risk_analysis
 
     a = _at(planned, date(2026, 2, 25))
-    oid = _ob(a, "E1")
+    oid = obligation_id(a, "E1")
     pdf = tmp_path / "a.pdf"
     pdf.write_bytes(b"%PDF-1.4 x")
     submit_risk_analysis(a, obligation_id=oid, submitted_on=date(2026, 2, 25), warning="3号储罐区可燃气体报警两次",
@@ -108,7 +102,7 @@ def test_a_web_report_shows_with_its_date_files_and_finding(planned, tmp_path):
     [(sid, name)] = report.files
     path, given = cycle.evidence_file(a, contact=contact(a, SO), obligation_id=oid, submission_id=sid)
     assert given == "二月分析.pdf" and path.read_bytes() == b"%PDF-1.4 x"
-    for who, ob, sub in ((SO, oid, sid + 1), (SO, _ob(a, "E2"), sid), ("boss@e2.example", oid, sid)):
+    for who, ob, sub in ((SO, oid, sid + 1), (SO, obligation_id(a, "E2"), sid), ("boss@e2.example", oid, sid)):
         with pytest.raises(NotYours):
             cycle.evidence_file(a, contact=contact(a, who), obligation_id=ob, submission_id=sub)
     assert report.findings == [("事故征兆", "3号储罐区可燃气体报警两次")]
@@ -118,7 +112,7 @@ def test_a_web_report_shows_with_its_date_files_and_finding(planned, tmp_path):
 
 def test_a_return_reopens_the_duty_records_why_and_mails_the_enterprise_once(planned):
     a = _at(planned, date(2026, 2, 25))
-    oid = _ob(a, "E1")
+    oid = obligation_id(a, "E1")
     _web_report(a, oid, date(2026, 2, 25))
     _at(a, date(2026, 3, 2))
     result = cycle.return_report(a, contact=contact(a, SO), obligation_id=oid, reason="未写明整改措施，请补充。",
@@ -149,7 +143,7 @@ def test_a_return_reopens_the_duty_records_why_and_mails_the_enterprise_once(pla
 @pytest.mark.parametrize("reason", ["", "   ", "太短", "很" * 501])
 def test_a_return_needs_a_reason_of_sensible_length_and_writes_nothing_without(planned, reason):
     a = _at(planned, date(2026, 2, 25))
-    oid = _ob(a, "E1")
+    oid = obligation_id(a, "E1")
     _web_report(a, oid, date(2026, 2, 25))
     with pytest.raises(InvalidValue) as refused:
         cycle.return_report(a, contact=contact(a, SO), obligation_id=oid, reason=reason)
@@ -161,7 +155,7 @@ def test_a_return_needs_a_reason_of_sensible_length_and_writes_nothing_without(p
 
 def test_nobody_returns_what_is_not_theirs(planned):
     a = _at(planned, date(2026, 2, 25))
-    e1, e2 = _ob(a, "E1"), _ob(a, "E2")
+    e1, e2 = obligation_id(a, "E1"), obligation_id(a, "E2")
     _web_report(a, e1, date(2026, 2, 25))
     _web_report(a, e2, date(2026, 2, 25), email="boss@e2.example")
     with a.session() as s:  # the township's own book with the county: not the safety office's to return
@@ -181,7 +175,7 @@ def test_returned_after_its_reminder_the_next_tick_sends_the_stage_due_now(plann
     """Reported after the reminder, returned on 6 March: the tick goes on from 1 March, sends the stage due
     (the safety office, 5 days overdue), skips the owner's 1 March stage, and never repeats the reminder."""
     a = planned
-    oid = _ob(a, "E1")
+    oid = obligation_id(a, "E1")
     _tick(a, date(2026, 2, 23))
     reminders = _notices(a, oid)
     assert {s for s, _, _ in reminders} == {"reminder-5"}
@@ -203,7 +197,7 @@ def test_returned_after_its_reminder_the_next_tick_sends_the_stage_due_now(plann
 
 def test_returned_after_a_stage_was_sent_that_stage_is_never_sent_again(planned):
     a = planned
-    oid = _ob(a, "E1")
+    oid = obligation_id(a, "E1")
     _tick(a, date(2026, 2, 23), date(2026, 3, 1))  # the reminder, then the owner's first escalation
     first = _notices(a, oid, stage="escalation-1")
     assert {e for _, _, e in first} == {"boss@e1.example", "safety@e1.example"}
@@ -220,7 +214,7 @@ def test_returned_after_a_stage_was_sent_that_stage_is_never_sent_again(planned)
 
 def test_returned_before_its_reminder_the_reminder_comes_on_its_day(planned):
     a = planned
-    oid = _ob(a, "E1")
+    oid = obligation_id(a, "E1")
     _web_report(a, oid, date(2026, 2, 20))
     cycle.return_report(_at(a, date(2026, 2, 21)), contact=contact(a, SO), obligation_id=oid, reason="请附风险分析记录表")
     _tick(a, date(2026, 2, 22))
@@ -232,7 +226,7 @@ def test_returned_before_its_reminder_the_reminder_comes_on_its_day(planned):
 
 def test_a_second_return_is_a_second_mail(planned):
     a = planned
-    oid = _ob(a, "E1")
+    oid = obligation_id(a, "E1")
     for day, reason in ((date(2026, 2, 25), "附件缺失，请补充"), (date(2026, 2, 26), "仍缺少签字页，请补充")):
         _web_report(a, oid, day)
         assert cycle.return_report(_at(a, day), contact=contact(a, SO), obligation_id=oid, reason=reason).mails_queued == 2
@@ -245,7 +239,7 @@ def test_a_second_return_is_a_second_mail(planned):
 
 def test_a_report_on_behalf_is_the_same_submit_marked_proxy(planned):
     a = _at(planned, date(2026, 3, 2))
-    oid = _ob(a, "E1")
+    oid = obligation_id(a, "E1")
     result = report_on_behalf(a, contact=contact(a, SO), obligation_id=oid, submitted_on=date(2026, 2, 27),
                               note="企业电话报告，纸质材料已交镇安监办", finding="none", client_addr="10.0.0.9")
     assert (result.status, result.first) == ("submitted", True)
@@ -264,15 +258,15 @@ def test_a_report_on_behalf_is_the_same_submit_marked_proxy(planned):
 
 def test_a_report_on_behalf_of_a_village_and_a_refusal_elsewhere(planned):
     a = _at(planned, date(2026, 3, 2))
-    book = _ob(a, "V1", kind="book_signing", period="2026")
+    book = obligation_id(a, "V1", kind="book_signing", period="2026")
     report_on_behalf(a, contact=contact(a, SO), obligation_id=book, submitted_on=date(2026, 2, 27), note="已签字盖章")
     assert cycle.show_obligation(a, obligation_id=book)["status"] == "submitted"
     with pytest.raises(NotYours):
-        report_on_behalf(a, contact=contact(a, SO), obligation_id=_ob(a, "E2"), submitted_on=date(2026, 2, 27))
+        report_on_behalf(a, contact=contact(a, SO), obligation_id=obligation_id(a, "E2"), submitted_on=date(2026, 2, 27))
     with pytest.raises(NotYours):
-        report_on_behalf(a, contact=contact(a, "boss@e1.example"), obligation_id=_ob(a, "E1"),
+        report_on_behalf(a, contact=contact(a, "boss@e1.example"), obligation_id=obligation_id(a, "E1"),
                          submitted_on=date(2026, 2, 27))
-    assert cycle.show_obligation(a, obligation_id=_ob(a, "E2"))["submissions"] == []
+    assert cycle.show_obligation(a, obligation_id=obligation_id(a, "E2"))["submissions"] == []
 
 
 # -- a large township ------------------------------------------------------------------------
@@ -286,7 +280,7 @@ def test_a_township_of_320_enterprises_is_paged_open_ones_first(app, tmp_path):
     with a.session() as s:
         import_directory(session=s, path=write_csvs(tmp_path / "big", orgs, contacts))
     cycle.plan(a, year=2026)
-    cycle.submit_all(a, obligation_ids=[_ob(a, f"E{i:03d}X") for i in range(0, 320, 2)], on=date(2026, 2, 26))
+    cycle.submit_all(a, obligation_ids=[obligation_id(a, f"E{i:03d}X") for i in range(0, 320, 2)], on=date(2026, 2, 26))
     so = contact(a, SO)
     first = cycle.township_page(a, contact=so, month="2026-02")
     assert (first.counts.due, first.counts.reported, first.counts.overdue) == (321, 160, 161)
@@ -302,7 +296,7 @@ def test_a_warning_sign_reported_on_behalf_takes_the_alert_path(planned):
     from anquan.models.records import RiskAlert
 
     a = _at(planned, date(2026, 3, 2))
-    oid = _ob(a, "E1")
+    oid = obligation_id(a, "E1")
     report_on_behalf(a, contact=contact(a, SO), obligation_id=oid, submitted_on=date(2026, 2, 27),
                      finding="warning_sign", finding_text="3号储罐区可燃气体报警两次", measures="停用3号储罐")
     with a.session() as s:
@@ -320,7 +314,7 @@ def test_the_command_line_shows_proxy_and_returns(planned):
     from anquan.cli import app as cli
 
     a = _at(planned, date(2026, 3, 2))
-    oid = _ob(a, "E1")
+    oid = obligation_id(a, "E1")
     report_on_behalf(a, contact=contact(a, SO), obligation_id=oid, submitted_on=date(2026, 2, 27), finding="none",
                      note="纸质材料")
     cycle.return_report(a, contact=contact(a, SO), obligation_id=oid, reason="缺少签字页，请补充")
@@ -334,7 +328,7 @@ def test_two_returns_at_once_one_wins_and_one_mail_set_goes(planned):
     import threading
 
     a = _at(planned, date(2026, 2, 25))
-    oid = _ob(a, "E1")
+    oid = obligation_id(a, "E1")
     _web_report(a, oid, date(2026, 2, 25))
     start, outcomes = threading.Barrier(2), []
 

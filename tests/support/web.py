@@ -39,6 +39,14 @@ def obligation(app: App, org_code: str, kind: str, status: str | None = None) ->
         return s.execute(q).scalars().first()
 
 
+def obligation_id(app: App, org_code: str, kind: str = "monthly_risk_analysis", period: str = "2026-02") -> int:
+    """The id of an organisation's obligation of a kind for one period (by default its February risk analysis)."""
+    with app.session() as s:
+        return s.execute(select(Obligation.id).join(Organisation, Organisation.id == Obligation.org_id)
+                         .where(Organisation.code == org_code, Obligation.kind == kind,
+                                Obligation.period == period)).scalar_one()
+
+
 def sign_in(client, app: App, email: str) -> str:
     """Open the contact's personal link with a TestClient; the CSRF token of the session it starts."""
     assert client.get(link_path(app, email)).status_code == 303

@@ -17,7 +17,7 @@ from anquan.models.obligations import Obligation, Submission, SubmissionReturn
 from anquan.models.outbox import OutboxMessage
 from anquan.web.app import create_app
 from anquan.web.security import Limits
-from tests.support.web import PDF, contact, link_path, sign_in
+from tests.support.web import PDF, contact, link_path, obligation_id, sign_in
 from tests.web.conftest import keyed
 
 SO = "so1@t1.example"  # 王安监, 东山镇安监办
@@ -41,17 +41,11 @@ def web(county):
         yield c
 
 
-def _ob(a, org_code: str, kind: str = "monthly_risk_analysis", period: str = "2026-02") -> int:
-    with a.session() as s:
-        return s.execute(select(Obligation.id).join(Organisation, Organisation.id == Obligation.org_id)
-                         .where(Organisation.code == org_code, Obligation.kind == kind,
-                                Obligation.period == period)).scalar_one()
-
 
 
 
 def _reported(a, org_code="E1", email=BOSS) -> int:
-    oid = _ob(a, org_code)
+    oid = obligation_id(a, org_code)
     cycle.submit(a, obligation_id=oid, submitted_on=date(2026, 2, 26), today=DAY, source="web",
                  contact_id=contact(a, email).id, note="已完成2月风险分析")
     return oid
@@ -110,7 +104,7 @@ def test_return_through_the_page_reopens_and_mails(county, web):
 
 
 def test_proxy_through_the_page_is_marked_everywhere(county, web):
-    oid = _ob(county, "E1")
+    oid = obligation_id(county, "E1")
     csrf = sign_in(web, county, SO)
     bad = web.post(f"/township/{oid}/proxy", data={"csrf": csrf, "done_on": "2026-03-07", "finding": "warning_sign",
                                                   "finding_text": ""})
@@ -132,7 +126,7 @@ def test_proxy_through_the_page_is_marked_everywhere(county, web):
 
 def test_what_is_not_theirs_is_a_404_however_asked(county, web):
     e1, e2 = _reported(county), _reported(county, "E2", "boss@e2.example")
-    t1_book = _ob(county, "T1", kind="book_signing", period="2026")
+    t1_book = obligation_id(county, "T1", kind="book_signing", period="2026")
     with county.session() as s:
         t2 = s.execute(select(Organisation.id).where(Organisation.code == "T2")).scalar_one()
     csrf = sign_in(web, county, SO)
@@ -162,7 +156,7 @@ def test_forms_need_the_sessions_csrf_token(county, web):
     sign_in(web, county, SO)
     for data in ({"reason": "不符合要求，请重报"}, {"reason": "不符合要求，请重报", "csrf": "forged"}):
         assert web.post(f"/township/{oid}/return", data=data).status_code == 403
-    assert web.post(f"/township/{_ob(county, 'E1', period='2026-01')}/proxy",
+    assert web.post(f"/township/{obligation_id(county, 'E1', period='2026-01')}/proxy",
                     data={"done_on": "2026-01-30", "finding": "none"}).status_code == 403
     with county.session() as s:
         assert s.get(Obligation, oid).status == "submitted"
@@ -171,7 +165,7 @@ def test_forms_need_the_sessions_csrf_token(county, web):
 def test_returns_and_reports_on_behalf_are_rate_limited(county):
     with TestClient(create_app(county, limits=Limits(links=1000, oversight=2)), follow_redirects=False) as c:
         csrf = sign_in(c, county, SO)
-        oid = _ob(county, "E1")
+        oid = obligation_id(county, "E1")
         assert c.post(f"/township/{oid}/return", data={"csrf": csrf, "reason": "x"}).status_code == 400
         assert c.post(f"/township/{oid}/return", data={"csrf": csrf, "reason": "x"}).status_code == 400
         assert c.post(f"/township/{oid}/return", data={"csrf": csrf, "reason": "x"}).status_code == 429
@@ -180,7 +174,7 @@ def test_returns_and_reports_on_behalf_are_rate_limited(county):
 def test_evidence_files_download_for_the_overseer_only(county, web):
     from sqlalchemy import update
 
-    oid = _ob(county, "E1")
+    oid = obligation_id(county, "E1")
     boss = TestClient(web.app, follow_redirects=False)
     token = sign_in(boss, county, BOSS)
     assert boss.post(f"/my/{oid}/report", data={"csrf": token, "done_on": "2026-02-27", "finding": "none"},
@@ -193,7 +187,7 @@ def test_evidence_files_download_for_the_overseer_only(county, web):
     assert got.status_code == 200 and got.content == PDF and got.headers["content-type"] == "application/pdf"
     assert got.headers["content-disposition"].startswith("attachment;") and "%E4%BA%8C%E6%9C%88" in got.headers["content-disposition"]
     assert got.headers["x-content-type-options"] == "nosniff"
-    for path in (f"/township/{oid}/files/{sid + 1}", f"/township/{_ob(county, 'E2')}/files/{sid}",
+    for path in (f"/township/{oid}/files/{sid + 1}", f"/township/{obligation_id(county, 'E2')}/files/{sid}",
                  f"/township/{oid}/files/x"):
         assert web.get(path).status_code == 404, path
     assert boss.get(f"/township/{oid}/files/{sid}").status_code == 404  # the enterprise is no overseer
