@@ -7,8 +7,10 @@ from io import BytesIO
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from anquan.console.outbox import STATE_LABELS as OUTBOX_LABELS
 from anquan.console.ranking import Ranking
 from anquan.console.yearview import STATE_LABELS, STATES, Matrix
+from anquan.notifications.render import cn_date
 from anquan.tabular import append_row
 
 
@@ -68,3 +70,41 @@ def ranking_workbook(r: Ranking) -> bytes:
             append_row(deductions, [row.result.org_name, d.item, float(d.points), d.evidence])
     deductions.column_dimensions["D"].width = 60
     return _bytes(wb)
+
+
+def moment_text(moment, tz) -> str:
+    """A recorded moment (UTC) as the county reads it: 2026年2月20日 08:00."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(tz)
+    return f"{cn_date(local.date())} {local:%H:%M}"
+
+
+def _sheet(title: str, header: list[str], rows, widths: dict[str, int] | None = None) -> bytes:
+    """One sheet: a bold header, then the rows (every text kept as text)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title[:31]
+    append_row(ws, header)
+    for row in rows:
+        append_row(ws, row)
+    for column, width in (widths or {}).items():
+        ws.column_dimensions[column].width = width
+    return _bytes(wb)
+
+
+def outbox_workbook(messages, *, tz) -> bytes:
+    """The outbox's messages as the page lists them (anquan.console.outbox.Message)."""
+    return _sheet("邮件发送情况", ["收件人", "职务", "邮箱", "主题", "排队时间", "尝试次数", "状态", "原因", "服务器答复",
+                                  "发送时间"],
+                  ([m.to_name, m.roles, m.to_addr, m.subject, moment_text(m.queued_at, tz), m.attempts,
+                    OUTBOX_LABELS[m.state], m.reason, m.server or "", moment_text(m.sent_at, tz)] for m in messages),
+                  {"B": 24, "C": 28, "D": 40, "E": 18, "H": 40, "I": 30})
+
+
+def unreachable_workbook(people, *, tz) -> bytes:
+    """The people no mail reaches (anquan.console.outbox.Unreachable), with the phone to call."""
+    return _sheet("无有效邮箱人员", ["姓名", "职务", "单位", "所属乡镇", "电话", "邮箱", "原因", "失败时间"],
+                  ([p.name, p.title, p.organisation, p.township or "", p.phone or "", p.email, p.reason,
+                    moment_text(p.failed_at, tz)] for p in people),
+                  {"B": 24, "C": 24, "E": 16, "F": 28, "G": 48, "H": 18})

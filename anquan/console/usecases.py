@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from anquan.app import App
-from anquan.console import ranking as ranking_view, township, yearview
+from anquan.console import outbox as outbox_view, ranking as ranking_view, township, yearview
 from anquan.cycle.golive import recorded_go_live
 from anquan.cycle.mine import NotYours
 
@@ -92,3 +92,24 @@ def waive_duty(app: App, *, obligation_id: int, reason: str, actor) -> dict:
         audit(s, actor, "obligation_waive", target=f"{owner.name} {period_label(ob.period)} {rule.title if rule else ob.kind}",
               detail=text, at=app.now())
         return done
+
+
+def outbox(app: App, *, state: str | None = None, page: int | None = 1) -> outbox_view.OutboxPage:
+    """The mail not yet delivered (or in one state), newest first, with the reason in plain words (page None: all)."""
+    with app.session() as s:
+        return outbox_view.outbox_page(session=s, state=state, page=page)
+
+
+def unreachable(app: App) -> list[outbox_view.Unreachable]:
+    """The people no mail reaches (no address, or their last mail failed for good), to be called instead."""
+    with app.session() as s:
+        return outbox_view.unreachable(session=s)
+
+
+def retry_mail(app: App, *, message_id: int | None = None, failed_since=None, actor) -> int:
+    """重新发送 from the console: one message, or every one failed since a day; the same use case as
+    `anquan mail retry`, with the account in the audit log."""
+    from anquan.cycle.usecases import retry_mail as requeue_mail
+
+    return requeue_mail(app, ids=[message_id] if message_id is not None else None, failed_since=failed_since,
+                        actor=actor)

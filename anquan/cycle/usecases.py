@@ -195,13 +195,35 @@ def deliver_mail(app: App) -> DeliveryReport:
     return report
 
 
-def retry_mail(app: App, *, ids: list[int] | None = None, failed_since: date | None = None) -> int:
-    """Make failed or waiting messages due again now (all of them, these ids, or those failed since a day)."""
+def retry_mail(app: App, *, ids: list[int] | None = None, failed_since: date | None = None, actor=None) -> int:
+    """Make failed or waiting messages due again now (all of them, these ids, or those failed since a day).
+
+    With an `actor` (a console account), the audit log records who asked, in the same unit of work."""
     since = None
     if failed_since is not None:
         since = datetime.combine(failed_since, time(0, 0), tzinfo=app.settings.tz)
     with app.session() as s:
-        return requeue(session=s, now=utcnow(), ids=ids, failed_since=since)
+        n = requeue(session=s, now=utcnow(), ids=ids, failed_since=since)
+        if actor is not None:
+            _audit_retry(s, actor, ids=ids, failed_since=failed_since, n=n, at=app.now())
+        return n
+
+
+def _audit_retry(session, actor, *, ids, failed_since, n: int, at: datetime) -> None:
+    from sqlalchemy import select
+
+    from anquan.accounts.accounts import audit
+    from anquan.models.outbox import OutboxMessage
+
+    if ids:
+        found = session.execute(select(OutboxMessage.to_name, OutboxMessage.subject)
+                                .where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)).all()
+        target = "；".join(f"致{name}：{subject}" for name, subject in found) or "（邮件不存在）"
+    elif failed_since is not None:
+        target = f"{failed_since.year}年{failed_since.month}月{failed_since.day}日以来发送失败的邮件"
+    else:
+        target = "全部发送失败和等待重试的邮件"
+    audit(session, actor, "mail_retry", target=target, detail=f"{n}封邮件重新排队发送", at=at)
 
 
 def mail_alert(app: App) -> str | None:

@@ -36,6 +36,14 @@ def cn_day(context, moment: datetime) -> str:
     return cn_date(moment.astimezone(context["tz"]).date())
 
 
+@pass_context
+def cn_moment(context, moment: datetime) -> str:
+    """A recorded moment (stored in UTC) in the county's time: 2026年3月6日 08:00."""
+    from anquan.console.export import moment_text
+
+    return moment_text(moment, context["tz"])
+
+
 def days_text(days_left: int) -> str:
     if days_left > 0:
         return f"还有 {days_left} 天"
@@ -50,6 +58,7 @@ def environment() -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, auto_reload=False)
     env.filters["cn_date"] = cn_date
     env.filters["cn_day"] = cn_day
+    env.filters["cn_moment"] = cn_moment
     env.filters["days_text"] = days_text
     env.filters["weekday"] = lambda d: f"星期{WEEKDAYS[d.weekday()]}"
     return env
@@ -70,7 +79,7 @@ def office(request: Request):
 
 def create_app(app: App, *, limits: Limits | None = None) -> FastAPI:
     """The pages over `app`; refuses to start without a real ANQUAN_SECRET_KEY."""
-    from anquan.web import console, console_users, console_year, health, mypage, township
+    from anquan.web import console, console_outbox, console_users, console_year, health, mypage, township
 
     keys = require_keys(app.settings, purpose="serve the officials' pages")
     app.checked_engine()
@@ -114,5 +123,6 @@ def create_app(app: App, *, limits: Limits | None = None) -> FastAPI:
     web.include_router(console.router)
     web.include_router(console_year.router)
     web.include_router(console_users.router)
+    web.include_router(console_outbox.router)
     web.include_router(health.router)
     return web

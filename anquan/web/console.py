@@ -97,8 +97,30 @@ def console_page(request: Request, template: str, staff: Staff | None, values: d
                 status)
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(data: bytes, name: str) -> Response:
+    """A workbook of anquan.console.export as a download named in Chinese (年度考核排名.xlsx)."""
+    from urllib.parse import quote
+
+    return Response(data, media_type=XLSX, headers={
+        "Content-Disposition": f"attachment; filename=\"export.xlsx\"; filename*=UTF-8''{quote(name)}"})
+
+
 def form_ok(staff: Staff, form) -> bool:
     return csrf_ok(PageSession(0, 0, staff.csrf), form.get("csrf"))
+
+
+async def posted_form(request: Request, *, admin: bool = False, county: bool = False, max_fields: int = 6,
+                      max_part_size: int = 1024):
+    """(the account, the form, None) for a console form sent with the session's token; (the account, None, the
+    "page expired" answer) without it. Not signed in, or a page the role does not open: as `require`."""
+    staff = await run_in_threadpool(lambda: require(request, admin=admin, county=county))
+    form = await request.form(max_files=0, max_fields=max_fields, max_part_size=max_part_size)
+    if not form_ok(staff, form):
+        return staff, None, await run_in_threadpool(expired, request, staff)
+    return staff, form, None
 
 
 def expired(request: Request, staff: Staff | None) -> HTMLResponse:

@@ -11,7 +11,7 @@ from anquan.accounts import usecases as accounts
 from anquan.accounts.accounts import ROLE_LABELS, ROLES
 from anquan.errors import AnquanError
 from anquan.vocabulary import role_label
-from anquan.web.console import Staff, console_page, expired, form_ok, require
+from anquan.web.console import Staff, console_page, posted_form, require
 
 router = APIRouter()
 FIELD_MESSAGES = {
@@ -21,7 +21,7 @@ FIELD_MESSAGES = {
 }
 ACTIONS = {"login": "登录", "login_failed": "登录失败", "logout": "退出", "user_add": "新建账户", "user_disable": "停用账户",
            "user_enable": "启用账户", "password_reset": "重置密码", "password_change": "修改本人密码",
-           "obligation_waive": "免除事项"}
+           "obligation_waive": "免除事项", "mail_retry": "重新发送邮件"}
 
 
 def _users_page(request: Request, staff: Staff, *, errors: dict | None = None, made=None, done: str | None = None,
@@ -40,11 +40,7 @@ def users(request: Request, done: str | None = None) -> Response:
 
 
 async def _admin_form(request: Request):
-    staff = await run_in_threadpool(lambda: require(request, admin=True))
-    form = await request.form(max_files=0, max_fields=6, max_part_size=1024)
-    if not form_ok(staff, form):
-        return staff, None, await run_in_threadpool(expired, request, staff)
-    return staff, form, None
+    return await posted_form(request, admin=True)
 
 
 @router.post("/console/users")

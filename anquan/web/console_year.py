@@ -18,7 +18,7 @@ from anquan.console.yearview import STATE_LABELS, STATES, ORG_KIND_LABELS
 from anquan.console.usecases import WAIVE_REASON_MAX, WAIVE_REASON_MIN
 from anquan.cycle.mine import NotYours
 from anquan.errors import AnquanError
-from anquan.web.console import console_page, expired, form_ok, require
+from anquan.web.console import console_page, expired, form_ok, require, xlsx_response
 from anquan.web.township import MEDIA_TYPES
 
 router = APIRouter()
@@ -169,22 +169,12 @@ def completion(request: Request, y: str | None = None) -> Response:
         "c": console.completion(a, year=chosen, only=staff.only), "years": console.years(a), "today": a.today()})
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _xlsx(data: bytes, name: str) -> Response:
-    from urllib.parse import quote
-
-    return Response(data, media_type=XLSX, headers={
-        "Content-Disposition": f"attachment; filename=\"export.xlsx\"; filename*=UTF-8''{quote(name)}"})
-
-
 @router.get("/console/year.xlsx")
 def year_xlsx(request: Request, y: str | None = None) -> Response:
     staff = require(request)
     chosen = _year(request, y)
     m = console.year_matrix(request.app.state.anquan, year=chosen, only=staff.only)
-    return _xlsx(matrix_workbook(m), f"{chosen}年全年概览.xlsx")
+    return xlsx_response(matrix_workbook(m), f"{chosen}年全年概览.xlsx")
 
 
 @router.get("/console/ranking.xlsx")
@@ -194,7 +184,7 @@ def ranking_xlsx(request: Request, y: str | None = None) -> Response:
     r = console.ranking(request.app.state.anquan, year=chosen)
     if r is None:
         raise HTTPException(404)
-    return _xlsx(ranking_workbook(r), f"{chosen}年考核排名.xlsx")
+    return xlsx_response(ranking_workbook(r), f"{chosen}年考核排名.xlsx")
 
 
 @router.get("/console/files/{submission}")
