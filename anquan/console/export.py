@@ -80,17 +80,22 @@ def moment_text(moment, tz) -> str:
     return f"{cn_date(local.date())} {local:%H:%M}"
 
 
-def _sheet(title: str, header: list[str], rows, widths: dict[str, int] | None = None) -> bytes:
-    """One sheet: a bold header, then the rows (every text kept as text)."""
+def _workbook(*sheets: tuple) -> bytes:
+    """Sheets of (title, header, rows, {column: width}): a bold header, then the rows (every text kept as text)."""
     wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
-    append_row(ws, header)
-    for row in rows:
-        append_row(ws, row)
-    for column, width in (widths or {}).items():
-        ws.column_dimensions[column].width = width
+    for i, (title, header, rows, widths) in enumerate(sheets):
+        ws = wb.active if i == 0 else wb.create_sheet()
+        ws.title = title[:31]
+        append_row(ws, header)
+        for row in rows:
+            append_row(ws, row)
+        for column, width in widths.items():
+            ws.column_dimensions[column].width = width
     return _bytes(wb)
+
+
+def _sheet(title: str, header: list[str], rows, widths: dict[str, int] | None = None) -> bytes:
+    return _workbook((title, header, rows, widths or {}))
 
 
 def outbox_workbook(messages, *, tz) -> bytes:
@@ -108,3 +113,49 @@ def unreachable_workbook(people, *, tz) -> bytes:
                   ([p.name, p.title, p.organisation, p.township or "", p.phone or "", p.email, p.reason,
                     moment_text(p.failed_at, tz)] for p in people),
                   {"B": 24, "C": 24, "E": 16, "F": 28, "G": 48, "H": 18})
+
+
+def township_workbook(v, *, kind_label) -> bytes:
+    """Every table of a township's page (anquan.console.township.TownshipPage), a sheet each."""
+    duties = ((title, c.total, *(c.n(st) for st in STATES)) for kind, title in v.row.kinds
+              if (c := v.row.cell(v.id, kind)) is not None)
+    score = []
+    if v.result:
+        score = [("合计", float(v.result.score), f"等次：{v.result.grade}" + (
+            "；一票否决：" + "；".join(v.result.veto_reasons) if v.result.veto_reasons else ""))]
+        score += [(d.item, float(d.points), d.evidence) for d in v.result.deductions]
+    months = ((f"{m.month}月", m.owed, m.n("on_time"), m.n("late"), m.n("overdue"),
+               f"{m.percent}%" if m.due else "未到期") for m in v.months if m.owed)
+    return _workbook(
+        ("责任事项", ["责任事项", "合计", *(STATE_LABELS[st] for st in STATES)], duties, {"A": 30}),
+        ("考核预估得分" if v.provisional else "考核得分", ["考核项目", "分值", "依据"], score, {"A": 30, "C": 60}),
+        ("企业月度风险分析", ["月份", "应报", "按时", "逾期完成", "逾期未报", "完成率"], months, {}),
+        ("挂牌督办隐患", ["企业或地点", "隐患", "责任人", "整改期限", "状态", "销号日期"],
+         ((h.where, h.description, h.responsible_person, cn_date(h.deadline), h.status, cn_date(h.closed_on))
+          for h in v.hazards), {"A": 20, "B": 40, "D": 16, "E": 24}),
+        ("控制考核指标", ["指标", "控制指标", "截至今日", "情况"],
+         ((i.label, i.limit, i.value, i.words) for i in v.indicators), {"D": 28}),
+        ("事故", ["日期", "类别", "死亡人数", "受伤人数", "责任事故", "经过"],
+         ((cn_date(a["on"]), kind_label(a["kind"]), a["deaths"], a["injuries"], "是" if a["liability"] else "否",
+           a["description"] or "") for a in v.accidents), {"A": 16, "F": 50}))
+
+
+def completion_workbook(c) -> bytes:
+    """Enterprises' monthly completion (anquan.console.township.Completion): the rates, and the counts behind them."""
+    def rate(m) -> str:
+        return "—" if not m.owed else f"{m.percent}%" if m.due else "未到期"
+
+    return _workbook(
+        (f"{c.year}年企业风险分析完成率", ["乡镇", *(f"{m}月" for m in range(1, 13))],
+         ((t.name, *(rate(m) for m in c.months[t.id])) for t in c.townships), {"A": 14}),
+        ("明细", ["乡镇", "月份", "应报", "按时", "逾期完成", "逾期未报", "完成率"],
+         ((t.name, f"{m.month}月", m.owed, m.n("on_time"), m.n("late"), m.n("overdue"), rate(m))
+          for t in c.townships for m in c.months[t.id] if m.owed), {"A": 14}))
+
+
+def users_workbook(users, *, role_labels: dict, tz) -> bytes:
+    """The console's accounts (anquan.accounts.accounts.UserRow)."""
+    return _sheet("工作台账户", ["姓名", "单位", "角色", "账号", "状态", "最近登录"],
+                  ((u.name, u.organisation, role_labels.get(u.role, u.role), u.login, "启用" if u.active else "已停用",
+                    moment_text(u.last_login_at, tz) or "从未登录") for u in users),
+                  {"B": 20, "C": 18, "D": 30, "F": 18})

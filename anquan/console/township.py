@@ -1,6 +1,7 @@
 """A township's page in the console: its duties of the year (its row of the matrix), its villages, units and
-enterprises, the enterprises' monthly risk-analysis completion month by month, and the provisional score with
-every deduction (anquan.assessment.scoring, the same scoring as the assess command for one township).
+enterprises, the enterprises' monthly risk-analysis completion month by month, the provisional score with
+every deduction (anquan.assessment.scoring, the same scoring as the assess command for one township), its listed
+hazards with their deadlines, and its accidents against the county's control indicators (anquan.records).
 
 Counting is SQL (GROUP BY period and state over the township's monthly analyses); the score is the
 assessment's own computation for one township."""
@@ -52,6 +53,63 @@ class Month:
 
 
 @dataclass
+class ListedHazard:
+    """A listed-supervision hazard (挂牌督办隐患) as the township's page shows it."""
+
+    where: str  # the enterprise, or the place
+    description: str
+    responsible_person: str
+    deadline: date  # 整改期限
+    closed_on: date | None
+    overdue_days: int | None  # open past its deadline: by how many days
+
+    @property
+    def status(self) -> str:
+        if self.closed_on is not None:
+            return "已整改销号"
+        return f"逾期未整改（已逾期{self.overdue_days}天）" if self.overdue_days else "整改中"
+
+
+@dataclass
+class Indicator:
+    """One control indicator (控制考核指标) of the year against the accidents so far."""
+
+    label: str  # 事故起数, 死亡人数, 受伤人数
+    value: int
+    limit: int
+    level: str  # within, near, reached, exceeded
+
+    @property
+    def words(self) -> str:
+        return {"exceeded": f"已超过控制指标（超出{self.value - self.limit}）", "reached": "已达到控制指标",
+                "near": "接近控制指标", "within": "在控制指标以内"}[self.level]
+
+
+def listed_hazards(session: Session, *, year: int, today: date, township_code: str) -> list[ListedHazard]:
+    from anquan.records.hazards import list_hazards
+
+    out = []
+    for h in list_hazards(session=session, year=year, org_code=township_code, today=today):
+        deadline = date.fromisoformat(h["deadline"])
+        out.append(ListedHazard(h["enterprise_name"] or h["place"] or "", h["description"], h["responsible_person"],
+                                deadline, date.fromisoformat(h["closed_on"]) if h["closed_on"] else None,
+                                (today - deadline).days if h["overdue"] else None))
+    return out
+
+
+def indicators(session: Session, *, township: Organisation, year: int, warn_at: float) -> list[Indicator]:
+    from anquan.records.accidents import indicator_status
+
+    out = []
+    for i in indicator_status(session=session, township=township, year=year):
+        v, limit = i["value"], i["limit"]
+        level = ("exceeded" if v > limit else "reached" if limit and v == limit
+                 else "near" if limit and i["share"] >= warn_at else "within")
+        out.append(Indicator(i["label"], v, limit, level))
+    return out
+
+
+@dataclass
 class TownshipPage:
     id: int
     code: str
@@ -64,6 +122,9 @@ class TownshipPage:
     result: TownshipResult | None  # none for a year never planned
     provisional: bool
     notes: list[str]
+    hazards: list[ListedHazard] = field(default_factory=list)
+    accidents: list[dict] = field(default_factory=list)  # anquan.records.accidents.accident_dict (+ on: its date)
+    indicators: list[Indicator] = field(default_factory=list)  # none: the county set none for the year
 
 
 def monthly_completion(session: Session, *, rules: CycleRules, year: int, today: date, township_id: int) -> list[Month]:
@@ -114,6 +175,8 @@ def completion_by_township(session: Session, *, rules: CycleRules, year: int, to
 def township_page(*, session: Session, rules: CycleRules, rubric, year: int, today: date, township_id: int,
                   only: int | None = None, go_live: date | None = None) -> TownshipPage:
     """NotYours for a township outside `only`, or no township."""
+    from anquan.records.accidents import list_accidents
+
     if only is not None and township_id != only:
         raise NotYours(f"township {township_id} is not this account's")
     town = session.get(Organisation, township_id)
@@ -132,4 +195,8 @@ def township_page(*, session: Session, rules: CycleRules, rubric, year: int, tod
         row=matrix(session=session, rules=rules, year=year, today=today, only=township_id),
         months=monthly_completion(session, rules=rules, year=year, today=today, township_id=township_id),
         result=scored.results[0] if scored else None, provisional=scored.provisional if scored else True,
-        notes=scored.notes if scored else [])
+        notes=scored.notes if scored else [],
+        hazards=listed_hazards(session, year=year, today=today, township_code=town.code),
+        accidents=[{**a, "on": date.fromisoformat(a["date"])}
+                   for a in list_accidents(session=session, year=year, org_code=town.code)],
+        indicators=indicators(session, township=town, year=year, warn_at=float(rubric.indicators.warn_at)))

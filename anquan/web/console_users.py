@@ -9,9 +9,10 @@ from starlette.concurrency import run_in_threadpool
 
 from anquan.accounts import usecases as accounts
 from anquan.accounts.accounts import ROLE_LABELS, ROLES
+from anquan.console.export import users_workbook
 from anquan.errors import AnquanError
 from anquan.vocabulary import role_label
-from anquan.web.console import Staff, console_page, posted_form, require
+from anquan.web.console import Staff, console_page, posted_form, require, xlsx_response
 
 router = APIRouter()
 FIELD_MESSAGES = {
@@ -37,6 +38,14 @@ def _users_page(request: Request, staff: Staff, *, errors: dict | None = None, m
 def users(request: Request, done: str | None = None) -> Response:
     staff = require(request, admin=True)
     return _users_page(request, staff, done=done if done in ("disabled", "enabled") else None)
+
+
+@router.get("/console/users.xlsx")
+def users_xlsx(request: Request) -> Response:
+    require(request, admin=True)
+    a = request.app.state.anquan
+    return xlsx_response(users_workbook(accounts.list_users(a), role_labels=ROLE_LABELS, tz=a.settings.tz),
+                         "工作台账户.xlsx")
 
 
 async def _admin_form(request: Request):

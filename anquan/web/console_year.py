@@ -13,11 +13,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from anquan.console import usecases as console
-from anquan.console.export import matrix_workbook, ranking_workbook
+from anquan.console.export import completion_workbook, matrix_workbook, ranking_workbook, township_workbook
 from anquan.console.yearview import STATE_LABELS, STATES, ORG_KIND_LABELS
 from anquan.console.usecases import WAIVE_REASON_MAX, WAIVE_REASON_MIN
 from anquan.cycle.mine import NotYours
 from anquan.errors import AnquanError
+from anquan.vocabulary import accident_kind_label
 from anquan.web.console import console_page, expired, form_ok, require, xlsx_response
 from anquan.web.township import MEDIA_TYPES
 
@@ -146,7 +147,8 @@ def township_page(request: Request, y: str | None = None, t: str | None = None) 
 
     return console_page(request, "township.html.j2", staff, {
         "v": view, "m": view.row, "labels": STATE_LABELS, "states": STATES, "cell_link": cell_link,
-        "chart": month_bars(view.months), "years": console.years(a), "today": a.today()})
+        "chart": month_bars(view.months), "years": console.years(a), "today": a.today(),
+        "accident_kind": accident_kind_label})
 
 
 @router.get("/console/ranking")
@@ -185,6 +187,26 @@ def ranking_xlsx(request: Request, y: str | None = None) -> Response:
     if r is None:
         raise HTTPException(404)
     return xlsx_response(ranking_workbook(r), f"{chosen}年考核排名.xlsx")
+
+
+@router.get("/console/township.xlsx")
+def township_xlsx(request: Request, y: str | None = None, t: str | None = None) -> Response:
+    staff = require(request)
+    chosen = _year(request, y)
+    township_id = _number(t) if t is not None or staff.only is None else staff.only
+    try:
+        view = console.township_page(request.app.state.anquan, year=chosen, township_id=township_id, only=staff.only)
+    except NotYours:
+        raise HTTPException(404) from None
+    return xlsx_response(township_workbook(view, kind_label=accident_kind_label), f"{view.name}{chosen}年情况.xlsx")
+
+
+@router.get("/console/completion.xlsx")
+def completion_xlsx(request: Request, y: str | None = None) -> Response:
+    staff = require(request)
+    chosen = _year(request, y)
+    c = console.completion(request.app.state.anquan, year=chosen, only=staff.only)
+    return xlsx_response(completion_workbook(c), f"{chosen}年企业风险分析完成率.xlsx")
 
 
 @router.get("/console/files/{submission}")

@@ -27,6 +27,25 @@ def _desktop_and_phone(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"console-{name}-phone.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
 
+def _hazards_and_an_accident(a) -> None:
+    """石门镇: a listed hazard past its deadline and one in time; a road accident against its control indicators."""
+    from anquan.models.records import ControlIndicator
+    from anquan.records import usecases as records
+    from tests.support.db import org_by_code
+
+    records.add_hazard(a, org_code="QL01", year=2026, description="边坡松动，雨季有滑塌危险", responsible_person="蒋春英",
+                       measures="削坡减载、设置截水沟", deadline=date(2026, 6, 30), emergency_plan="撤离预案",
+                       funds="12万元", place="田心村采石场")
+    records.add_hazard(a, org_code="QL01", year=2026, description="消防通道堵塞", responsible_person="蒋春英",
+                       measures="清理通道、增设指示", deadline=date(2026, 9, 30), emergency_plan="疏散预案",
+                       funds="0.5万元", enterprise_code="QL01E001")
+    records.record_accident(a, org_code="QL01", occurred_on=date(2026, 5, 3), kind="road_traffic", deaths=1,
+                            injuries=2, description="镇道货车侧翻", today=date(2026, 5, 3))
+    with a.session() as s:
+        s.add(ControlIndicator(org_id=org_by_code(s, "QL01").id, year=2026, max_accidents=2, max_deaths=1,
+                               max_injuries=5))
+
+
 def _sign_in(page, base: str, login: str) -> None:
     page.goto(base + "/console")
     assert page.url == base + "/console/login"
@@ -50,6 +69,7 @@ def test_the_office_reads_the_year_and_opens_a_cell(planned_county, chromium, li
     base = live_server(make_web)
     a = state["app"]
     busy_year(a, TODAY)
+    _hazards_and_an_accident(a)
     make_user(a, ADMIN, "county_admin")
     make_user(a, QL01_OFFICE, "township_office")
     ARTIFACTS.mkdir(exist_ok=True)
@@ -89,6 +109,8 @@ def test_the_office_reads_the_year_and_opens_a_cell(planned_county, chromium, li
     assert page.locator(".score .figure b").first.inner_text().replace(".", "").isdigit()
     assert page.locator("figure.chart svg rect").count() >= 12 and page.locator("table.months tbody tr").count() == 12
     assert "签订安全生产目标责任书" in page.locator("ul.duty-row").inner_text()
+    assert page.locator("table.hazards td.late-text").inner_text() == "逾期未整改（已逾期10天）"
+    assert page.locator("table.indicators td.late-text").inner_text() == "已达到控制指标"  # 1 death of 1
     _desktop_and_phone(page, "township")
 
     # The provisional ranking: eight townships best first, each a link to its page.

@@ -242,7 +242,8 @@ def test_a_township_office_sees_its_own_township_and_nothing_else(web_county, cl
     assert client.get(f"/console/township?t={t1}").status_code == 200
     for path in (f"/console/year/cell?y=2026&t={t2}&k=book_signing", f"/console/year/cell?y=2026&t={t2}&k=monthly_risk_analysis",
                  f"/console/files/{sub}", "/console/users", f"/console/township?t={t2}", f"/console/township?y=2026&t={t2}", "/console/ranking",
-                 "/console/outbox", "/console/outbox.xlsx", "/console/unreachable.xlsx"):
+                 "/console/outbox", "/console/outbox.xlsx", "/console/unreachable.xlsx", "/console/users.xlsx",
+                 f"/console/township.xlsx?t={t2}", "/console/ranking.xlsx"):
         r = client.get(path)
         assert r.status_code == 404 and "西河" not in r.text, path
     # The county's account opens the same cell and file.
@@ -261,7 +262,8 @@ def test_every_console_page_asks_to_sign_in_first(web_county, client):
     t1 = obligation(web_county, "T1", "book_signing").org_id
     for path in ("/console", "/console/year", "/console/year?y=2026", f"/console/year/cell?y=2026&t={t1}&k=book_signing",
                  "/console/files/1", "/console/users", f"/console/township?t={t1}", "/console/password", "/console/ranking", "/console/year.xlsx", "/console/ranking.xlsx", "/console/completion",
-                 "/console/outbox", "/console/outbox?s=failed", "/console/outbox.xlsx", "/console/unreachable.xlsx"):
+                 "/console/outbox", "/console/outbox?s=failed", "/console/outbox.xlsx", "/console/unreachable.xlsx",
+                 f"/console/township.xlsx?t={t1}", "/console/completion.xlsx", "/console/users.xlsx"):
         r = client.get(path)
         assert r.status_code == 303 and r.headers["location"] == "/console/login", path
     for path in ("/console/outbox/retry", "/console/year/cell/waive", "/console/users", "/console/password"):
