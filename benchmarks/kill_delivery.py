@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import time
@@ -30,7 +29,7 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.plan_province import fresh_database  # noqa: E402
 from tests.support.smtp import SmtpSink  # noqa: E402
-from tests.support.killing import fill_outbox, kill_deliveries  # noqa: E402
+from tests.support.killing import deliver_env, fill_outbox, kill_deliveries  # noqa: E402
 
 
 def run(backend: str, args) -> dict:
@@ -38,12 +37,7 @@ def run(backend: str, args) -> dict:
         sink = SmtpSink().start()
         try:
             keys = fill_outbox(engine, args.count, tz=settings.tz)
-            env = {k: v for k, v in os.environ.items() if not k.startswith("ANQUAN_")}
-            env.update({"ANQUAN_DATA_DIR": str(settings.data_dir), "ANQUAN_SMTP_HOST": "127.0.0.1",
-                        "ANQUAN_SMTP_PORT": str(sink.port), "ANQUAN_SMTP_SECURITY": "none",
-                        "ANQUAN_SMTP_CONNECTIONS": str(args.connections), "ANQUAN_MAIL_FROM": "anquan@qinglan.example"})
-            if settings.database_url:
-                env["ANQUAN_DATABASE_URL"] = settings.database_url
+            env = deliver_env(settings, sink, connections=args.connections)
             t0 = time.perf_counter()
             report = kill_deliveries(engine=engine, env=env, sink=sink, keys=keys, kills=args.kills,
                                      most_before_kill=args.most_before_kill, seed=args.seed)

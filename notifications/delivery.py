@@ -3,10 +3,11 @@
 * With ANQUAN_SMTP_HOST set, messages go through aiosmtplib over several
   reused connections at once, one login per connection. Each message's outcome
   is committed as soon as the server has answered (outcomes that arrive
-  together share one commit), and a connection sends its next message only once
-  the previous outcome is in the database: a deliverer killed at any moment has
-  at most one message per connection sent but not recorded, so a crash re-sends
-  at most `smtp_connections` messages.
+  together share one commit). While it commits, the connection sends the next
+  message's envelope, DATA and text, but its end of data (the moment the server
+  takes it) only once the previous outcome is in the database: a deliverer
+  killed at any moment has at most one message per connection taken but not
+  recorded, so a crash re-sends at most `smtp_connections` messages.
 * Failures are classified by what they mean. A 4xx answer defers the message
   with a growing delay; a 5xx answer fails it with the server's words. A dropped
   connection retries the message in flight once on a fresh connection and
@@ -363,11 +364,13 @@ class _Run:
     first_open: asyncio.Event = field(default_factory=asyncio.Event)
 
 
-async def _send_one(run: _Run, conn: Connection, m: Claimed) -> tuple[Outcome, bool]:
+async def _send_one(run: _Run, conn: Connection, m: Claimed, previous: asyncio.Future) -> tuple[Outcome, bool]:
     """Send one message, once more on a fresh connection if this one drops; True when the connection gives up.
 
-    A failure to connect or log in halts the whole run: the message in flight counts an attempt and is
-    held like the rest.
+    Its envelope, DATA and body go out while the `previous` message's outcome is being committed; its end of
+    data only once that commit is done, so a connection never has more than one message accepted and not
+    recorded. A failure to connect or log in halts the whole run: the message in flight counts an attempt and
+    is held like the rest.
     """
     for attempt in (1, 2):
         if not conn.is_open:
@@ -379,9 +382,12 @@ async def _send_one(run: _Run, conn: Connection, m: Claimed) -> tuple[Outcome, b
             finally:
                 run.first_open.set()
         try:
-            await conn.send(run.sender, m.to_addr, m.raw)
+            await conn.begin(run.sender, m.to_addr, m.raw)
+            await previous  # the database has the last message's outcome: this one may be accepted now
+            await conn.end()
             return Outcome(m.id, "sent"), False
         except Exception as exc:  # classified: nothing escapes unrecorded
+            await previous  # a failed commit stops the connection here, as it stops the whole run
             status, text = classify(exc)
         if status == "halt":
             run.halted = run.halted or text
@@ -394,17 +400,20 @@ async def _send_one(run: _Run, conn: Connection, m: Claimed) -> tuple[Outcome, b
 
 
 async def _work(run: _Run, conn: Connection, *, first: bool) -> None:
-    """One connection's loop: the next message, its outcome committed before the one after it."""
+    """One connection's loop: the next message goes out while the last one's outcome is committed."""
     if not first:
         await run.first_open.wait()  # one login first: a wrong password costs one attempt, not one per connection
     run.recorder.senders += 1
+    committing: asyncio.Future = asyncio.get_running_loop().create_future()
+    committing.set_result(None)
     try:
         while run.queue and not run.halted:
             m = run.queue.popleft()
-            outcome, gave_up = await _send_one(run, conn, m)
-            await run.recorder.write(outcome)
+            outcome, gave_up = await _send_one(run, conn, m, committing)
+            committing = asyncio.ensure_future(run.recorder.write(outcome))
             if gave_up:
-                return  # halted, or this connection keeps dropping: the others go on with the queue
+                break  # halted, or this connection keeps dropping: the others go on with the queue
+        await committing
     finally:
         run.recorder.senders -= 1
 

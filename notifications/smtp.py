@@ -68,6 +68,7 @@ class Connection:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.client = None
+        self.in_data = False  # begin() has sent a message's data and end() has not ended it
 
     async def open(self):
         import aiosmtplib
@@ -87,14 +88,81 @@ class Connection:
         return self.client is not None and self.client.is_connected
 
     async def send(self, sender: str, to_addr: str, raw: bytes) -> None:
+        """The whole transaction at once (aiosmtplib's sendmail)."""
         rcpt, needs_utf8 = wire_address(to_addr)
         await self.client.sendmail(sender, [rcpt], raw, mail_options=["SMTPUTF8"] if needs_utf8 else None)
+
+    async def begin(self, sender: str, to_addr: str, raw: bytes) -> None:
+        """Everything of sendmail's transaction but the end of data: MAIL FROM (SIZE, SMTPUTF8 when the local
+        part needs it), RCPT TO, DATA and the body, line endings and dot-stuffing exactly as aiosmtplib's DATA
+        writes them. The server has nothing to accept until end(); raises what sendmail would raise."""
+        import aiosmtplib
+        from aiosmtplib.email import parse_address
+        from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings
+
+        client = self.client
+        rcpt, needs_utf8 = wire_address(to_addr)
+        encoding, options = ("utf-8", ["SMTPUTF8"]) if needs_utf8 else ("ascii", [])
+        parse_address(sender), parse_address(rcpt)  # sendmail's check: nothing unsafe on a command line
+        await client._ehlo_or_helo_if_needed()
+        if needs_utf8 and not client.supports_extension("smtputf8"):
+            raise aiosmtplib.SMTPNotSupported("SMTPUTF8 is not supported by this server")
+        body = normalize_message_line_endings(raw)
+        if client.supports_extension("size"):
+            options.insert(0, f"size={len(body)}")
+        try:
+            await client.mail(sender, options=options, encoding=encoding)
+            try:
+                await client.rcpt(rcpt, encoding=encoding)
+            except aiosmtplib.SMTPRecipientRefused as exc:
+                raise aiosmtplib.SMTPRecipientsRefused([exc]) from None
+            start = await client.execute_command(b"DATA")
+            if start.code != aiosmtplib.SMTPStatus.start_input:
+                raise aiosmtplib.SMTPDataError(start.code, start.message)
+        except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused):
+            await self._reset()
+            raise
+        client.protocol.write(PERIOD_REGEX.sub(b"..", body))
+        self.in_data = True
+
+    async def end(self) -> None:
+        """The end of data after begin(): the server takes the message now (250) or refuses it."""
+        import aiosmtplib
+
+        client, self.in_data = self.client, False
+        protocol = client.protocol
+        if protocol is None or protocol._command_lock is None:
+            raise aiosmtplib.SMTPServerDisconnected("Connection lost")
+        try:
+            async with protocol._command_lock:
+                protocol.write(b".\r\n")
+                response = await protocol.read_response(timeout=client.timeout)
+        except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError):
+            client.close()  # as aiosmtplib's data() does: an answer given up on would pair with the next command
+            raise
+        if response.code == aiosmtplib.SMTPStatus.domain_unavailable:
+            client.close()
+        elif response.code != aiosmtplib.SMTPStatus.completed:
+            await self._reset()
+        if response.code != aiosmtplib.SMTPStatus.completed:
+            raise aiosmtplib.SMTPDataError(response.code, response.message)
+
+    async def _reset(self) -> None:
+        """RSET after a refusal, as sendmail does; a failure of it is not the message's."""
+        import aiosmtplib
+
+        try:
+            await self.client.rset()
+        except (ConnectionError, aiosmtplib.SMTPResponseException):
+            pass
 
     async def drop(self):
         if self.client is not None:
             try:
-                if self.client.is_connected:
+                if self.client.is_connected and not self.in_data:
                     await self.client.quit()
+                else:  # in the middle of a message's data: a QUIT would be read as its text
+                    self.client.close()
             except Exception:
                 self.client.close()
-            self.client = None
+            self.client, self.in_data = None, False

@@ -1,6 +1,6 @@
-"""Mail on the wire: a real SMTP server on loopback, the .eml folder, PostgreSQL claims."""
+"""Mail on the wire: a real SMTP server on loopback, the .eml folder, PostgreSQL claims (two deliverers at once:
+test_delivery_kill.py, as real processes)."""
 
-import threading
 from datetime import date, timedelta
 from email.header import decode_header, make_header
 
@@ -175,37 +175,6 @@ def test_html_is_autoescaped():
     assert "<script>alert(1)</script>" in r.text  # plain text is not HTML
 
 
-def test_two_deliverers_on_postgresql_never_send_twice(request, backend, queued, sink):
-    if backend != "postgresql":
-        pytest.skip("row locks with SKIP LOCKED are the PostgreSQL path; SQLite serialises writers anyway")
-    # Many messages, so that both deliverers are busy at the same time.
-    with session_scope(queued.engine) as s:
-        template = s.execute(select(OutboxMessage)).scalars().first()
-        rows = [dict(key=f"bulk-{i:05d}", message_id=f"<bulk-{i}@qinglan.example>", to_addr=f"user{i}@e.example",
-                     to_name="用户", subject=template.subject, template="reminder", stage="reminder-5",
-                     tick_date=template.tick_date, raw=template.raw, status="pending", attempts=0,
-                     next_attempt_at=utcnow(), created_at=utcnow()) for i in range(1500)]
-        from sqlalchemy import insert
-
-        s.execute(insert(OutboxMessage), rows)
-    total = len(_all(queued))
-    a = with_smtp(queued, sink, smtp_connections=4)
-    reports = []
-
-    def run(name):
-        reports.append(deliver(engine=a.engine, settings=a.settings, worker=name, batch_size=100))
-
-    threads = [threading.Thread(target=run, args=(f"w{i}",)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sum(r.sent for r in reports) == total
-    assert all(r.sent > 0 for r in reports)  # the work was split
-    rcpts = [r.rcpt_tos[0] for r in sink.received]
-    assert len(rcpts) == total == len(set(rcpts))
-
-
 def test_claims_walk_pending_mail_by_index(app):
     """The claim reads ix_outbox_status_id in order: sent mail piling up before the pending rows costs nothing."""
     from anquan.notifications.delivery import due_messages
@@ -222,3 +191,69 @@ def test_claims_walk_pending_mail_by_index(app):
         else:
             plan = "\n".join(r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
             assert "ix_outbox_status_id" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_a_message_goes_out_as_sendmail_sends_it_and_is_taken_only_at_its_end(tmp_path):
+    """Connection.begin() + end() put the bytes of aiosmtplib's sendmail on the wire (line endings, dot-stuffing,
+    SIZE, SMTPUTF8); a connection dropped between them leaves nothing at the server."""
+    import asyncio
+    import time
+
+    import aiosmtplib
+
+    from anquan.notifications.smtp import Connection
+
+    sink = SmtpSink(smtputf8=True).start()
+    settings = load_settings(data_dir=tmp_path).model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": sink.port,
+                                                  "smtp_security": "none", "smtp_timeout": 10})
+    raw = (b"Subject: t\r\nX-Anquan-Key: k\r\n\r\n.leading dot\n..two dots\r\n.\r\nlone cr\rlone lf\n\xe5\xae\x89\n."
+           b"\r\nno end of line")
+    sender, to = "anquan@qinglan.example", "马宏伟@例子.测试"
+
+    async def send():
+        conn = Connection(settings)
+        await conn.open()
+        await conn.begin(sender, to, raw)
+        started = time.monotonic()
+        await conn.drop()  # before the end of data: the server must not take it
+        assert time.monotonic() - started < 3  # closed, not a QUIT the server reads as text and never answers
+        await conn.open()
+        await conn.begin(sender, to, raw)
+        await conn.end()
+        await conn.drop()
+        async with aiosmtplib.SMTP(hostname="127.0.0.1", port=sink.port) as client:
+            await client.sendmail(sender, ["马宏伟@xn--fsqu00a.xn--0zwm56d"], raw, mail_options=["SMTPUTF8"])
+
+    try:
+        asyncio.run(send())
+    finally:
+        sink.stop()
+    ours, theirs = sink.received
+    assert ours.data == theirs.data and ours.rcpt_tos == theirs.rcpt_tos and ours.mail_from == theirs.mail_from
+    assert b"\r\n.leading dot\r\n..two dots\r\n.\r\nlone cr\r\n" in ours.data
+
+
+def test_a_connection_sends_the_next_message_only_once_the_last_is_recorded(app, sink, monkeypatch):
+    """Slow commits: however long the database takes, no connection has more than one message taken by the
+    server and not yet recorded sent (what a kill -9 at that moment would send twice)."""
+    import time
+
+    from anquan.notifications import delivery
+    from tests.support.killing import fill_outbox
+
+    keys = fill_outbox(app.engine, 40, tz=app.settings.tz)
+    connections, unrecorded, recorded = 2, [], [0]
+    real_commit = delivery._Recorder._commit
+
+    def slow_commit(self, outcomes, at):
+        time.sleep(0.05)  # meanwhile the connections send what they may
+        unrecorded.append(len(sink.keys()) - recorded[0])
+        real_commit(self, outcomes, at)
+        recorded[0] += sum(o.status == "sent" for o in outcomes)
+
+    monkeypatch.setattr(delivery._Recorder, "_commit", slow_commit)
+    a = with_smtp(app, sink, smtp_connections=connections)
+    report = deliver(engine=a.engine, settings=a.settings)
+    assert report.sent == len(keys) and sorted(sink.keys()) == sorted(keys)
+    assert max(unrecorded) <= connections, unrecorded
+    assert len(unrecorded) < report.sent  # outcomes shared commits

@@ -8,6 +8,7 @@ process that the database still has pending when it dies: each will be sent once
 
 from __future__ import annotations
 
+import os
 import random
 import signal
 import subprocess
@@ -26,6 +27,18 @@ from anquan.notifications.render import Rendered, build_message, message_id_for
 
 ANQUAN = str(Path(sys.executable).parent / "anquan")
 MAIL_FROM = "青岚县安委办 <anquan@qinglan.example>"
+
+
+def deliver_env(settings, sink, *, connections: int) -> dict[str, str]:
+    """The environment of an `anquan mail deliver` process on `settings`' database sending to `sink`: the shell's
+    ANQUAN_* settings left out."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANQUAN_")}
+    env.update({"ANQUAN_DATA_DIR": str(settings.data_dir), "ANQUAN_SMTP_HOST": "127.0.0.1",
+                "ANQUAN_SMTP_PORT": str(sink.port), "ANQUAN_SMTP_SECURITY": "none",
+                "ANQUAN_SMTP_CONNECTIONS": str(connections), "ANQUAN_MAIL_FROM": "anquan@qinglan.example"})
+    if settings.database_url:
+        env["ANQUAN_DATABASE_URL"] = settings.database_url
+    return env
 
 
 def fill_outbox(engine: Engine, n: int, *, tz) -> set[str]:

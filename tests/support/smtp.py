@@ -48,6 +48,7 @@ class Behaviour:
     refuse_logins: bool = False  # answer every AUTH with 535
     drop_at: set[int] = field(default_factory=set)  # the n-th DATA commands (1-based) at which the connection drops
     delay: float = 0.0  # seconds before answering each DATA (a slow server)
+    hold_until_peers: int = 0  # take no message until this many connections have given a recipient (20 s at most)
 
 
 class _Handler:
@@ -58,9 +59,15 @@ class _Handler:
         if address.lower() in self.sink.behaviour.refuse_recipients:
             return "550 5.1.1 mailbox unavailable"
         envelope.rcpt_tos.append(address)
+        with self.sink.lock:
+            self.sink.peers.add(session.peer)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        for _ in range(2000):
+            if len(self.sink.peers) >= self.sink.behaviour.hold_until_peers:
+                break
+            await asyncio.sleep(0.01)
         if self.sink.behaviour.delay:
             await asyncio.sleep(self.sink.behaviour.delay)
         with self.sink.lock:
@@ -89,6 +96,7 @@ class SmtpSink:
         self.logins = 0
         self.arrived: list[str] = []  # X-Anquan-Key of each message received, read as it arrives
         self.data_commands = 0
+        self.peers: set = set()  # (host, port) of every connection that gave a recipient
         extra = {"authenticator": self._authenticate, "auth_require_tls": False} if auth else {}
         self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port,
                                      enable_SMTPUTF8=smtputf8, **extra)
