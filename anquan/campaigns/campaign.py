@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 from sqlmodel import Session
 
 from anquan.cycle.obligations import open_event_obligation
-from anquan.campaigns.params import one_line_name, township_codes, townships_in_scope, validate
+from anquan.campaigns.params import not_before, one_line_name, township_codes, townships_in_scope, validate
 from anquan.directory.recipients import holders
 from anquan.models.directory import Organisation, OrgKind, Role, Sector
 from anquan.models.records import Campaign
@@ -45,13 +45,10 @@ class CampaignParams(BaseModel):
 
     _townships = field_validator("townships", mode="before")(township_codes)
 
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> "CampaignParams":
-        if self.to_date < self.from_date:
-            raise ValueError("to_date is before from_date")
-        if self.summary_due < self.to_date:
-            raise ValueError("summary_due is before to_date (the summary comes after the campaign)")
-        return self
+    # Field validators (not one model validator), so that each refusal names its date and comes with the others.
+    _ends = field_validator("to_date")(not_before("from_date", "to_date is before from_date"))
+    _summary = field_validator("summary_due")(not_before(
+        "to_date", "summary_due is before to_date (the summary comes after the campaign)"))
 
 
 def validate_params(raw: dict) -> CampaignParams:

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from anquan.errors import InvalidValue
 from anquan.cycle.obligations import open_event_obligation
-from anquan.campaigns.params import one_line_name, township_codes, townships_in_scope, validate
+from anquan.campaigns.params import not_before, one_line_name, township_codes, townships_in_scope, validate
 from anquan.directory.recipients import holders
 from anquan.models.directory import Organisation, OrgKind, Role
 from anquan.models.obligations import Obligation, ObligationStatus
@@ -26,6 +26,9 @@ from anquan.models.records import MajorEvent
 from anquan.notifications.outbox import enqueue, event_key
 from anquan.notifications.render import render_named
 from anquan.vocabulary import EVENT_INSPECTION, event_period, role_title
+
+
+_NOT_AHEAD = "{v} is not after today ({today}); an event is entered before it starts"
 
 
 class EventParams(BaseModel):
@@ -39,25 +42,28 @@ class EventParams(BaseModel):
     _name = field_validator("name")(one_line_name)
     _townships = field_validator("townships", mode="before")(township_codes)
 
-    @field_validator("to_date")
+    @field_validator("from_date")
     @classmethod
-    def _after_start(cls, v: date, info: ValidationInfo) -> date:
-        start = info.data.get("from_date")
-        if start is not None and v < start:
-            raise ValueError(f"{v} is before from_date {start}")
+    def _ahead(cls, v: date, info: ValidationInfo) -> date:
+        """With today in the context, refused with the other fields' refusals (add_major_event checks it again)."""
+        today = (info.context or {}).get("today")
+        if today is not None and v <= today:
+            raise ValueError(_NOT_AHEAD.format(v=v, today=today))
         return v
 
+    _ends = field_validator("to_date")(not_before("from_date", "{v} is before from_date {earlier}"))
 
-def validate_event(raw: dict) -> EventParams:
-    """EventParams from raw input; a refusal names each bad field."""
-    return validate(EventParams, raw, refused="major event refused")
+
+def validate_event(raw: dict, *, today: date | None = None) -> EventParams:
+    """EventParams from raw input; a refusal names each bad field (with `today`: a start not after it too)."""
+    return validate(EventParams, raw, refused="major event refused", context={"today": today} if today else None)
 
 
 def add_major_event(*, session: Session, rules, calendar, params: EventParams, mail_from: str, tz, today: date) -> dict:
     """Record the event, open an inspection obligation per township in scope and tell the townships."""
     if params.from_date <= today:
-        raise InvalidValue(f"{params.from_date} is not after today ({today}); an event is entered before it starts",
-                           field="from_date", what="major event refused")
+        raise InvalidValue(_NOT_AHEAD.format(v=params.from_date, today=today), field="from_date",
+                           what="major event refused")
     rule = rules.kind(EVENT_INSPECTION)
     townships = townships_in_scope(session, params.townships, refused="major event refused")
     codes = [t.code for t in townships]

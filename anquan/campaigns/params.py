@@ -22,14 +22,32 @@ def one_line_name(v: str) -> str:
 def township_codes(v):
     """'all', 'QL01,QL02' or a list of codes -> 'all' or a list of codes."""
     if isinstance(v, str) and v.strip().lower() != "all":
-        return [t.strip() for t in v.split(",") if t.strip()]
-    return "all" if isinstance(v, str) else v
+        v = [t.strip() for t in v.split(",") if t.strip()]
+    elif isinstance(v, str):
+        return "all"
+    if isinstance(v, list) and not v:
+        raise ValueError("name at least one township, or all")
+    return v
 
 
-def validate(model: type[BaseModel], raw: dict, *, refused: str) -> BaseModel:
-    """model from raw input; a refusal (Refused) lists every bad field with its reason, e.g. ('to_date', '...')."""
+def not_before(earlier: str, message: str):
+    """A date field's validator: refused when before the date field `earlier` (declared, so validated, before it).
+    `message` may name {v} and {earlier}."""
+
+    def check(cls, v, info):
+        other = info.data.get(earlier)
+        if other is not None and v < other:
+            raise ValueError(message.format(v=v, earlier=other))
+        return v
+
+    return check
+
+
+def validate(model: type[BaseModel], raw: dict, *, refused: str, context: dict | None = None) -> BaseModel:
+    """model from raw input; a refusal (Refused) lists every bad field with its reason, e.g. ('to_date', '...').
+    `context` reaches the model's validators (e.g. today, for a date that must lie ahead)."""
     try:
-        return model.model_validate(raw)
+        return model.model_validate(raw, context=context)
     except ValidationError as exc:
         reasons = [(str(e["loc"][0]) if e["loc"] else None, e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
         raise Refused(refused, reasons) from None

@@ -113,3 +113,15 @@ def retry_mail(app: App, *, message_id: int | None = None, failed_since=None, ac
 
     return requeue_mail(app, ids=[message_id] if message_id is not None else None, failed_since=failed_since,
                         actor=actor)
+
+
+def townships(app: App) -> list[tuple[str, str]]:
+    """The townships (code, name) in code order, as the county office's forms offer them."""
+    from sqlalchemy import select
+
+    from anquan.models.directory import Organisation, OrgKind
+
+    with app.session() as s:
+        return [tuple(r) for r in s.execute(select(Organisation.code, Organisation.name)
+                                            .where(Organisation.kind == OrgKind.township.value)
+                                            .order_by(Organisation.code)).all()]

@@ -10,15 +10,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from anquan.accounts.accounts import Actor, audit
 from anquan.app import App
 from anquan.cycle import obligations
 from anquan.cycle.usecases import deliver_mail, proxy_recorder, submit
 from anquan.errors import AnquanError
 from anquan.models.directory import Contact, Organisation
 from anquan.models.obligations import SubmissionSource
-from anquan.models.records import AlertKind
+from anquan.models.records import Adjustment, AlertKind
+from anquan.notifications.render import cn_date
 from anquan.records import accidents, alerts, hazards
-from anquan.vocabulary import MONTHLY_RISK_ANALYSIS
+from anquan.vocabulary import MONTHLY_RISK_ANALYSIS, accident_kind_label
 
 
 # -- accidents, indicators, adjustments --------------------------------------------
@@ -36,12 +38,16 @@ class AccidentRecorded:
 
 def record_accident(app: App, *, org_code: str, occurred_on: date, kind: str, deaths: int, injuries: int = 0,
                     liability: bool = True, egregious: bool = False, description: str | None = None,
-                    today: date | None = None) -> AccidentRecorded:
+                    today: date | None = None, actor: Actor | None = None) -> AccidentRecorded:
+    """Record an accident (from the console, `actor`: audited in the same unit of work)."""
     with app.session() as s:
         data, queued = accidents.add_accident(
             session=s, org_code=org_code, occurred_on=occurred_on, kind=kind, deaths=deaths, injuries=injuries,
             liability=liability, egregious=egregious, description=description, mail=app.mail(), rubric=app.rubric,
             today=today or app.today(), at=None if today else app.now())
+        if actor is not None:
+            audit(s, actor, "accident_add", target=f"{data['org_name']} {cn_date(occurred_on)}", at=app.now(),
+                  detail=f"{accident_kind_label(kind)}事故，死亡{deaths}人，受伤{injuries}人")
     return AccidentRecorded(data, queued)
 
 
@@ -73,9 +79,19 @@ def import_indicators(app: App, *, path: Path) -> dict:
         return accidents.import_indicators(session=s, path=path, rubric=app.rubric, mail=app.mail(), today=app.today())
 
 
-def add_adjustment(app: App, *, org_code: str, year: int, points, item: str, reason: str) -> dict:
+def add_adjustment(app: App, *, org_code: str, year: int, points, item: str, reason: str,
+                   actor: Actor | None = None) -> dict:
+    """A manual score item (e.g. a supervision finding); from the console (`actor`) marked so and audited."""
     with app.session() as s:
-        return accidents.add_adjustment(session=s, org_code=org_code, year=year, points=points, item=item, reason=reason)
+        if actor is None:
+            return accidents.add_adjustment(session=s, org_code=org_code, year=year, points=points, item=item,
+                                            reason=reason)
+        added = accidents.add_adjustment(session=s, org_code=org_code, year=year, points=points, item=item,
+                                         reason=reason, source="console")
+        township = s.get(Organisation, s.get(Adjustment, added["id"]).org_id).name
+        audit(s, actor, "adjustment_add", target=f"{township} {year}年 {added['item']}", at=app.now(),
+              detail=f"{added['points']:+g}分：{added['reason']}")
+        return added
 
 
 def import_adjustments(app: App, *, path: Path) -> list[dict]:
@@ -112,12 +128,19 @@ def update_hazard(app: App, *, hazard_id: int, **changes) -> dict:
 
 
 def close_hazard(app: App, *, hazard_id: int, closed_on: date | None = None, note: str | None = None,
-                 today: date | None = None) -> dict:
-    """Close a hazard (default: today); its effect evaluation opens."""
+                 today: date | None = None, actor: Actor | None = None) -> dict:
+    """Close a hazard (default: today): its rectification is accepted (验收) and its effect evaluation opens.
+    From the console (`actor`), audited in the same unit of work."""
     today = today or app.today()
     with app.session() as s:
-        return hazards.close_hazard(session=s, rules=app.rules, hazard_id=hazard_id, closed_on=closed_on or today,
-                                    today=today, note=note)
+        closed = hazards.close_hazard(session=s, rules=app.rules, hazard_id=hazard_id, closed_on=closed_on or today,
+                                      today=today, note=note)
+        if actor is not None:
+            where = closed["enterprise_name"] or closed["place"]
+            audit(s, actor, "hazard_close", target=f"{closed['org_name']} {where}：{closed['description']}",
+                  detail=f"{cn_date(closed_on or today)}整改验收" + (f"：{closed['close_note']}" if closed["close_note"] else ""),
+                  at=app.now())
+        return closed
 
 
 def import_hazards(app: App, *, path: Path) -> list[dict]:

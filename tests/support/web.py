@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from anquan.app import App
@@ -53,3 +55,13 @@ def sign_in(client, app: App, email: str) -> str:
     page = client.get("/my")
     assert page.status_code == 200
     return page.text.split('name="csrf" value="')[1].split('"')[0]
+
+
+def field_error(html: str, name: str) -> str | None:
+    """The message a form shows for input `name` (an input, or a fieldset of boxes with that id): the input points
+    at it (aria-describedby) and it follows the input."""
+    found = re.search(rf'(name|id)="{name}"[^>]*aria-invalid="true" aria-describedby="{name}-error"', html)
+    if found is None:
+        return None
+    message = re.search(rf'<p class="error field-error" id="{name}-error" role="alert">([^<]+)</p>', html[found.end():])
+    return message.group(1) if message else None

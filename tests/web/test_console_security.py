@@ -3,6 +3,7 @@ lock-out (per account and per address), CSRF, session fixation, logout, the town
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -13,6 +14,7 @@ from anquan.accounts.signin import ADDR_FAILURES, LOCK_FAILURES, LOCK_MINUTES, t
 from anquan.models.accounts import ConsoleAudit, ConsoleSession, ConsoleUser
 from anquan.web.app import create_app
 from anquan.web.console import COOKIE, LOGIN_COOKIE
+from anquan.web.console_forms import FORMS
 from anquan.web.security import SESSION_COOKIE
 from tests.support.console import PASSWORD, form_csrf, login, make_user, signed_in
 from tests.support.web import PDF, link_path, obligation
@@ -263,7 +265,8 @@ def test_every_console_page_asks_to_sign_in_first(web_county, client):
     for path in ("/console", "/console/year", "/console/year?y=2026", f"/console/year/cell?y=2026&t={t1}&k=book_signing",
                  "/console/files/1", "/console/users", f"/console/township?t={t1}", "/console/password", "/console/ranking", "/console/year.xlsx", "/console/ranking.xlsx", "/console/completion",
                  "/console/outbox", "/console/outbox?s=failed", "/console/outbox.xlsx", "/console/unreachable.xlsx",
-                 f"/console/township.xlsx?t={t1}", "/console/completion.xlsx", "/console/users.xlsx"):
+                 f"/console/township.xlsx?t={t1}", "/console/completion.xlsx", "/console/users.xlsx",
+                 "/console/forms", *(f"/console/forms/{name}" for name in FORMS)):
         r = client.get(path)
         assert r.status_code == 303 and r.headers["location"] == "/console/login", path
     for path in ("/console/outbox/retry", "/console/year/cell/waive", "/console/users", "/console/password"):
@@ -302,3 +305,57 @@ def test_console_pages_carry_the_security_headers(web_county, client):
     r = client.get("/console/login")
     assert "frame-ancestors 'none'" in r.headers["content-security-policy"] and r.headers["x-frame-options"] == "DENY"
     assert r.headers["cache-control"] == "no-store"
+
+
+# -- every route: a township office's account opens only what is listed here --------------------------------
+
+# What a township office's account may open (its own township's rows, cells and files within them).
+TOWNSHIP_OPEN = {"/console", "/console/login", "/console/logout", "/console/password", "/console/year",
+                 "/console/year/cell", "/console/township", "/console/completion", "/console/year.xlsx",
+                 "/console/township.xlsx", "/console/completion.xlsx", "/console/files/{submission}"}
+# Path parameters filled in with every value that opens something for a county account.
+PATH_VALUES = {"name": list(FORMS), "action": ["disable", "enable", "reset"], "submission": ["1"]}
+
+
+def _routes(routes):
+    for r in routes:  # FastAPI keeps an included router whole (no prefix here): its routes are its router's
+        yield from _routes(r.original_router.routes) if hasattr(r, "original_router") else [r]
+
+
+def _console_routes(web) -> list[tuple[str, str]]:
+    """(method, path template) of every console route the application serves."""
+    return sorted((m, r.path) for r in _routes(web.routes) if (getattr(r, "path", None) or "").startswith("/console")
+                  for m in getattr(r, "methods", ()) if m in ("GET", "POST"))
+
+
+def _filled(path: str) -> list[str]:
+    found = re.search(r"\{(\w+)\}", path)
+    if found is None:
+        return [path]
+    return [p for v in PATH_VALUES[found.group(1)] for p in _filled(path.replace(found.group(0), v, 1))]
+
+
+def test_a_township_office_gets_404_on_every_county_route_and_nothing_is_written(web_county, client):
+    make_user(web_county, T1_OFFICE, "township_office")
+    make_user(web_county, ADMIN, "county_admin")
+    csrf = signed_in(client, T1_OFFICE)
+    web = create_app(web_county)  # the routes it serves (the client's app is wrapped in middleware)
+    county_only = [(m, p) for m, p in _console_routes(web) if p not in TOWNSHIP_OPEN]
+    assert {p for _, p in county_only} >= {"/console/forms", "/console/forms/{name}", "/console/users",
+                                          "/console/year/cell/waive", "/console/ranking"}
+    assert {p for _, p in _console_routes(web)} >= TOWNSHIP_OPEN  # the list names no route that is gone
+    before = len(_audit(web_county))
+    checked = []
+    for method, template in county_only:
+        for path in _filled(template):
+            r = client.get(path) if method == "GET" else client.post(path, data={"csrf": csrf, "login": ADMIN})
+            assert r.status_code == 404 and "西河" not in r.text, (method, path, r.status_code)
+            checked.append((method, path))
+    assert ("POST", "/console/forms/campaign") in checked and ("GET", "/console/forms/hazard") in checked
+    assert len(_audit(web_county)) == before  # not one change
+    # The same county pages open for the county's account.
+    client.cookies.clear()
+    signed_in(client, ADMIN)
+    for path in [p for m, t in county_only if m == "GET" and "{" not in t for p in _filled(t)] + [
+            f"/console/forms/{name}" for name in FORMS]:
+        assert client.get(path).status_code == 200, path

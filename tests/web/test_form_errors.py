@@ -3,25 +3,14 @@ and records nothing (issue 12: errors mapped by field, not one line at the top).
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from sqlalchemy import select
 
 from anquan.models.obligations import Submission
-from tests.support.web import PDF, obligation, sign_in
+from tests.support.web import PDF, field_error, obligation, sign_in
 
 BOSS = "boss@e1.example"
-
-
-def _field_error(html: str, name: str) -> str | None:
-    """The message shown for input `name`: the input points at it (aria-describedby) and it follows the input."""
-    found = re.search(rf'name="{name}"[^>]*aria-invalid="true" aria-describedby="{name}-error"', html)
-    if found is None:
-        return None
-    message = re.search(rf'<p class="error field-error" id="{name}-error" role="alert">([^<]+)</p>', html[found.end():])
-    return message.group(1) if message else None
 
 
 def _submissions(app, oid: int) -> list:
@@ -38,8 +27,8 @@ def test_a_future_date_is_shown_at_the_date_input(web_county, client):
     oid = obligation(web_county, "E1", "monthly_risk_analysis").id
     r = _report(client, oid, csrf, done_on="2026-02-21", finding="none", note="已组织开展风险分析")
     assert r.status_code == 400
-    assert _field_error(r.text, "done_on") == "完成日期不能晚于今天。"
-    assert _field_error(r.text, "files") is None and _field_error(r.text, "finding_text") is None
+    assert field_error(r.text, "done_on") == "完成日期不能晚于今天。"
+    assert field_error(r.text, "files") is None and field_error(r.text, "finding_text") is None
     assert "请按提示修改后重新提交。" in r.text and "已组织开展风险分析" in r.text  # what was typed is kept
     assert _submissions(web_county, oid) == []
 
@@ -49,8 +38,8 @@ def test_every_wrong_input_is_marked_at_once(web_county, client):
     oid = obligation(web_county, "E1", "monthly_risk_analysis").id
     r = _report(client, oid, csrf, done_on="", finding="warning_sign", finding_text="有")
     assert r.status_code == 400
-    assert _field_error(r.text, "done_on") == "请填写完成日期。"
-    assert _field_error(r.text, "finding_text") == "请描述发现的事故征兆或重大危险源（至少4个字）。"
+    assert field_error(r.text, "done_on") == "请填写完成日期。"
+    assert field_error(r.text, "finding_text") == "请描述发现的事故征兆或重大危险源（至少4个字）。"
     assert _submissions(web_county, oid) == []
 
 
@@ -61,8 +50,8 @@ def test_a_refused_file_is_shown_at_the_file_input(web_county, client):
                     files=[("files", ("报告.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")),
                            ("files", ("照片.pdf", PDF, "application/pdf"))])
     assert r.status_code in (400, 415)
-    assert "报告.pdf" in (_field_error(r.text, "files") or "")
-    assert _field_error(r.text, "done_on") is None
+    assert "报告.pdf" in (field_error(r.text, "files") or "")
+    assert field_error(r.text, "done_on") is None
     assert _submissions(web_county, oid) == []
 
 

@@ -1,0 +1,83 @@
+"""The county office's forms for real, in Chromium with JavaScript off: county staff sign in, open 业务办理 from the
+navigation, send the campaign form with a bad field and see the error beside that input, then start the campaign
+and see its mail arrive at a real SMTP server.
+
+Writes screenshots of each form at a desktop's (1280) and a phone's (390) width, and of the campaign form with its
+errors, to tests/artifacts/console-form-*.png (git-ignored)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+
+import pytest
+
+from anquan.notifications.delivery import deliver
+from anquan.records import usecases as records
+from tests.support.console import PASSWORD, make_user
+from tests.support.smtp import SmtpSink
+from tests.web.conftest import ARTIFACTS
+
+TODAY = date(2026, 2, 20)
+STAFF = "office@county.example"  # 县安委办甲, county staff
+
+
+def _shots(page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"console-form-{name}-desktop.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(ARTIFACTS / f"console-form-{name}-phone.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_county_staff_start_a_campaign_in_the_browser_and_its_mail_arrives(served_county, chromium):
+    sink = SmtpSink().start()
+    try:
+        a, base = served_county(TODAY, smtp_host="127.0.0.1", smtp_port=sink.port, smtp_security="none")
+        make_user(a, STAFF, "county_staff")
+        records.add_hazard(a, org_code="T1", year=2026, description="塔吊基础沉降", responsible_person="孙经理",
+                           measures="加固基础", deadline=date(2026, 3, 31), emergency_plan="停用塔吊", funds="5万元",
+                           enterprise_code="E1")
+        ARTIFACTS.mkdir(exist_ok=True)
+        context = chromium.new_context(java_script_enabled=False, locale="zh-CN", viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.goto(base + "/console/login")
+        page.fill("#login", STAFF)
+        page.fill("#password", PASSWORD)
+        page.click("button.primary")
+        page.click("nav.console-nav a:has-text('业务办理')")
+        assert page.locator("h1").inner_text() == "业务办理"
+        _shots(page, "index")
+        for name in ("event", "accident", "adjustment", "hazard"):
+            page.goto(f"{base}/console/forms/{name}")
+            _shots(page, name)
+
+        # A bad field: no sector chosen. The message stands beside the sector boxes; nothing is started.
+        page.goto(base + "/console/forms/campaign")
+        _shots(page, "campaign")
+        page.fill("#name", "建筑施工安全专项整治")
+        page.fill("#from_date", "2026-03-01")
+        page.fill("#to_date", "2026-04-30")
+        page.fill("#summary_due", "2026-04-01")
+        page.click("button.primary")
+        assert page.locator("#sectors-error").inner_text() == "请至少选择一个行业领域。"
+        assert page.locator("#summary_due-error").inner_text() == "请填写有效的总结报送截止日期，且不早于结束日期。"
+        assert page.locator("#sectors").get_attribute("aria-describedby") == "sectors-error"
+        assert page.input_value("#name") == "建筑施工安全专项整治"  # what was typed stays
+        _shots(page, "campaign-errors")
+
+        page.check("input[name=sectors][value=construction]")
+        page.fill("#summary_due", "2026-05-10")
+        page.click("button.primary")
+        assert page.url == base + "/console/forms/campaign?done=1"
+        assert "专项整治已启动" in page.locator(".flash").inner_text()
+        context.close()
+
+        with ThreadPoolExecutor(1) as pool:  # Playwright's sync API keeps an event loop running in this thread
+            sent = pool.submit(deliver, engine=a.engine, settings=a.settings).result()
+        to = {addr: r.message for r in sink.received for addr in r.rcpt_tos}
+        assert {"so1@t1.example", "so2@t1.example", "boss@e1.example", "safety@e1.example"} <= set(to)
+        assert sent.sent >= 4 and "boss@e2.example" not in to  # 西河百货店 is not in construction
+        assert "建筑施工安全专项整治" in to["boss@e1.example"].get_body(("plain",)).get_content()
+    finally:
+        sink.stop()
