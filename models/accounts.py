@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index
+from sqlalchemy import Column, Index, false
 from sqlmodel import Field, SQLModel
 
 from anquan.models.types import UTCDateTime, utcnow
@@ -31,6 +31,9 @@ class ConsoleUser(SQLModel, table=True):
     township_id: int | None = Field(default=None, foreign_key="organisation.id")
     password_hash: str = Field(max_length=255)
     active: bool = True
+    # The password was given by someone else (the account made, or its password reset): until the person
+    # chooses their own at the console, no other console page opens.
+    must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     password_changed_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     last_login_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

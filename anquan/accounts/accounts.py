@@ -2,7 +2,8 @@
 
 Who may hold which role: the county's accounts (county_admin, county_staff) belong to contacts at the county;
 a township_office account to a contact at a township, and it sees that township only. The login name is the
-contact's mail address (lower case) when the account is made.
+contact's mail address (lower case) when the account is made. The password an account is made or reset with is
+temporary: the person must choose their own at their first sign-in (anquan.accounts.signin.change_password).
 """
 
 from __future__ import annotations
@@ -88,7 +89,8 @@ def add_user(session: Session, *, contact_id: int, role: str, password: str, act
     if taken is not None:
         raise InvalidValue(f"{login} already has an account", field="contact")
     user = ConsoleUser(contact_id=contact_id, login=login, role=role, township_id=township_id,
-                       password_hash=hash_password(password), password_changed_at=now, created_at=now, updated_at=now)
+                       password_hash=hash_password(password), must_change_password=True, password_changed_at=now,
+                       created_at=now, updated_at=now)
     session.add(user)
     session.flush()
     audit(session, actor, "user_add", target=login, detail=f"role={role}", at=now)
@@ -117,9 +119,10 @@ def set_active(session: Session, *, login: str, active: bool, actor: Actor, now:
 
 
 def reset_password(session: Session, *, login: str, password: str, actor: Actor, now: datetime) -> ConsoleUser:
-    """A new password; every session of the account ends."""
+    """A new password, to be changed at the next sign-in; every session of the account ends."""
     user = find_user(session, login)
     user.password_hash, user.password_changed_at, user.updated_at = hash_password(password), now, now
+    user.must_change_password = True
     end_sessions(session, user.id)
     audit(session, actor, "password_reset", target=user.login, at=now)
     return user

@@ -42,6 +42,7 @@ class SignIn:
     token: str | None = None
     csrf: str | None = None
     user_id: int | None = None
+    must_change_password: bool = False  # the password is a temporary one: the person chooses their own first
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def sign_in(session: Session, *, login: str, password: str, client_addr: str, no
                                created_at=now, last_seen_at=now))
     user.last_login_at = now
     audit(session, Actor(user.id, user.login, client_addr), "login", target=user.login, at=now)
-    return SignIn("ok", token=token, csrf=csrf, user_id=user.id)
+    return SignIn("ok", token=token, csrf=csrf, user_id=user.id, must_change_password=user.must_change_password)
 
 
 def signed(session: Session, *, token: str | None, now: datetime) -> Signed | None:
@@ -142,6 +143,7 @@ def change_password(session: Session, *, user_id: int, current: str, new: str, k
         _fail(session, user.login, client_addr[:64], now, user, "wrong current password")
         return False
     user.password_hash, user.password_changed_at, user.updated_at = hash_password(new), now, now
+    user.must_change_password = False
     session.execute(delete(ConsoleSession).where(ConsoleSession.user_id == user.id,
                                                  ConsoleSession.token_sha256 != keep_token_sha256))
     audit(session, Actor(user.id, user.login, client_addr[:64]), "password_change", target=user.login, at=now)

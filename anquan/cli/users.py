@@ -28,7 +28,8 @@ def _print_made(made, as_json: bool, what: str) -> None:
     if as_json:
         print_json(made.as_dict())
         return
-    out.print(f"{what} {made.login} ({made.role}).")
+    out.print(f"{what} {made.login} ({made.role}); the password is temporary: the console asks for a new one at the "
+              "first sign-in.")
     if made.generated:
         out.print(f"Password (shown once, hand it over in person): {made.password}")
 

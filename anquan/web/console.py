@@ -44,6 +44,7 @@ class Staff:
     township_id: int | None
     csrf: str
     token: str
+    must_change_password: bool = False
 
     @property
     def only(self) -> int | None:
@@ -73,15 +74,18 @@ def current(request: Request) -> Staff | None:
     if found is None:
         return None
     u = found.user
-    return Staff(u.id, u.login, found.name, u.role, u.township_id, found.csrf, token)
+    return Staff(u.id, u.login, found.name, u.role, u.township_id, found.csrf, token, u.must_change_password)
 
 
-def require(request: Request, *, admin: bool = False, county: bool = False) -> Staff:
-    """The signed-in account, or the request ends: to the sign-in page (303), or 404 for a page the account's role
-    does not open (a township office's account never learns what the county's pages are)."""
+def require(request: Request, *, admin: bool = False, county: bool = False, password_page: bool = False) -> Staff:
+    """The signed-in account, or the request ends: to the sign-in page (303), to the password page (303) while the
+    account still has the temporary password it was given, or 404 for a page the account's role does not open (a
+    township office's account never learns what the county's pages are)."""
     staff = current(request)
     if staff is None:
         raise _ToLogin()
+    if staff.must_change_password and not password_page:
+        raise HTTPException(303, headers={"Location": PASSWORD_PAGE})
     if (admin and not staff.is_admin) or (county and staff.only is not None):
         raise HTTPException(404)
     return staff
@@ -90,6 +94,9 @@ def require(request: Request, *, admin: bool = False, county: bool = False) -> S
 class _ToLogin(HTTPException):
     def __init__(self):
         super().__init__(303, headers={"Location": "/console/login"})
+
+
+PASSWORD_PAGE = "/console/password"
 
 
 def console_page(request: Request, template: str, staff: Staff | None, values: dict, status: int = 200) -> HTMLResponse:
@@ -175,7 +182,7 @@ async def login(request: Request) -> Response:
         return await run_in_threadpool(lambda: _login_page(request, error=error, login=name, status=401))
     if old:  # whatever session the browser had before is ended, never carried on
         await run_in_threadpool(lambda: accounts.sign_out(a, token=old, client_addr=client_addr(request)))
-    response = RedirectResponse("/console/year", status_code=303)
+    response = RedirectResponse(PASSWORD_PAGE if result.must_change_password else "/console/year", status_code=303)
     response.set_cookie(COOKIE, result.token, **cookie_args(request))
     response.delete_cookie(LOGIN_COOKIE, path="/console")
     return response
@@ -206,12 +213,12 @@ def _password_page(request: Request, staff: Staff, *, errors: dict | None = None
 
 @router.get("/console/password")
 def password_form(request: Request, done: str | None = None) -> Response:
-    return _password_page(request, require(request), done=done == "1")
+    return _password_page(request, require(request, password_page=True), done=done == "1")
 
 
 @router.post("/console/password")
 async def change_password(request: Request) -> Response:
-    staff = await run_in_threadpool(require, request)
+    staff = await run_in_threadpool(lambda: require(request, password_page=True))
     form = await request.form(max_files=0, max_fields=5, max_part_size=1024)
     if not form_ok(staff, form):
         return await run_in_threadpool(expired, request, staff)

@@ -11,9 +11,18 @@ from tests.support.web import contact
 PASSWORD = "correct-horse-battery-7"
 
 
-def make_user(app: App, email: str, role: str, password: str = PASSWORD) -> str:
-    """A console account for the contact at `email`; its login."""
-    return accounts.add_user(app, contact_id=contact(app, email).id, role=role, password=password).login
+def make_user(app: App, email: str, role: str, password: str = PASSWORD, *, temporary: bool = False) -> str:
+    """A console account for the contact at `email`; its login. Unless `temporary`, as if its holder had already
+    replaced the password they were given with `password` (a new account must change it first: no page opens)."""
+    from sqlalchemy import update
+
+    from anquan.models.accounts import ConsoleUser
+
+    login = accounts.add_user(app, contact_id=contact(app, email).id, role=role, password=password).login
+    if not temporary:
+        with app.session() as s:
+            s.execute(update(ConsoleUser).where(ConsoleUser.login == login).values(must_change_password=False))
+    return login
 
 
 def form_csrf(html: str) -> str:

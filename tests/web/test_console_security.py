@@ -89,7 +89,8 @@ def test_disabled_account_and_reset_password_end_the_sessions(web_county, client
     assert made.generated and len(made.password) >= 16
     assert client.get("/console/year").status_code == 303
     assert login(client, ADMIN).status_code == 401  # the old password no longer works
-    signed_in(client, ADMIN, made.password)
+    r = login(client, ADMIN, made.password)
+    assert r.status_code == 303 and r.headers["location"] == "/console/password"  # a reset password is temporary
     assert [a.action for a in _audit(web_county) if a.client_addr is None] == [
         "user_add", "user_disable", "user_enable", "password_reset"]  # from the command line
 
@@ -299,6 +300,41 @@ def test_changing_ones_password_needs_the_current_one_and_ends_the_other_session
     signed_in(client, ADMIN, new)
     assert [a.detail for a in _audit(web_county, "login_failed")] == ["wrong current password", "wrong password"]
     assert len(_audit(web_county, "password_change")) == 1
+
+
+def test_a_temporary_password_must_be_changed_before_any_other_page_opens(web_county, client):
+    make_user(web_county, ADMIN, "county_admin", temporary=True)  # as `anquan users add` makes it
+    t1 = obligation(web_county, "T1", "book_signing").org_id
+    r = login(client, ADMIN)
+    assert r.status_code == 303 and r.headers["location"] == "/console/password"
+    page = client.get("/console/password")
+    assert page.status_code == 200 and "临时密码" in page.text and "全年概览" not in page.text  # no menu
+    csrf = form_csrf(page.text)
+    for path in ("/console/year", f"/console/year/cell?y=2026&t={t1}&k=book_signing", "/console/files/1",
+                 "/console/users", f"/console/township?t={t1}", "/console/ranking", "/console/completion",
+                 "/console/outbox", "/console/year.xlsx", "/console/users.xlsx", "/console/unreachable.xlsx"):
+        r = client.get(path)
+        assert r.status_code == 303 and r.headers["location"] == "/console/password", path
+    for path in ("/console/outbox/retry", "/console/users", "/console/year/cell/waive"):
+        r = client.post(path, data={"csrf": csrf, "since": "2026-02-01", "contact": "1", "role": "county_staff"})
+        assert r.status_code == 303 and r.headers["location"] == "/console/password", path
+    r = client.post("/console/password", data={"csrf": csrf, "current": PASSWORD, "new": PASSWORD, "again": PASSWORD})
+    assert r.status_code == 400 and "不能与当前密码相同" in r.text
+    new = "my-own-password-now"
+    r = client.post("/console/password", data={"csrf": csrf, "current": PASSWORD, "new": new, "again": new})
+    assert r.status_code == 303 and client.get("/console/year").status_code == 200
+    assert "临时密码" not in client.get("/console/password").text
+    # The admin resets another account's password: its holder must change that one too; the admin is not asked again.
+    make_user(web_county, T1_OFFICE, "township_office")
+    made = accounts.reset_password(web_county, login=T1_OFFICE)
+    client.cookies.clear()
+    assert login(client, T1_OFFICE, made.password).headers["location"] == "/console/password"
+    assert client.get("/console/township").headers["location"] == "/console/password"
+    client.cookies.clear()
+    assert login(client, ADMIN, new).headers["location"] == "/console/year"
+    with web_county.session() as s:
+        assert s.execute(select(ConsoleAudit).where(ConsoleAudit.action == "user_add")).first() is not None
+        assert not s.execute(select(ConsoleUser.must_change_password).where(ConsoleUser.login == ADMIN)).scalar_one()
 
 
 def test_console_pages_carry_the_security_headers(web_county, client):
