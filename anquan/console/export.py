@@ -19,6 +19,10 @@ def _bytes(wb: Workbook) -> bytes:
         for cell in ws[1]:
             cell.font = Font(bold=True)
         ws.freeze_panes = "B2"
+        # Printed (or made a PDF), a sheet is as wide as a landscape page, however many pages long.
+        ws.page_setup.orientation = "landscape"
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     out = BytesIO()
     wb.save(out)
     return out.getvalue()
