@@ -312,10 +312,11 @@ def test_a_temporary_password_must_be_changed_before_any_other_page_opens(web_co
     csrf = form_csrf(page.text)
     for path in ("/console/year", f"/console/year/cell?y=2026&t={t1}&k=book_signing", "/console/files/1",
                  "/console/users", f"/console/township?t={t1}", "/console/ranking", "/console/completion",
-                 "/console/outbox", "/console/year.xlsx", "/console/users.xlsx", "/console/unreachable.xlsx"):
+                 "/console/outbox", "/console/year.xlsx", "/console/users.xlsx", "/console/unreachable.xlsx",
+                 "/console/forms", "/console/forms/accident"):
         r = client.get(path)
         assert r.status_code == 303 and r.headers["location"] == "/console/password", path
-    for path in ("/console/outbox/retry", "/console/users", "/console/year/cell/waive"):
+    for path in ("/console/outbox/retry", "/console/users", "/console/year/cell/waive", "/console/forms/accident"):
         r = client.post(path, data={"csrf": csrf, "since": "2026-02-01", "contact": "1", "role": "county_staff"})
         assert r.status_code == 303 and r.headers["location"] == "/console/password", path
     r = client.post("/console/password", data={"csrf": csrf, "current": PASSWORD, "new": PASSWORD, "again": PASSWORD})
