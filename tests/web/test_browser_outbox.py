@@ -1,8 +1,9 @@
 """The outbox for real, in Chromium with JavaScript off: a real SMTP server refuses 李镇长's address, the county
-admin opens 邮件发送, reads the failure in Chinese and that 李镇长 is to be called, the server takes the address
+admin signs in for the first time (changes the temporary password first), opens 邮件发送, reads the failure in Chinese and that 李镇长 is to be called, the server takes the address
 again, the admin presses 重新发送, the next delivery sends it, and the sink has it.
 
-Screenshots console-outbox-desktop.png and -phone.png (390 px) go to tests/artifacts/."""
+Screenshots console-outbox-desktop.png and -phone.png (390 px), console-first-password-phone.png go to
+tests/artifacts/."""
 
 from __future__ import annotations
 
@@ -30,15 +31,26 @@ def test_the_office_retries_a_failed_mail_and_it_arrives(served_county, chromium
             tick(session=s, rules=a.rules, as_of=TODAY, mail_from=a.settings.mail_from, tz=a.settings.tz)
         sink.behaviour.refuse_recipients = {REFUSED}
         assert _deliver(a).failed >= 1
-        make_user(a, ADMIN, "county_admin")
+        make_user(a, ADMIN, "county_admin", temporary=True)  # new, as `anquan users add` makes it
         ARTIFACTS.mkdir(exist_ok=True)
 
-        context = chromium.new_context(java_script_enabled=False, locale="zh-CN", viewport={"width": 1280, "height": 900})
+        context = chromium.new_context(java_script_enabled=False, locale="zh-CN", viewport={"width": 390, "height": 844})
         page = context.new_page()
         page.goto(base + "/console/login")
         page.fill("#login", ADMIN)
         page.fill("#password", PASSWORD)
         page.click("button.primary")
+        # The first sign-in: the temporary password is changed before anything else opens.
+        assert page.url == base + "/console/password" and "临时密码" in page.locator("p.error").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "console-first-password-phone.png"), full_page=True)
+        page.goto(base + "/console/outbox")
+        assert page.url == base + "/console/password"
+        page.fill("#current", PASSWORD)
+        page.fill("#new", "my-own-new-password")
+        page.fill("#again", "my-own-new-password")
+        page.click("button.primary")
+        assert "密码已修改" in page.locator(".flash").inner_text()
+        page.set_viewport_size({"width": 1280, "height": 900})
         page.click("nav.console-nav a:has-text('邮件发送')")
         assert page.locator("h1").inner_text() == "邮件发送情况"
         failed = page.locator("table.outbox tr.mail-failed")
