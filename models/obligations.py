@@ -138,4 +138,9 @@ class Installation(SQLModel, table=True):
     go_live_on: date
     # The go-live date whose baseline (what was not tracked) the county office was sent; none yet.
     baseline_for: date | None = None
+    # The last tick and plan that committed (what /metrics reports to IT): the day the tick acted for and when.
+    last_tick_on: date | None = None
+    last_tick_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    last_plan_year: int | None = None
+    last_plan_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     recorded_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

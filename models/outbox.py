@@ -52,6 +52,9 @@ class OutboxMessage(SQLModel, table=True):
     claimed_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    # When the retention period dropped its body (raw emptied): who, what, when and the key stay, so a rerun or a
+    # restore never queues it again and the history still says it was sent (anquan.notifications.retention).
+    pruned_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
 
 class Notice(SQLModel, table=True):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -38,6 +38,14 @@ def go_live_on(session: Session, *, setting: date | None, today: date) -> date:
                         .on_conflict_do_nothing(index_elements=["id"]))
         row = session.get(Installation, 1)
     return setting if setting is not None else row.go_live_on
+
+
+def record_success(session: Session, *, at: datetime, tick_on: date | None = None, plan_year: int | None = None) -> None:
+    """Stamp the installation's row (go_live_on made it) with a tick or a plan, in the caller's transaction: it
+    stands only when the work commits (the last successful tick and plan /metrics reports)."""
+    values = ({"last_tick_on": tick_on, "last_tick_at": at} if tick_on else {}) | (
+        {"last_plan_year": plan_year, "last_plan_at": at} if plan_year else {})
+    session.execute(update(Installation).where(Installation.id == 1).values(**values))
 
 
 def recorded_go_live(session: Session, *, setting: date | None) -> date | None:

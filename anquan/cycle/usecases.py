@@ -28,8 +28,10 @@ def plan(app: App, *, year: int, progress: Progress | None = None) -> PlanReport
     """Create the year's obligations for the whole directory (idempotent)."""
     with app.session() as s:
         go_live = golive.go_live_on(s, setting=app.settings.go_live, today=app.today())
-        return plan_year(session=s, rules=app.rules, calendar=app.calendar, year=year, progress=progress,
-                         go_live=go_live)
+        report = plan_year(session=s, rules=app.rules, calendar=app.calendar, year=year, progress=progress,
+                           go_live=go_live)
+        golive.record_success(s, at=utcnow(), plan_year=year)
+        return report
 
 
 @dataclass
@@ -178,6 +180,7 @@ def tick(app: App, *, as_of: date, progress: Progress | None = None,
         report.not_tracked = untracked
         report.messages += golive.queue_baseline(s, rules=app.rules, go_live=go_live, today=as_of,
                                                  mail_from=app.settings.mail_from, tz=app.settings.tz)
+        golive.record_success(s, at=utcnow(), tick_on=as_of)
         return report
 
 
@@ -240,10 +243,11 @@ def each_message(app: App, *, status: str | None = None, limit: int | None = Non
 
 def operations_status(app: App, *, now: datetime | None = None) -> dict:
     """What IT watches (`/metrics`): the outbox by state, how long the oldest pending message has waited, the
-    latest tick date that queued mail, and the latest year planned. Raises when the database does not answer."""
+    latest tick date that queued mail, the latest year planned, and when the last tick and plan succeeded (the
+    installation's stamps). Raises when the database does not answer."""
     from sqlalchemy import func, select
 
-    from anquan.models.obligations import PlanStamp
+    from anquan.models.obligations import Installation, PlanStamp
     from anquan.models.outbox import MailStatus, OutboxMessage
 
     now = now or utcnow()
@@ -255,7 +259,10 @@ def operations_status(app: App, *, now: datetime | None = None) -> dict:
                            .where(OutboxMessage.status == MailStatus.pending)).scalar_one()
         last_tick = s.execute(select(func.max(OutboxMessage.tick_date))).scalar_one()
         last_plan = s.execute(select(func.max(PlanStamp.year))).scalar_one()
+        stamps = s.get(Installation, 1)
     return {"pending": by_status.get(MailStatus.pending, 0), "deferred": deferred,
             "failed": by_status.get(MailStatus.failed, 0), "sent": by_status.get(MailStatus.sent, 0),
             "oldest_pending_seconds": (now - oldest).total_seconds() if oldest else 0.0,
-            "last_tick_date": last_tick, "last_planned_year": last_plan}
+            "last_tick_date": last_tick, "last_planned_year": last_plan,
+            "last_tick_at": stamps.last_tick_at if stamps else None, "last_tick_on": stamps.last_tick_on if stamps else None,
+            "last_plan_at": stamps.last_plan_at if stamps else None}

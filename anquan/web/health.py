@@ -39,6 +39,14 @@ def _metrics(status: dict, installation: str, tz) -> str:
          [({}, local_midnight(status["last_tick_date"]) if status["last_tick_date"] else 0)]),
         ("anquan_last_planned_year", "gauge", "The latest year planned; 0 before any.",
          [({}, status["last_planned_year"] or 0)]),
+        ("anquan_last_successful_tick_timestamp_seconds", "gauge",
+         "When the last tick committed (Unix time); 0 before any. Alert when older than a day and a bit.",
+         [({}, status["last_tick_at"].timestamp() if status["last_tick_at"] else 0)]),
+        ("anquan_last_successful_tick_date_timestamp_seconds", "gauge",
+         "Start (county time) of the day the last successful tick acted for; 0 before any.",
+         [({}, local_midnight(status["last_tick_on"]) if status["last_tick_on"] else 0)]),
+        ("anquan_last_successful_plan_timestamp_seconds", "gauge", "When the last plan committed (Unix time); 0 before any.",
+         [({}, status["last_plan_at"].timestamp() if status["last_plan_at"] else 0)]),
     ]
     out = []
     for name, kind, help_text, samples in rows:

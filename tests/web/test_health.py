@@ -58,3 +58,42 @@ def test_health_fails_when_the_database_is_gone(web_county):
         for path in ("/healthz", "/metrics"):
             resp = c.get(path)
             assert resp.status_code == 503 and resp.text.startswith("database unavailable"), (path, resp.text)
+
+
+def test_metrics_say_when_the_last_tick_and_plan_succeeded(client, web_county):
+    from datetime import date
+
+    from anquan.cycle import usecases as cycle
+
+    never = _samples(client.get("/metrics").text)
+    # The fixture ticked and planned through the domain functions, not the use cases: nothing stamped yet.
+    assert never['anquan_last_successful_tick_timestamp_seconds{installation="anquan"}'] == 0
+    assert never['anquan_last_successful_plan_timestamp_seconds{installation="anquan"}'] == 0
+    web_county.today = lambda: date(2026, 3, 31)  # a later today: the fixture's was the 20th
+    before = datetime.now(timezone.utc).timestamp()
+    cycle.plan(web_county, year=2026)
+    cycle.tick(web_county, as_of=date(2026, 2, 21))
+    after = datetime.now(timezone.utc).timestamp()
+    m = _samples(client.get("/metrics").text)
+    ticked = m['anquan_last_successful_tick_timestamp_seconds{installation="anquan"}']
+    planned = m['anquan_last_successful_plan_timestamp_seconds{installation="anquan"}']
+    assert before - 1 <= planned <= ticked <= after + 1
+    assert m['anquan_last_successful_tick_date_timestamp_seconds{installation="anquan"}'] == datetime(
+        2026, 2, 20, 16, 0, tzinfo=timezone.utc).timestamp()
+    # A tick that fails part way (here: making a mail's attachment) commits nothing, its stamp included.
+    def broken(session, items, day):
+        raise RuntimeError("the duty report form could not be made")
+
+    def last_tick() -> float:
+        return _samples(client.get("/metrics").text)['anquan_last_successful_tick_timestamp_seconds{installation="anquan"}']
+
+    for day in range(22, 29):  # the first day after the 21st with mail to make fails; those before succeed
+        stamped = last_tick()
+        try:
+            cycle.tick(web_county, as_of=date(2026, 2, day), attachments=broken)
+        except RuntimeError:
+            assert last_tick() == stamped
+            break
+        assert last_tick() > stamped
+    else:
+        raise AssertionError("no tick between 22 and 28 February made mail")
