@@ -9,7 +9,7 @@ missed run, oldest first).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -22,6 +22,8 @@ from anquan.campaigns import usecases as campaigns
 from anquan.cycle import usecases as cycle
 from anquan.flows.hooks import alert_it
 from anquan.flows.logs import log_to_file
+from anquan.flows import reports
+from anquan.flows.history import prune_flow_runs
 from anquan.flows.installation import artifact_key, check_deployment
 from anquan.flows.schedule import superseded
 from anquan.reporting import usecases as reporting
@@ -113,11 +115,18 @@ def daily_tick(day: str | None = None) -> dict:
 @flow(name="deliver_mail", log_prints=False, **ALERTS)
 def deliver_mail() -> dict:
     """Send the pending mail (SMTP, or .eml files without an SMTP host)."""
-    report = cycle.deliver_mail(_app())
+    app = _app()
+    started = datetime.now(timezone.utc)
+    report = cycle.deliver_mail(app)
     logger = get_run_logger()
     logger.info("delivered %s, deferred %s, failed %s (%s)", report.sent, report.deferred, report.failed, report.where)
     for e in report.errors:
         logger.warning(e)
+    if report.sent or report.deferred or report.failed:  # 288 runs a day: only those that did something report
+        create_markdown_artifact(
+            key=artifact_key(app.settings, "deliver-mail"),
+            markdown=reports.delivery(report.as_dict(), cycle.mail_queued_or_sent(app, since=started, sent=True)),
+            description=f"Anquan delivery: {report.sent} sent, {report.deferred} deferred, {report.failed} failed")
     return report.as_dict()
 
 
@@ -150,9 +159,15 @@ def special_campaign(
 
     Parameters are validated as `anquan campaign start` validates them; a bad one fails the run with the field named.
     """
-    result = campaigns.start_campaign(_app(), params={
+    app = _app()
+    started = datetime.now(timezone.utc)
+    result = campaigns.start_campaign(app, params={
         "name": name, "sectors": sectors, "townships": townships, "from_date": from_date, "to_date": to_date,
         "summary_due": summary_due})
+    create_markdown_artifact(
+        key=artifact_key(app.settings, "special-campaign"),
+        markdown=reports.campaign(result, cycle.mail_queued_or_sent(app, since=started, templates=campaigns.CAMPAIGN_MAIL)),
+        description=f"Anquan special campaign {result['name']}")
     get_run_logger().info("campaign %s: %s townships, %s mails queued", result["name"], len(result["townships"]),
                           result["mails_queued"])
     return result
@@ -164,8 +179,15 @@ def major_event(name: str, from_date: str, to_date: str, townships: list[str] | 
 
     Parameters are validated as `anquan event add` validates them; a bad one fails the run with the field named.
     """
-    result = campaigns.add_major_event(_app(), params={"name": name, "townships": townships, "from_date": from_date,
-                                                      "to_date": to_date})
+    app = _app()
+    started = datetime.now(timezone.utc)
+    result = campaigns.add_major_event(app, params={"name": name, "townships": townships, "from_date": from_date,
+                                                   "to_date": to_date})
+    create_markdown_artifact(
+        key=artifact_key(app.settings, "major-event"),
+        markdown=reports.major_event(result, cycle.mail_queued_or_sent(app, since=started,
+                                                                        templates=campaigns.MAJOR_EVENT_MAIL)),
+        description=f"Anquan major event {result['name']}")
     get_run_logger().info("major event %s: %s townships inspect by %s, %s mails queued", result["name"],
                           len(result["townships"]), result["inspection_due"], result["mails_queued"])
     return result
@@ -210,3 +232,23 @@ def quarterly_round(year: int | None = None, quarter: int | None = None) -> dict
     result = reporting.quarterly_round(app, year=year or day.year, quarter=quarter or (day.month - 1) // 3 + 1, today=day)
     get_run_logger().info("quarter %s opened: %s mails queued", result["period"], result["mails_queued"])
     return result
+
+
+@flow(name="prune_history", log_prints=False, **ALERTS)
+def prune_history(dry_run: bool = False) -> dict:
+    """Every night: mail older than ANQUAN_RETENTION_DAYS loses its body (who, what, when and the key stay), and
+    this installation's finished Prefect runs older than ANQUAN_PREFECT_RETENTION_DAYS are deleted."""
+    app = _app()
+    day = scheduled_day(app)
+    report = cycle.prune(app, today=day, dry_run=dry_run)
+    runs_before = datetime.now(timezone.utc) - timedelta(days=app.settings.prefect_retention_days)
+    runs = prune_flow_runs(app.settings, older_than=runs_before, dry_run=dry_run)
+    create_markdown_artifact(
+        key=artifact_key(app.settings, "prune-history"),
+        markdown=reports.pruning(day, report.as_dict(), runs, runs_before.astimezone(app.settings.tz)),
+        description=f"Anquan pruning {day.isoformat()}",
+    )
+    get_run_logger().info("pruned before %s: %s mail bodies (%s bytes), %s notices; %s Prefect flow runs %s",
+                          report.before, report.messages, report.body_bytes, report.notices, runs,
+                          "to delete" if dry_run else "deleted")
+    return {**report.as_dict(), "flow_runs": runs}

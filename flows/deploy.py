@@ -19,7 +19,7 @@ from anquan.models.settings import Settings
 
 CRONS = {"ANQUAN_TICK_CRON": "tick_cron", "ANQUAN_DELIVER_CRON": "deliver_cron", "ANQUAN_PLAN_CRON": "plan_cron",
          "ANQUAN_ASSESS_CRON": "assess_cron", "ANQUAN_MONTHLY_CRON": "monthly_cron", "ANQUAN_BOOKS_CRON": "books_cron",
-         "ANQUAN_ROUND_CRON": "round_cron"}
+         "ANQUAN_ROUND_CRON": "round_cron", "ANQUAN_PRUNE_CRON": "prune_cron"}
 PREFECT_DEPLOY = ["--no-prompt", "deploy", "--all", "--prefect-file"]  # Prefect's command line, not ours
 PLACEHOLDER = re.compile(r"\{\{\s*\$([A-Z_]+)\s*\}\}")
 

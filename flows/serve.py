@@ -84,11 +84,19 @@ SCHEDULED = [  # (flow, settings field of its cron, description)
     ("monthly_report", "monthly_cron", "Risk-analysis completion per township; listed hazards' progress."),
     ("sign_books", "books_cron", "Send every township, village and unit its responsibility book to sign."),
     ("quarterly_round", "round_cron", "Open the quarter: duties, key-sector enterprises, self-check notices."),
+    ("prune_history", "prune_cron", "Prune old mail bodies (ANQUAN_RETENTION_DAYS) and Prefect's old runs."),
 ]
 BY_HAND = [  # no schedule: the county safety office starts them with their parameters
     ("special_campaign", "Start a special rectification campaign (专项整治)."),
     ("major_event", "Enter a major event (重大活动): townships inspect before it."),
 ]
+
+
+def flow_names() -> list[str]:
+    """Every flow this installation deploys."""
+    return [f for f, _, _ in SCHEDULED] + [f for f, _ in BY_HAND]
+
+
 # At most one run at a time per installation; a run that comes due while one runs is cancelled, not queued.
 ONE_AT_A_TIME = {"daily_tick", "deliver_mail"}
 

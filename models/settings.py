@@ -106,6 +106,15 @@ class Settings(BaseSettings):
     monthly_cron: str = Field(default="0 7 1 * *", description="The monthly report on the month before (the 1st).")
     books_cron: str = Field(default="0 9 1 2 *", description="Sending the year's books to sign (1 February).")
     round_cron: str = Field(default="0 8 1 1,4,7,10 *", description="Opening each quarter's round.")
+    prune_cron: str = Field(default="30 2 * * *", description="Pruning old mail bodies and Prefect's old run history.")
+    retention_days: int = Field(
+        default=400, ge=30, le=3650,
+        description="Days a sent mail keeps its body (and a notice its list of others told); after that only who, what, "
+                    "when and the key stay. 400: the January assessment and its objections still see the whole year.")
+    prefect_retention_days: int = Field(
+        default=30, ge=1, le=3650,
+        description="Days Prefect keeps this installation's finished flow runs (their states and logs) before the "
+                    "pruning flow deletes them.")
     prefect_port: int = Field(default=4200, ge=1, le=65535, description="Port of the embedded Prefect server and UI.")
     installation: str = Field(
         default="",
@@ -120,7 +129,8 @@ class Settings(BaseSettings):
                                                        "(JSON: installation, subject, text).")
     work_pool: str = Field(default="anquan", description="The Prefect work pool (process type) `anquan deploy` deploys to.")
 
-    @field_validator("tick_cron", "deliver_cron", "plan_cron", "assess_cron", "monthly_cron", "books_cron", "round_cron")
+    @field_validator("tick_cron", "deliver_cron", "plan_cron", "assess_cron", "monthly_cron", "books_cron", "round_cron",
+                     "prune_cron")
     @classmethod
     def _valid_cron(cls, value: str) -> str:
         # Checked here without importing Prefect (slow); Prefect checks again when serving.

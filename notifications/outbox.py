@@ -131,3 +131,14 @@ def list_messages(*, session: Session, status: str | None = None, limit: int | N
                 "next_attempt_at": r.next_attempt_at.isoformat() if r.status == MailStatus.pending.value else None,
                 "sent_at": r.sent_at.isoformat() if r.sent_at else None,
             }
+
+
+def mail_since(*, session: Session, since: datetime, sent: bool = False, templates: tuple[str, ...] = ()) -> list[dict]:
+    """Who was mailed what: the messages queued (or, with `sent`, sent) at or after `since`, by id, each as its
+    template, recipient and status (what a run's report lists)."""
+    t = OutboxMessage.__table__
+    when = t.c.sent_at if sent else t.c.created_at
+    q = select(t.c.template, t.c.to_name, t.c.to_addr, t.c.status).where(when >= since).order_by(t.c.id)
+    if templates:
+        q = q.where(t.c.template.in_(templates))
+    return [dict(r._mapping) for r in session.execute(q)]

@@ -45,3 +45,8 @@ def _span(start: date, end: date, townships: list[str]) -> str:
 def list_major_events(app: App, *, year: int | None = None) -> list[dict]:
     with app.session() as s:
         return events.list_major_events(session=s, year=year)
+
+
+# The mails each queues (their templates): what a run's report lists as who was mailed.
+CAMPAIGN_MAIL = ("campaign_township", "campaign_enterprise")
+MAJOR_EVENT_MAIL = ("major_event_township",)

@@ -1,4 +1,4 @@
-"""The cycle's use cases: plan a year, look at obligations, submit, waive, tick, deliver.
+"""The cycle's use cases: plan a year, look at obligations, submit, waive, tick, deliver, prune old mail.
 
 Each is one plain function over the application context: it opens the unit of
 work once (`with app.session() as s:`), calls the domain functions and returns
@@ -8,7 +8,7 @@ what a front door (command line, flow, simulation, web page) presents.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Iterator
 
@@ -21,7 +21,9 @@ from anquan.cycle.tick import AttachmentProvider, TickReport, tick as run_tick
 from anquan.models.directory import Contact
 from anquan.models.types import utcnow
 from anquan.notifications.delivery import DeliveryHalted, DeliveryReport, deliver
-from anquan.notifications.outbox import delivery_alert, list_messages, requeue
+from anquan.notifications import retention
+from anquan.notifications.outbox import delivery_alert, list_messages, mail_since, requeue
+from anquan.notifications.retention import PruneReport
 
 
 def plan(app: App, *, year: int, progress: Progress | None = None) -> PlanReport:
@@ -235,6 +237,12 @@ def mail_alert(app: App) -> str | None:
         return delivery_alert(session=s)
 
 
+def mail_queued_or_sent(app: App, *, since: datetime, sent: bool = False, templates: tuple[str, ...] = ()) -> list[dict]:
+    """Who was mailed what since a moment: the messages queued (or sent) since, e.g. by the run that just ended."""
+    with app.session() as s:
+        return mail_since(session=s, since=since, sent=sent, templates=templates)
+
+
 def each_message(app: App, *, status: str | None = None, limit: int | None = None) -> Iterator[dict]:
     """The outbox, oldest first, streamed."""
     with app.session() as s:
@@ -266,3 +274,22 @@ def operations_status(app: App, *, now: datetime | None = None) -> dict:
             "last_tick_date": last_tick, "last_planned_year": last_plan,
             "last_tick_at": stamps.last_tick_at if stamps else None, "last_tick_on": stamps.last_tick_on if stamps else None,
             "last_plan_at": stamps.last_plan_at if stamps else None}
+
+
+def prune(app: App, *, today: date, days: int | None = None, before: date | None = None, dry_run: bool = False,
+          reclaim_space: bool = False) -> PruneReport:
+    """Drop the bodies of mail (and the notices' lists of others told) of ticks older than the retention period
+    (`days`, default ANQUAN_RETENTION_DAYS, counted back from `today`; or every tick before `before`), keeping
+    who, what, when and the key; then, if asked, give the space back. A dry run only counts."""
+    if before is None:
+        if days is not None and days < 0:
+            raise InvalidValue(f"{days} is not a number of days (0 or more)", field="days")
+        before = today - timedelta(days=app.settings.retention_days if days is None else days)
+    elif before > today:
+        raise InvalidValue(f"{before.isoformat()} is after today ({today.isoformat()}): only what was sent before "
+                           "today can lose its body", field="before")
+    with app.session() as s:
+        report = retention.prune(session=s, before=before, now=utcnow(), dry_run=dry_run)
+    if reclaim_space and not dry_run:
+        retention.reclaim(app.checked_engine())
+    return report

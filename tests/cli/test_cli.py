@@ -24,7 +24,7 @@ from tests.support.web import TEST_SECRET_KEY
 ANQUAN = [str(Path(sys.executable).parent / "anquan")]
 
 COMMANDS = [
-    [], ["db"], ["db", "upgrade"], ["db", "current"], ["directory"], ["directory", "template"],
+    [], ["db"], ["db", "upgrade"], ["db", "current"], ["db", "prune"], ["directory"], ["directory", "template"],
     ["directory", "import"], ["directory", "show"], ["rules"], ["rules", "check"], ["holidays"], ["plan"],
     ["obligations"], ["obligations", "list"], ["obligations", "show"], ["obligations", "waive"], ["submit"],
     ["tick"], ["mail"], ["mail", "deliver"], ["mail", "list"], ["mail", "retry"], ["serve"], ["deploy"],

@@ -11,7 +11,8 @@ from anquan.flows.schedule import superseded
 from anquan.models.db import session_scope
 from anquan.models.outbox import OutboxMessage
 
-# One Prefect test server per worker: the flow tests share it (scripts/test runs with --dist loadgroup).
+# One Prefect test server per worker (prefect_harness, tests/flows/conftest.py): the flow tests share it (scripts/test
+# runs with --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("prefect")
 
 
@@ -22,23 +23,6 @@ def backend(request):
     return request.param
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture(scope="session")
-def prefect_harness():
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
-
-
-@pytest.fixture
-def flow_app(county, prefect_harness, monkeypatch):
-    """The sample county; the flows build their own App from the environment: point it at the test database."""
-    monkeypatch.setenv("ANQUAN_DATA_DIR", str(county.settings.data_dir))
-    if county.settings.database_url:
-        monkeypatch.setenv("ANQUAN_DATABASE_URL", county.settings.database_url)
-    return county
 
 
 def test_plan_tick_and_deliver_flows(flow_app):
@@ -67,6 +51,14 @@ def test_plan_tick_and_deliver_flows(flow_app):
     line = next(x for x in log.splitlines() if f"tick 2026-01-26: {ticked['messages']} messages queued" in x)
     assert re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d CST\+0800 INFO anquan prefect\.flow_runs: ", line), line
     assert "planned 2026: " in log and f"delivered {queued}, deferred 0, failed 0" in log
+
+
+def _artifact_text(key: str) -> str:
+    from prefect.artifacts import Artifact
+
+    artifact = Artifact.get(key)
+    assert artifact is not None and artifact.type == "markdown", key
+    return str(artifact.data)
 
 
 def _run_scheduled(flow, when: datetime, return_type: str = "result"):
@@ -127,7 +119,7 @@ def test_deployments_are_on_county_time_crons(app):
 
     deps = {d.flow_name: d for d in deployments(app.settings)}
     assert set(deps) == {"daily_tick", "deliver_mail", "plan_year", "annual_assessment", "special_campaign",
-                         "monthly_report", "sign_books", "quarterly_round", "major_event"}
+                         "monthly_report", "sign_books", "quarterly_round", "major_event", "prune_history"}
     # One machine, no installation named: every deployment is the `anquan` one, tagged so.
     assert {d.name for d in deps.values()} == {"anquan"} and all(d.tags == ["anquan", "anquan"] for d in deps.values())
     assert deps["sign_books"].schedules[0].schedule.cron == "0 9 1 2 *"
@@ -138,6 +130,7 @@ def test_deployments_are_on_county_time_crons(app):
     tick_schedule = deps["daily_tick"].schedules[0].schedule
     assert tick_schedule.cron == "0 8 * * *" and tick_schedule.timezone == "Asia/Shanghai"
     assert deps["deliver_mail"].schedules[0].schedule.cron == "*/5 * * * *"
+    assert deps["prune_history"].schedules[0].schedule.cron == "30 2 * * *"
     # One tick and one delivery at a time: a run that comes due while the last one still runs is cancelled.
     from prefect.client.schemas.objects import ConcurrencyLimitStrategy
 
@@ -200,6 +193,15 @@ def test_special_campaign_flow_mails_arrive(flow_app, monkeypatch):
         assert any("ql01e" in x or "ql02e" in x for x in rcpts)     # the fireworks enterprises
     finally:
         sink.stop()
+    # What each run did, for IT, as artifacts keyed with the installation's name: counts and who was mailed.
+    started, delivery = _artifact_text("anquan-special-campaign"), _artifact_text("anquan-deliver-mail")
+    assert started.startswith("# Special campaign 烟花爆竹安全专项整治") and "sectors: fireworks" in started
+    assert "campaign obligations (a summary per township): 2" in started
+    assert f"mails queued: {result['mails_queued']}" in started and f"- sent: {delivered['sent']}" in delivery
+    for text in (started, delivery):
+        listed = re.findall(r"^- (campaign_\w+) \((\d+)\): (.*)$", text, re.M)
+        assert sum(int(n) for _, n, _ in listed) == len(rcpts), text
+        assert all(a in rcpts for *_, names in listed for a in re.findall(r"<([^>]+)>", names))
 
 
 def test_deliver_flow_fails_once_when_the_login_is_refused(flow_app, monkeypatch):
@@ -403,6 +405,10 @@ def test_major_event_flow_over_smtp(flow_app, smtp, monkeypatch):
     assert {r.rcpt_tos[0] for r in smtp.received} == _emails(flow_app, "QL02", "safety_office", "deputy_head_safety")
     assert {str(r.message["Subject"]) for r in smtp.received} == {
         "【重大活动】全国两会：请龙潭乡于2027年3月2日前完成安全专项检查"}
+    entered = _artifact_text("anquan-major-event")
+    assert entered.startswith("# Major event 全国两会") and "inspections due 2027-03-02" in entered
+    assert "townships (1): QL02" in entered and f"mails queued: {result['mails_queued']}" in entered
+    assert all(r.rcpt_tos[0] in entered for r in smtp.received)  # who was mailed
     with pytest.raises(AnquanError, match=r"major event refused: to_date: 2027-03-01 is before") as exc:
         major_event(name="全国两会", from_date="2027-03-03", to_date="2027-03-01")
     assert exc.value.field == "to_date"  # the flow's parameter
