@@ -51,7 +51,7 @@ FLAG_FOR_FIELD: dict[str, str] = {
     "closed_on": "--on", "occurred_on": "--date", "reported_on": "--date", "deaths": "--deaths",
     "injuries": "--injuries", "points": "--points", "item": "--item", "reason": "--reason", "file": "--file",
     "name": "--name", "sectors": "--sectors", "townships": "--townships", "from_date": "--from", "to_date": "--to",
-    "summary_due": "--summary-due", "as_of": "--as-of",
+    "summary_due": "--summary-due", "as_of": "--as-of", "evaluated_on": "--on", "note": "--note",
     "contact": "--contact", "role": "--role", "password": "--password-stdin", "login": "--login",
 }
 _OWN_FLAGS: ContextVar[dict[str, str | None] | None] = ContextVar("anquan_cli_own_flags", default=None)

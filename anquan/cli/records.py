@@ -235,6 +235,21 @@ def hazard_close(
         out.print(f"Effect evaluation: obligation {data['evaluation_id']}.")
 
 
+@hazard_app.command("evaluate")
+def hazard_evaluate(
+    hazard_id: Annotated[int, typer.Argument(metavar="ID", min=1, max=ID_MAX)],
+    note: Annotated[str, typer.Option("--note", help="What the effect evaluation found.")],
+    on: Annotated[Optional[str], typer.Option("--on", metavar="DATE", help="Day of the evaluation (default today).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record a closed hazard's effect evaluation (整改效果评价): its evaluation obligation is met.
+
+    Example: anquan hazard evaluate 3 --on 2026-10-15 --note "复查未见沉降，整改效果良好"
+    """
+    data = records.evaluate_hazard(open_app(), hazard_id=hazard_id, note=note, evaluated_on=parse_date(on, "--on"))
+    _hazard_out(data, as_json, "Evaluated")
+
+
 @hazard_app.command("import")
 def hazard_import(file: Annotated[Path, typer.Argument(metavar="FILE", help=".xlsx or .csv")], as_json: JsonOpt = False) -> None:
     """Import hazards (columns org_code, year, description, enterprise_code, place, responsible_person, measures,

@@ -159,6 +159,39 @@ def close_hazard(*, session: Session, rules, hazard_id: int, closed_on: date, to
     return get_hazard(session=session, hazard_id=hazard_id, today=today)
 
 
+def evaluate_hazard(*, session: Session, hazard_id: int, evaluated_on: date, today: date, note: str) -> dict:
+    """The effect evaluation (整改效果评价) of an accepted hazard is done, with what it found: its obligation is met
+    (late after its due date)."""
+    h = _load(session, hazard_id)
+    ev = session.get(Obligation, h.evaluation_id) if h.evaluation_id else None
+    if ev is None:
+        raise AnquanError(f"hazard {hazard_id} is not closed; its effect evaluation opens when it is")
+    if ev.status != ObligationStatus.open.value:
+        raise AnquanError(f"hazard {hazard_id}'s effect evaluation was recorded on {ev.submitted_on.isoformat()}")
+    text = " ".join((note or "").split())
+    if not text:
+        raise InvalidValue("say what the evaluation found", field="note")
+    if evaluated_on > today:
+        raise InvalidValue(f"{evaluated_on.isoformat()} is in the future", field="evaluated_on")
+    if evaluated_on < h.closed_on:
+        raise InvalidValue(f"{evaluated_on.isoformat()} is before the rectification was accepted "
+                           f"({h.closed_on.isoformat()})", field="evaluated_on")
+    _record(session, ev, evaluated_on, text, None, "hazard")
+    return {**get_hazard(session=session, hazard_id=hazard_id, today=today), "evaluated_on": evaluated_on.isoformat(),
+            "evaluation_status": ev.status}
+
+
+def awaiting_evaluation(*, session: Session, today: date) -> list[dict]:
+    """The accepted hazards whose effect evaluation is still open, the earliest due first (with its due date)."""
+    township, enterprise = aliased(Organisation), aliased(Organisation)
+    q = (select(Hazard, township, enterprise, Obligation.due_on).join(township, township.id == Hazard.org_id)
+         .outerjoin(enterprise, enterprise.id == Hazard.enterprise_id)
+         .join(Obligation, Obligation.id == Hazard.evaluation_id)
+         .where(Obligation.status == ObligationStatus.open.value).order_by(Obligation.due_on, Hazard.id))
+    return [{**hazard_dict(h, t, e, today), "evaluation_due": due.isoformat()}
+            for h, t, e, due in session.execute(q).all()]
+
+
 COLUMNS = ["org_code", "year", "description", "enterprise_code", "place", "responsible_person", "measures", "funds",
            "deadline", "emergency_plan"]
 

@@ -143,6 +143,25 @@ def close_hazard(app: App, *, hazard_id: int, closed_on: date | None = None, not
         return closed
 
 
+def evaluate_hazard(app: App, *, hazard_id: int, note: str, evaluated_on: date | None = None,
+                    actor: Actor | None = None) -> dict:
+    """Record an accepted hazard's effect evaluation (default: today) with what it found; from the console
+    (`actor`), audited in the same unit of work."""
+    today = app.today()
+    with app.session() as s:
+        done = hazards.evaluate_hazard(session=s, hazard_id=hazard_id, evaluated_on=evaluated_on or today,
+                                       today=today, note=note)
+        if actor is not None:
+            audit(s, actor, "hazard_evaluate", at=app.now(), detail=f"{cn_date(done['evaluated_on'])}评价：{note.strip()}",
+                  target=f"{done['org_name']} {done['enterprise_name'] or done['place']}：{done['description']}")
+        return done
+
+
+def hazards_awaiting_evaluation(app: App) -> list[dict]:
+    with app.session() as s:
+        return hazards.awaiting_evaluation(session=s, today=app.today())
+
+
 def import_hazards(app: App, *, path: Path) -> list[dict]:
     with app.session() as s:
         return hazards.import_hazards(session=s, rules=app.rules, path=path)

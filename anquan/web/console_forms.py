@@ -1,7 +1,7 @@
 """The county office's forms in the console (/console/forms): start a special rectification campaign, enter a major
 event, record an accident, enter a supervision finding as a score adjustment, accept a listed hazard's
-rectification (which opens its effect evaluation). County accounts only: a township office's account gets a 404,
-as for every county page.
+rectification (which opens its effect evaluation), record that evaluation. County accounts only: a township
+office's account gets a 404, as for every county page.
 
 Each form calls the same use case as the command line (and the Prefect deployment, for a campaign), with the
 signed-in account as the actor, so the audit log records the change in the same unit of work. What the use case
@@ -85,6 +85,13 @@ FORMS = {f.name: f for f in (
         "note": f"验收意见不超过{TEXT_MAX}字。"},
         "已完成整改验收，该隐患的整改效果评价已开启。",
         other="该隐患已整改验收，无需重复办理。"),
+    Form("evaluation", "挂牌隐患整改效果评价", "hazard.html.j2",
+         "对已验收隐患的整改效果作出评价，记录评价结论；评价记录后，该隐患的督办事项全部办结。", {
+        "hazard": "请选择要评价的隐患。",
+        "evaluated_on": "请填写有效的评价日期，且不早于整改验收日期、不晚于今天。",
+        "note": f"请填写评价结论（{TEXT_MAX}字以内）。"},
+        "整改效果评价已记录。",
+        other="该隐患的整改效果评价已记录，无需重复办理。"),
 )}
 
 
@@ -98,12 +105,19 @@ def _choices(request: Request, form: Form) -> dict:
     """What the form's inputs offer: townships, sectors, accident kinds, years, the hazards still open."""
     a = request.app.state.anquan
     if form.name == "hazard":
-        return {"hazards": [(h["id"], f"{h['org_name']} · {h['enterprise_name'] or h['place']}：{h['description']}"
-                                      f"（整改期限{cn_date(date.fromisoformat(h['deadline']))}"
+        return {"hazards": [(h["id"], f"{_hazard_named(h)}（整改期限{cn_date(date.fromisoformat(h['deadline']))}"
                                       f"{'，已逾期' if h['overdue'] else ''}）")
                             for h in records.list_hazards(a, status="open")]}
+    if form.name == "evaluation":
+        return {"hazards": [(h["id"], f"{_hazard_named(h)}（{cn_date(date.fromisoformat(h['closed_on']))}验收，"
+                                      f"评价期限{cn_date(date.fromisoformat(h['evaluation_due']))}）")
+                            for h in records.hazards_awaiting_evaluation(a)]}
     return {"townships": console.townships(a), "sectors": [(s.value, SECTOR_LABELS[s.value]) for s in Sector],
             "kinds": list(ACCIDENT_KIND_LABELS.items()), "years": [(y, f"{y}年度") for y in console.years(a)]}
+
+
+def _hazard_named(h: dict) -> str:
+    return f"{h['org_name']} · {h['enterprise_name'] or h['place']}：{h['description']}"
 
 
 def _page(request: Request, staff: Staff, form: Form, *, values: dict | None = None, errors: dict | None = None,
@@ -214,4 +228,11 @@ def _hazard(request: Request, staff: Staff, v: dict) -> None:
                          actor=staff.actor(request))
 
 
-CALLS = {"campaign": _campaign, "event": _event, "accident": _accident, "adjustment": _adjustment, "hazard": _hazard}
+def _evaluation(request: Request, staff: Staff, v: dict) -> None:
+    r = _read(v, dates=("evaluated_on",), numbers=("hazard",), required=("hazard", "note"), long=("note",))
+    records.evaluate_hazard(request.app.state.anquan, hazard_id=r["hazard"], evaluated_on=r["evaluated_on"],
+                            note=r["note"], actor=staff.actor(request))
+
+
+CALLS = {"campaign": _campaign, "event": _event, "accident": _accident, "adjustment": _adjustment, "hazard": _hazard,
+         "evaluation": _evaluation}

@@ -32,7 +32,7 @@ COMMANDS = [
     ["accident", "import"], ["indicators"], ["indicators", "import"],
     ["assess"], ["assess", "run"], ["assess", "adjust"], ["assess", "check-rubric"],
     ["hazard"], ["hazard", "add"], ["hazard", "list"], ["hazard", "show"], ["hazard", "update"], ["hazard", "close"],
-    ["hazard", "import"], ["campaign"], ["campaign", "start"], ["book"], ["book", "render"], ["book", "send"], ["report"], ["report", "form"],
+    ["hazard", "evaluate"], ["hazard", "import"], ["campaign"], ["campaign", "start"], ["book"], ["book", "render"], ["book", "send"], ["report"], ["report", "form"],
     ["event"], ["event", "add"], ["event", "list"], ["alert"], ["alert", "report"], ["alert", "list"],
     ["web"], ["contacts"], ["contacts", "revoke-links"],
     ["users"], ["users", "add"], ["users", "contacts"], ["users", "list"], ["users", "disable"], ["users", "enable"],

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from anquan.assessment.scoring import assess
 from anquan.errors import AnquanError, InputRejected
-from anquan.records.hazards import add_hazard, close_hazard, import_hazards, list_hazards, update_hazard
+from anquan.records.hazards import (add_hazard, awaiting_evaluation, close_hazard, evaluate_hazard, import_hazards,
+                                   list_hazards, update_hazard)
 from anquan.cycle.tick import tick
 from anquan.models.db import session_scope
 from anquan.models.obligations import Obligation
@@ -54,6 +55,34 @@ def test_closing_opens_the_evaluation_and_scores(county):
     with pytest.raises(AnquanError, match="was closed on 2026-10-03"):
         with session_scope(county.engine) as s:
             close_hazard(session=s, rules=county.rules, hazard_id=h["id"], closed_on=TODAY, today=TODAY)
+
+
+def test_the_evaluation_is_recorded_once_after_acceptance_and_scores(county):
+    h = _hazard(county)
+
+    def evaluate(on, note="复查未见沉降，整改效果良好"):
+        with session_scope(county.engine) as s:
+            return evaluate_hazard(session=s, hazard_id=h["id"], evaluated_on=on, today=TODAY, note=note)
+
+    with pytest.raises(AnquanError, match="is not closed"):
+        evaluate(TODAY)
+    with session_scope(county.engine) as s:
+        close_hazard(session=s, rules=county.rules, hazard_id=h["id"], closed_on=date(2026, 9, 20), today=TODAY)
+        [waiting] = awaiting_evaluation(session=s, today=TODAY)
+    assert (waiting["id"], waiting["evaluation_due"]) == (h["id"], "2026-10-20")
+    for on, note, fragment in ((date(2026, 9, 19), "良好", "evaluated_on: 2026-09-19 is before the rectification"),
+                               (date(2026, 11, 30), "良好", "evaluated_on: 2026-11-30 is in the future"),
+                               (date(2026, 10, 9), "  ", "note: say what the evaluation found")):
+        with pytest.raises(AnquanError, match=fragment):
+            evaluate(on, note)
+    done = evaluate(date(2026, 10, 9))
+    assert (done["evaluated_on"], done["evaluation_status"]) == ("2026-10-09", "submitted")
+    with session_scope(county.engine) as s:
+        assert awaiting_evaluation(session=s, today=TODAY) == []
+        r = assess(session=s, rules=county.rules, rubric=county.rubric, year=2026, as_of=TODAY, org_code="QL01").results[0]
+    assert "隐患整改效果评价缺失" not in {d.item for d in r.deductions}
+    with pytest.raises(AnquanError, match="effect evaluation was recorded on 2026-10-09"):
+        evaluate(TODAY)
 
 
 def test_new_deadline_moves_the_obligation(county):

@@ -38,6 +38,11 @@ def test_county_staff_start_a_campaign_in_the_browser_and_its_mail_arrives(serve
         records.add_hazard(a, org_code="T1", year=2026, description="塔吊基础沉降", responsible_person="孙经理",
                            measures="加固基础", deadline=date(2026, 3, 31), emergency_plan="停用塔吊", funds="5万元",
                            enterprise_code="E1")
+        accepted = records.add_hazard(a, org_code="T2", year=2026, description="仓库消防通道堵塞",
+                                      responsible_person="郑老板",
+                                      measures="清理通道", deadline=date(2026, 2, 28), emergency_plan="专人值守",
+                                      funds="0.5万元", enterprise_code="E2")
+        records.close_hazard(a, hazard_id=accepted["id"], closed_on=date(2026, 2, 18), today=TODAY)
         ARTIFACTS.mkdir(exist_ok=True)
         context = chromium.new_context(java_script_enabled=False, locale="zh-CN", viewport={"width": 1280, "height": 900})
         page = context.new_page()
@@ -48,7 +53,7 @@ def test_county_staff_start_a_campaign_in_the_browser_and_its_mail_arrives(serve
         page.click("nav.console-nav a:has-text('业务办理')")
         assert page.locator("h1").inner_text() == "业务办理"
         _shots(page, "index")
-        for name in ("event", "accident", "adjustment", "hazard"):
+        for name in ("event", "accident", "adjustment", "hazard", "evaluation"):
             page.goto(f"{base}/console/forms/{name}")
             _shots(page, name)
 

@@ -39,7 +39,7 @@ def test_starting_a_campaign_shows_every_error_at_once_then_starts_it_audited(we
     make_user(web_county, STAFF, "county_staff")
     signed_in(client, STAFF)
     index = client.get("/console/forms").text
-    assert all(t in index for t in ("启动专项整治", "录入重大活动", "录入事故", "录入督查发现问题", "挂牌隐患整改验收"))
+    assert all(t in index for t in ("启动专项整治", "录入重大活动", "录入事故", "录入督查发现问题", "挂牌隐患整改验收", "整改效果评价"))
     assert 'href="/console/forms"' in client.get("/console/year").text  # in the navigation
     csrf = _open(client, "campaign")
     bad = {"csrf": csrf, "name": "整", "from_date": "2026-03-01", "to_date": "2026-02-01", "summary_due": ""}
@@ -153,3 +153,22 @@ def test_accepting_a_listed_hazards_rectification_opens_its_evaluation(web_count
     r = client.post("/console/forms/hazard", data={"csrf": csrf, "hazard": str(h["id"]), "closed_on": "2026-02-19"})
     assert r.status_code == 400 and "该隐患已整改验收，无需重复办理。" in r.text
     assert len(_audit(web_county, "hazard_close")) == 1
+
+    # The effect evaluation: its page offers the accepted hazard; a conclusion is required, a date not before
+    # the acceptance; recorded once.
+    page = client.get("/console/forms/evaluation").text
+    assert "东山镇 · 东山建筑公司：东山建筑公司塔吊基础沉降（2026年2月19日验收，评价期限2026年3月21日）" in page
+    r = client.post("/console/forms/evaluation", data={"csrf": csrf, "hazard": str(h["id"]), "evaluated_on": "",
+                                                       "note": " "})
+    assert r.status_code == 400 and field_error(r.text, "evaluated_on") and field_error(r.text, "note")
+    r = client.post("/console/forms/evaluation", data={"csrf": csrf, "hazard": str(h["id"]),
+                                                       "evaluated_on": "2026-02-18", "note": "复查未见沉降，整改效果良好"})
+    assert r.status_code == 400 and field_error(r.text, "evaluated_on").startswith("请填写有效的评价日期")
+    r = client.post("/console/forms/evaluation", data={"csrf": csrf, "hazard": str(h["id"]),
+                                                       "evaluated_on": "2026-02-20", "note": "复查未见沉降，整改效果良好"})
+    assert r.status_code == 303
+    with web_county.session() as s:
+        assert s.get(Obligation, row.evaluation_id).status == "submitted"
+    [entry] = _audit(web_county, "hazard_evaluate")
+    assert entry.detail == "2026年2月20日评价：复查未见沉降，整改效果良好"
+    assert "目前没有待评价整改效果的挂牌督办隐患" in client.get("/console/forms/evaluation").text
