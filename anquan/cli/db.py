@@ -71,3 +71,31 @@ def db_prune(
               f"({report.body_bytes / 1048576:.1f} MiB); {report.notices} notice(s) {verb} their lists of others told.")
     if vacuum and not dry_run:
         out.print(f"Space given back ({a.settings.safe_database_url}).")
+
+
+@db_app.command("retally")
+def db_retally(
+    check: bool = typer.Option(False, "--check", help="Only compare; change nothing (exit 1 if they differ)."),
+) -> None:
+    """Recount the obligations the year at a glance reads (table obligation_tally) and mend any count that differs.
+
+    The database keeps these counts itself (triggers, migration 0015), so this finds nothing unless the table was
+    written around them (a partial restore, a repair by hand). Safe to run at any time; on PostgreSQL writers of
+    obligations wait while it counts.
+
+    Example: anquan db retally --check
+    """
+    a = open_app()
+    wrong = cycle.retally(a, check_only=check)
+    for d in wrong[:20]:
+        year, township_id, kind, status, due_on = d.key
+        out.print(f"  {year} township {township_id} {kind} {status} due {due_on}: kept {d.kept}, recounted {d.recounted}")
+    if len(wrong) > 20:
+        out.print(f"  ... and {len(wrong) - 20} more")
+    if not wrong:
+        out.print("The kept counts of obligations equal a recount.")
+    elif check:
+        out.print(f"{len(wrong)} counts differ from a recount: run `anquan db retally` to mend them.")
+        raise typer.Exit(1)
+    else:
+        out.print(f"{len(wrong)} counts differed from a recount; counted afresh.")

@@ -12,9 +12,11 @@ falls into one state as of `today`:
     waived    waived with a reason (已免除)
     not_tracked  due before the installation went live (未纳入)
 
-The matrix is one GROUP BY in SQL (township, kind, state) over the year's obligations: its cost follows the
-number of cells, not rows carried to Python. A cell's list is paged in SQL, and its history (notices, the
-mail that carried them, submissions, returns, evidence) is read for that page only.
+The matrix reads the year's counts per (township, kind, status, due date) that the database keeps
+(obligation_tally, see anquan.cycle.tally): the states follow from the status and the due date, so its cost
+follows the number of those counts (about 100,000 for a province), not the 2.4 million obligations. A cell
+reads the obligations: its list is paged in SQL, and its history (notices, the mail that carried them,
+submissions, returns, evidence) is read for that page only.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from sqlmodel import Session
 from anquan.cycle.mine import NotYours
 from anquan.cycle.oversight import Township
 from anquan.models.directory import Contact, Organisation, OrgKind
-from anquan.models.obligations import Obligation, ObligationStatus, Submission, SubmissionReturn, SubmissionSource
+from anquan.models.obligations import (Obligation, ObligationStatus, ObligationTally, Submission, SubmissionReturn,
+                                      SubmissionSource)
 from anquan.models.outbox import Notice, OutboxMessage
 from anquan.rules.cycle import CycleRules
 from anquan.vocabulary import period_label, role_label
@@ -83,18 +86,19 @@ class Matrix:
         return self.cells.get((township_id, kind))
 
 
-def state_case(rules: CycleRules, today: date):
-    """The SQL expression of an obligation's state as of `today` (see the module docstring)."""
-    window = case(*[(Obligation.kind == k, literal(today + timedelta(days=max(r.reminders or [0]))))
+def state_case(rules: CycleRules, today: date, table=Obligation):
+    """The SQL expression of an obligation's state as of `today` (see the module docstring), over the kind,
+    status and due date of `table` (the obligations, or the counts kept of them)."""
+    window = case(*[(table.kind == k, literal(today + timedelta(days=max(r.reminders or [0]))))
                     for k, r in rules.kinds.items()], else_=literal(today))
     st = ObligationStatus
     return case(
-        (Obligation.status == st.submitted.value, literal("on_time")),
-        (Obligation.status == st.late.value, literal("late")),
-        (Obligation.status == st.waived.value, literal("waived")),
-        (Obligation.status == st.not_tracked.value, literal("not_tracked")),
-        (Obligation.due_on < today, literal("overdue")),
-        (Obligation.due_on <= window, literal("open")),
+        (table.status == st.submitted.value, literal("on_time")),
+        (table.status == st.late.value, literal("late")),
+        (table.status == st.waived.value, literal("waived")),
+        (table.status == st.not_tracked.value, literal("not_tracked")),
+        (table.due_on < today, literal("overdue")),
+        (table.due_on <= window, literal("open")),
         else_=literal("not_due"))
 
 
@@ -107,6 +111,18 @@ def townships(session: Session, *, only: int | None = None) -> list[Township]:
 
 def matrix(*, session: Session, rules: CycleRules, year: int, today: date, only: int | None = None) -> Matrix:
     """The year's township × duty matrix; `only`: one township (a township office's view)."""
+    t = ObligationTally
+    state = state_case(rules, today, t).label("state")
+    q = select(t.township_id, t.kind, state, func.sum(t.n)).where(t.year == year)
+    if only is not None:
+        q = q.where(t.township_id == only)
+    q = q.group_by(t.township_id, t.kind, state).having(func.sum(t.n) > 0)
+    return _matrix(session, rules, year, today, only, session.execute(q))
+
+
+def recounted_matrix(*, session: Session, rules: CycleRules, year: int, today: date,
+                     only: int | None = None) -> Matrix:
+    """The same matrix counted from the obligations themselves: what the kept counts must always give."""
     subject = aliased(Organisation)
     inner = (select(subject.township_id.label("township_id"), Obligation.kind.label("kind"),
                     state_case(rules, today).label("state"))
@@ -117,11 +133,15 @@ def matrix(*, session: Session, rules: CycleRules, year: int, today: date, only:
     sub = inner.subquery()
     q = select(sub.c.township_id, sub.c.kind, sub.c.state, func.count()).group_by(sub.c.township_id, sub.c.kind,
                                                                                   sub.c.state)
+    return _matrix(session, rules, year, today, only, session.execute(q))
+
+
+def _matrix(session: Session, rules: CycleRules, year: int, today: date, only: int | None, rows) -> Matrix:
     cells: dict[tuple[int, str], Cell] = defaultdict(Cell)
     totals: dict[str, int] = defaultdict(int)
-    for township_id, kind, st, n in session.execute(q):
-        cells[(township_id, kind)].counts[st] = n
-        totals[st] += n
+    for township_id, kind, st, n in rows:
+        cells[(township_id, kind)].counts[st] = int(n)
+        totals[st] += int(n)
     present = {k for _, k in cells}
     kinds = [(k, r.title) for k, r in rules.kinds.items() if k in present]
     kinds += [(k, k) for k in sorted(present - set(rules.kinds))]

@@ -14,7 +14,7 @@ from typing import Iterator
 
 from anquan.app import App
 from anquan.errors import InvalidValue
-from anquan.cycle import golive, obligations, oversight, returns
+from anquan.cycle import golive, obligations, oversight, returns, tally
 from anquan.cycle.mine import Person, person_of
 from anquan.cycle.planning import PlanReport, Progress, plan_year
 from anquan.cycle.tick import AttachmentProvider, TickReport, tick as run_tick
@@ -293,3 +293,11 @@ def prune(app: App, *, today: date, days: int | None = None, before: date | None
     if reclaim_space and not dry_run:
         retention.reclaim(app.checked_engine())
     return report
+
+
+
+def retally(app: App, *, check_only: bool = False) -> list[tally.Difference]:
+    """Compare the kept counts of obligations (obligation_tally) with a recount and, unless `check_only`, count
+    them afresh where they differ; returns the differences found (none: they were exact)."""
+    with app.session() as s:
+        return tally.differences(s) if check_only else tally.rebuild(s)

@@ -24,7 +24,7 @@ from tests.support.web import TEST_SECRET_KEY
 ANQUAN = [str(Path(sys.executable).parent / "anquan")]
 
 COMMANDS = [
-    [], ["db"], ["db", "upgrade"], ["db", "current"], ["db", "prune"], ["directory"], ["directory", "template"],
+    [], ["db"], ["db", "upgrade"], ["db", "current"], ["db", "prune"], ["db", "retally"], ["directory"], ["directory", "template"],
     ["directory", "import"], ["directory", "show"], ["rules"], ["rules", "check"], ["holidays"], ["plan"],
     ["obligations"], ["obligations", "list"], ["obligations", "show"], ["obligations", "waive"], ["submit"],
     ["tick"], ["mail"], ["mail", "deliver"], ["mail", "list"], ["mail", "retry"], ["serve"], ["deploy"],
@@ -149,6 +149,17 @@ def test_whole_session_in_a_pipe(env, tmp_path):
     assert summary["organisations"]["township"] == 8 and summary["gaps"]
     table = run(["obligations", "list", "--year", "2026", "--limit", "3"], env, tmp_path).stdout
     assert "Showing 3 of" in table
+    assert "equal a recount" in run(["db", "retally", "--check"], env, tmp_path).stdout
+    import sqlite3
+
+    con = sqlite3.connect(tmp_path / "data" / "anquan.db")  # a count written around the triggers
+    con.execute("UPDATE obligation_tally SET n = n + 1 WHERE status = 'late'")
+    con.commit()
+    con.close()
+    checked = run(["db", "retally", "--check"], env, tmp_path, check=False)
+    assert checked.returncode == 1 and "late due 2026-07-05: kept 2, recounted 1" in checked.stdout
+    assert "1 counts differed from a recount; counted afresh." in run(["db", "retally"], env, tmp_path).stdout
+    assert "equal a recount" in run(["db", "retally", "--check"], env, tmp_path).stdout
 
 
 @pytest.mark.parametrize(
