@@ -123,3 +123,26 @@ def test_a_count_that_drifts_is_found_and_rebuilt(planned):
         assert tally.rebuild(s) == wrong
     with a.session() as s:
         assert tally.differences(s) == [] and tally.rebuild(s) == []
+
+
+def test_a_report_while_the_plan_runs_is_counted_once(planned, backend, tmp_path):
+    """PostgreSQL: a report committed while a plan adds to the same count (township, kind, status, due date) from
+    another connection; both changes are counted (the counts are added to, never overwritten)."""
+    if backend != "postgresql":
+        return  # SQLite has one writer: the report would wait for the plan
+    a = planned
+    a.today = lambda: date(2026, 3, 10)
+    directory.import_directory(a, path=write_csvs(tmp_path / "more", SMALL_ORGS + [
+        ["E3", "东山化工厂", "enterprise", "T1", "other", "20", "false"]], SMALL_CONTACTS + [
+        ["E3", "冯厂长", "enterprise_principal", "boss@e3.example", ""]]))
+    december = _months(a, "E1")["2026-12"]
+
+    def meanwhile(_what, step, _steps):
+        if step == 1:  # the plan's unit of work is under way; E1's December report comes in and commits
+            cycle.submit(a, obligation_id=december, submitted_on=date(2026, 3, 10))
+
+    report = cycle.plan(a, year=2026, progress=meanwhile)
+    assert report.created["monthly_risk_analysis"] == 12  # E3's months, one of them counted with E1's December
+    with a.session() as s:
+        assert s.get(Obligation, december).status == "submitted"
+    _exact(a, "a report during the plan")

@@ -127,3 +127,30 @@ def test_a_database_newer_than_the_code_is_named_so(app):
             call()
     with app.engine.begin() as c:
         c.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": SCHEMA_HEAD})
+
+
+def test_the_tally_migration_counts_the_obligations_already_there(planned):
+    """Upgrading an installation that planned before migration 0015 fills obligation_tally from its obligations,
+    and its triggers count what changes after."""
+    from alembic import command
+    from sqlalchemy import update
+
+    from anquan.cycle import tally
+    from anquan.models.db import _alembic_config
+    from anquan.models.obligations import Obligation
+
+    command.downgrade(_alembic_config(planned.engine), "0012")
+    try:  # the session's PostgreSQL test database is shared: always back at the head
+        assert "obligation_tally" not in inspect(planned.engine).get_table_names()
+        with planned.engine.begin() as c:
+            c.execute(update(Obligation).where(Obligation.kind == "book_signing").values(status="waived"))
+    finally:
+        upgrade(planned.engine)
+    with planned.session() as s:
+        counts = tally.kept(s, year=2026)
+        assert tally.differences(s) == [] and sum(counts.values()) > 30
+        assert {k[3] for k in counts} == {"open", "waived"}
+    with planned.engine.begin() as c:
+        c.execute(update(Obligation).where(Obligation.kind == "book_signing").values(status="open"))
+    with planned.session() as s:
+        assert tally.differences(s) == []
