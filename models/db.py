@@ -78,7 +78,10 @@ UPGRADE_LOCK_KEY = 0x616E7175616E  # "anquan"
 
 
 def _newer(current: str | None, head: str) -> bool:
-    return bool(current and current.isdigit() and head.isdigit() and int(current) > int(head))
+    """A revision numbered after the head that this code does not ship was made by a newer release. (A shipped
+    one never is: migrations landing at once may chain a lower number after a higher one, 0013 after 0015.)"""
+    numbered = bool(current and current.isdigit() and head.isdigit() and int(current) > int(head))
+    return numbered and not any((MIGRATIONS_DIR / "versions").glob(f"{current}_*.py"))
 
 
 def _newer_message(current: str, head: str) -> str:
