@@ -14,7 +14,7 @@ falls into one state as of `today`:
 
 The matrix reads the year's counts per (township, kind, status, due date) that the database keeps
 (obligation_tally, see anquan.cycle.tally): the states follow from the status and the due date, so its cost
-follows the number of those counts (about 100,000 for a province), not the 2.4 million obligations. A cell
+follows the number of those counts (about 53,000-61,000 for a province), not its 2.4 million obligations. A cell
 reads the obligations: its list is paged in SQL, and its history (notices, the mail that carried them,
 submissions, returns, evidence) is read for that page only.
 """

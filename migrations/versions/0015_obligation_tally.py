@@ -33,8 +33,11 @@ PG_APPLY = f"""
     HAVING sum(d.n) <> 0
     {UPSERT};"""
 COUNTED = "year, subject_org_id, kind, status, due_on"
-CHANGED = f"""SELECT o.* FROM old_rows o JOIN new_rows n ON n.id = o.id
-    WHERE (o.{COUNTED.replace(', ', ', o.')}) IS DISTINCT FROM (n.{COUNTED.replace(', ', ', n.')})"""
+# An update's deltas: its old rows taken away, its new rows added, per subject, keeping only what does not cancel
+# out. No join of the two transition tables (PostgreSQL planned that as a nested loop: 1.1 s for the tick's
+# 2,000-row batches of next_action_on, against 0.15 s without the trigger).
+UPDATED = (f"SELECT {COUNTED}, sum(n) AS n FROM (SELECT {COUNTED}, -1 AS n FROM old_rows "
+           f"UNION ALL SELECT {COUNTED}, 1 FROM new_rows) AS x GROUP BY {COUNTED} HAVING sum(n) <> 0")
 
 PG_UP = [
     f"""CREATE FUNCTION obligation_tally_insert() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -45,15 +48,11 @@ END $$""",
 BEGIN{PG_APPLY.format(deltas=f"SELECT {COUNTED}, -1 AS n FROM old_rows")}
   RETURN NULL;
 END $$""",
-    # Most updates of obligations change none of the counted columns (the tick's next_action_on): the
-    # EXISTS keeps those to one join of the two transition tables.
+    # Most updates of obligations change none of the counted columns (the tick's next_action_on): then the
+    # EXISTS finds every delta cancelled out and nothing is joined to organisation.
     f"""CREATE FUNCTION obligation_tally_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF EXISTS ({CHANGED}) THEN{PG_APPLY.format(deltas=(
-        f"SELECT c.year, c.subject_org_id, c.kind, c.status, c.due_on, -1 AS n FROM ({CHANGED}) c "
-        f"UNION ALL SELECT n.year, n.subject_org_id, n.kind, n.status, n.due_on, 1 FROM new_rows n "
-        f"JOIN old_rows o ON o.id = n.id WHERE (o.{COUNTED.replace(', ', ', o.')}) IS DISTINCT FROM "
-        f"(n.{COUNTED.replace(', ', ', n.')})"))}
+  IF EXISTS ({UPDATED}) THEN{PG_APPLY.format(deltas=UPDATED)}
   END IF;
   RETURN NULL;
 END $$""",
