@@ -79,7 +79,7 @@ UPGRADE_LOCK_KEY = 0x616E7175616E  # "anquan"
 
 def _newer(current: str | None, head: str) -> bool:
     """A revision numbered after the head that this code does not ship was made by a newer release. (A shipped
-    one never is: migrations landing at once may chain a lower number after a higher one, 0013 after 0015.)"""
+    one never is: migrations landing at once may chain a lower number after a higher one, 0015 after 0016.)"""
     numbered = bool(current and current.isdigit() and head.isdigit() and int(current) > int(head))
     return numbered and not any((MIGRATIONS_DIR / "versions").glob(f"{current}_*.py"))
 
