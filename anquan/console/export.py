@@ -134,9 +134,9 @@ def township_workbook(v, *, kind_label) -> bytes:
         ("责任事项", ["责任事项", "合计", *(STATE_LABELS[st] for st in STATES)], duties, {"A": 30}),
         ("考核预估得分" if v.provisional else "考核得分", ["考核项目", "分值", "依据"], score, {"A": 30, "C": 60}),
         ("企业月度风险分析", ["月份", "应报", "按时", "逾期完成", "逾期未报", "完成率"], months, {}),
-        ("挂牌督办隐患", ["企业或地点", "隐患", "责任人", "整改期限", "状态", "销号日期"],
-         ((h.where, h.description, h.responsible_person, cn_date(h.deadline), h.status, cn_date(h.closed_on))
-          for h in v.hazards), {"A": 20, "B": 40, "D": 16, "E": 24}),
+        ("挂牌督办隐患", ["企业或地点", "隐患", "责任人", "整改期限", "状态", "销号日期", "整改效果评价"],
+         ((h.where, h.description, h.responsible_person, cn_date(h.deadline), h.status, cn_date(h.closed_on),
+           h.evaluation or "") for h in v.hazards), {"A": 20, "B": 40, "D": 16, "E": 24, "G": 36}),
         ("控制考核指标", ["指标", "控制指标", "截至今日", "情况"],
          ((i.label, i.limit, i.value, i.words) for i in v.indicators), {"D": 28}),
         ("事故", ["日期", "类别", "死亡人数", "受伤人数", "责任事故", "经过"],

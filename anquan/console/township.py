@@ -20,7 +20,8 @@ from anquan.console.yearview import Matrix, matrix, state_case
 from anquan.cycle.mine import NotYours
 from anquan.errors import InvalidValue
 from anquan.models.directory import Organisation, OrgKind
-from anquan.models.obligations import Obligation
+from anquan.models.obligations import Obligation, ObligationStatus
+from anquan.notifications.render import cn_date
 from anquan.rules.cycle import CycleRules
 from anquan.vocabulary import MONTHLY_RISK_ANALYSIS, month_period
 
@@ -62,12 +63,27 @@ class ListedHazard:
     deadline: date  # 整改期限
     closed_on: date | None
     overdue_days: int | None  # open past its deadline: by how many days
+    evaluation: str | None = None  # once accepted: where its effect evaluation (整改效果评价) stands, in words
+    evaluation_late: bool = False
 
     @property
     def status(self) -> str:
         if self.closed_on is not None:
             return "已整改销号"
         return f"逾期未整改（已逾期{self.overdue_days}天）" if self.overdue_days else "整改中"
+
+
+def _evaluation(ob, today: date) -> tuple[str | None, bool]:
+    """Where an accepted hazard's effect evaluation stands: (words, past its due date and not done)."""
+    if ob is None:
+        return None, False
+    if ob.status in (ObligationStatus.submitted.value, ObligationStatus.late.value):
+        return f"已完成整改效果评价（{cn_date(ob.submitted_on)}）", False
+    if ob.status == ObligationStatus.waived.value:
+        return "整改效果评价已免除", False
+    if today > ob.due_on:
+        return f"整改效果评价逾期未做（已逾期{(today - ob.due_on).days}天）", True
+    return f"待整改效果评价（{cn_date(ob.due_on)}前）", False
 
 
 @dataclass
@@ -89,11 +105,15 @@ def listed_hazards(session: Session, *, year: int, today: date, township_code: s
     from anquan.records.hazards import list_hazards
 
     out = []
-    for h in list_hazards(session=session, year=year, org_code=township_code, today=today):
+    found = list_hazards(session=session, year=year, org_code=township_code, today=today)
+    evaluations = {ob.id: ob for ob in session.execute(select(Obligation).where(
+        Obligation.id.in_([h["evaluation_id"] for h in found if h["evaluation_id"]]))).scalars()}
+    for h in found:
         deadline = date.fromisoformat(h["deadline"])
         out.append(ListedHazard(h["enterprise_name"] or h["place"] or "", h["description"], h["responsible_person"],
                                 deadline, date.fromisoformat(h["closed_on"]) if h["closed_on"] else None,
-                                (today - deadline).days if h["overdue"] else None))
+                                (today - deadline).days if h["overdue"] else None,
+                                *_evaluation(evaluations.get(h["evaluation_id"]), today)))
     return out
 
 

@@ -17,9 +17,9 @@ ADMIN = "office@county.example"
 T1_OFFICE = "so1@t1.example"  # 东山镇 (T1)
 
 
-def _records(app) -> None:
+def _records(app) -> int:
     """东山镇: a hazard 6 days past its deadline, one closed, one still in time; one road accident (1 dead, 2 hurt)
-    against indicators of 1 accident and 1 death (both reached) and 5 injuries."""
+    against indicators of 1 accident and 1 death (both reached) and 5 injuries. The closed hazard's id."""
     late = records.add_hazard(app, org_code="T1", year=2026, description="=SUM(A1)边坡松动", responsible_person="李镇长",
                               measures="削坡减载", deadline=date(2026, 2, 14), emergency_plan="撤离预案", funds="3万元",
                               place="石场村采石场")
@@ -36,10 +36,11 @@ def _records(app) -> None:
         s.add(ControlIndicator(org_id=obligation(app, "T1", "book_signing").org_id, year=2026, max_accidents=1,
                                max_deaths=1, max_injuries=5))
     assert late["deadline"] == "2026-02-14"
+    return closed["id"]
 
 
 def test_the_township_page_lists_hazards_and_accidents_against_the_indicators(web_county, client):
-    _records(web_county)
+    closed = _records(web_county)
     make_user(web_county, ADMIN, "county_admin")
     make_user(web_county, T1_OFFICE, "township_office")
     t1, t2 = obligation(web_county, "T1", "book_signing").org_id, obligation(web_county, "T2", "book_signing").org_id
@@ -47,11 +48,14 @@ def test_the_township_page_lists_hazards_and_accidents_against_the_indicators(we
     html = client.get(f"/console/township?y=2026&t={t1}").text
     hazards = html.split("<h2>挂牌督办隐患</h2>")[1].split("</section>")[0]
     assert hazards.index("配电箱老化") < hazards.index("=SUM(A1)边坡松动") < hazards.index("仓库消防通道堵塞")  # by deadline
-    assert '<td data-label="状态" class="late-text">逾期未整改（已逾期6天）</td>' in hazards  # 20 February: 6 days
+    assert '<span class="late-text">逾期未整改（已逾期6天）</span>' in hazards  # 20 February: 6 days
     assert "已整改销号（2026年2月9日）" in hazards and "整改中" in hazards and "2026年3月31日" in hazards
+    assert hazards.count("待整改效果评价（") == 1  # the accepted one: its effect evaluation is still to do
     accidents = html.split("<h2>事故与控制考核指标</h2>")[1].split("</section>")[0]
     assert accidents.count("已达到控制指标") == 2 and "在控制指标以内" in accidents
     assert "2026年1月18日" in accidents and "道路交通" in accidents and "镇道货车侧翻" in accidents
+    records.evaluate_hazard(web_county, hazard_id=closed, note="整改有效", evaluated_on=date(2026, 2, 19))
+    assert "已完成整改效果评价（2026年2月19日）" in client.get(f"/console/township?y=2026&t={t1}").text
     other = client.get(f"/console/township?y=2026&t={t2}").text
     assert "没有挂牌督办隐患" in other and "尚未下达2026年控制考核指标" in other and "没有事故记录" in other
 
