@@ -25,6 +25,7 @@ from anquan.vocabulary import role_title
 STATES = ("pending", "deferred", "failed", "sent")
 STATE_LABELS = {"pending": "待发送", "deferred": "等待重试", "failed": "发送失败", "sent": "已发送"}
 PAGE_SIZE = 100
+EXPORT_MAX = 20_000  # an export of 已发送 would otherwise hold every mail ever sent
 _CODE = re.compile(r"^([245]\d\d)\b")
 
 
@@ -34,7 +35,7 @@ def explain(last_error: str | None, state: str) -> str:
     if state == "sent":
         return ""
     if text.startswith(HALTED):
-        return "投递已暂停：" + halted_reason(text)
+        return f"投递已暂停：{halted_cause(text)}，修复后自动发送。"
     if text.startswith("quarantined"):
         return "邮箱地址无法投递（格式不被邮件系统接受），请核对通讯录中的邮箱地址。"
     if text.startswith("cannot be sent"):
@@ -64,17 +65,20 @@ def server_words(last_error: str | None) -> str | None:
     return text if _CODE.match(text) else None
 
 
-def halted_reason(text: str) -> str:
+def halted_cause(text: str) -> str:
     """Why a delivery run halted, in words the office can pass on to IT (the settings' names stay off the page)."""
     if "refused the login" in text:
-        why = "邮件服务器拒绝了本系统的登录（账号或密码有误）"
-    elif text.removeprefix(HALTED).startswith("TLS"):
-        why = "与邮件服务器的加密连接失败"
-    elif "cannot connect" in text:
-        why = "无法连接本单位的邮件服务器"
-    else:
-        why = "本单位的邮件服务器暂时无法使用"
-    return why + "，全部邮件暂缓发送，请联系信息技术人员处理；修复后会自动继续，也可点击“重新发送”。"
+        return "邮件服务器拒绝了本系统的登录（账号或密码有误）"
+    if text.removeprefix(HALTED).startswith("TLS"):
+        return "与邮件服务器的加密连接失败"
+    if "cannot connect" in text:
+        return "无法连接本单位的邮件服务器"
+    return "本单位的邮件服务器暂时无法使用"
+
+
+def halted_reason(text: str) -> str:
+    """The banner's words while a halted run holds the mail back."""
+    return halted_cause(text) + "，全部邮件暂缓发送，请联系信息技术人员处理；修复后会自动继续，也可点击“重新发送”。"
 
 
 def _state_of(t):
@@ -124,7 +128,7 @@ def roles_at(session: Session, addresses: list[str]) -> dict[str, str]:
 
 def outbox_page(*, session: Session, state: str | None = None, page: int | None = 1) -> OutboxPage:
     """The messages in one state (None: pending, deferred and failed), newest first, a page at a time (page None:
-    all of them, for the export)."""
+    the newest EXPORT_MAX of them, for the export)."""
     if state is not None and state not in STATES:
         raise InvalidValue(f"{state!r} is not one of {', '.join(STATES)}", field="state")
     t = OutboxMessage.__table__
@@ -133,7 +137,9 @@ def outbox_page(*, session: Session, state: str | None = None, page: int | None 
     counts.update(dict(session.execute(
         select(st, func.count()).where(t.c.status.in_((MailStatus.pending.value, MailStatus.failed.value)))
         .group_by(st)).all()))
-    where = st == state if state else t.c.status != MailStatus.sent.value
+    stored = {"failed": [MailStatus.failed.value], "sent": [MailStatus.sent.value]}.get(
+        state or "", [MailStatus.pending.value] if state else [MailStatus.pending.value, MailStatus.failed.value])
+    where = and_(t.c.status.in_(stored), st == state) if state in ("pending", "deferred") else t.c.status.in_(stored)
     total = counts.get(state, 0) if state != "sent" else session.execute(
         select(func.count()).where(t.c.status == MailStatus.sent.value)).scalar_one()
     total = sum(counts.values()) if state is None else total
@@ -143,6 +149,8 @@ def outbox_page(*, session: Session, state: str | None = None, page: int | None 
     if page is not None:
         page = min(max(page, 1), pages)
         q = q.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    else:
+        q = q.limit(EXPORT_MAX)
     rows = session.execute(q).all()
     roles = roles_at(session, sorted({r.to_addr for r in rows}))
     messages = [Message(r.id, r.to_name, r.to_addr, roles.get(r.to_addr, ""), r.subject, r.created_at, r.attempts,

@@ -105,8 +105,14 @@ def test_a_halted_delivery_is_one_banner_and_a_township_office_never_sees_the_ou
         sink.stop()
     signed_in(client, ADMIN)
     html = client.get("/console/outbox").text
-    assert html.count("邮件投递已暂停") == 1 and "拒绝了本系统的登录" in html and "ANQUAN_" not in html
-    assert "等待重试" in client.get("/console/outbox?s=deferred").text
+    assert html.count("邮件投递已暂停") == 1 and html.count("请联系信息技术人员处理") == 1 and "ANQUAN_" not in html
+    assert "拒绝了本系统的登录" in html.split('role="alert"')[1].split("</div>")[0]  # the banner says why
+    held = client.get("/console/outbox?s=deferred").text
+    with web_county.session() as s:
+        waiting = len(s.execute(select(OutboxMessage.id).where(OutboxMessage.status == "pending")).all())
+    assert waiting > 1 and held.count('name="message"') == waiting and held.count("投递已暂停：") >= waiting
+    assert 'name="message"' not in client.get("/console/outbox?s=pending").text  # every one held back, none new
+    assert 'name="message"' not in client.get("/console/outbox?s=failed").text  # nothing failed for good
     client.cookies.clear()
     csrf = signed_in(client, T1_OFFICE)
     assert "邮件发送" not in client.get("/console/year").text
