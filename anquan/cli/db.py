@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from anquan.cli.kit import JsonOpt, flags_of_this_command, lazy, open_app, out, parse_date, print_json
+from anquan.cli.kit import JsonOpt, lazy, open_app, out, parse_date, print_json
 
 db = lazy("anquan.models.db")
 cycle = lazy("anquan.cycle.usecases")
@@ -59,7 +59,6 @@ def db_prune(
       anquan db prune --dry-run
       anquan db prune --before 2026-01-01 --vacuum
     """
-    flags_of_this_command(days="--days", before="--before")
     a = open_app()
     report = cycle.prune(a, today=a.today(), days=days, before=parse_date(before, "--before"), dry_run=dry_run,
                          reclaim_space=vacuum)

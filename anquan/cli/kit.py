@@ -53,6 +53,7 @@ FLAG_FOR_FIELD: dict[str, str] = {
     "name": "--name", "sectors": "--sectors", "townships": "--townships", "from_date": "--from", "to_date": "--to",
     "summary_due": "--summary-due", "as_of": "--as-of", "evaluated_on": "--on", "note": "--note",
     "contact": "--contact", "role": "--role", "password": "--password-stdin", "login": "--login",
+    "before": "--before", "days": "--days",
 }
 _OWN_FLAGS: ContextVar[dict[str, str | None] | None] = ContextVar("anquan_cli_own_flags", default=None)
 
