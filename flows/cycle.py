@@ -14,18 +14,19 @@ from datetime import date, datetime, timedelta, timezone
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import deployment, flow_run
-from prefect.states import Completed
+from prefect.states import Completed, State
 
 from anquan.app import App
 from anquan.assessment import usecases as assessment
 from anquan.campaigns import usecases as campaigns
+from anquan.campaigns.params import Name, Sectors, Townships
 from anquan.cycle import usecases as cycle
 from anquan.flows.hooks import alert_it
 from anquan.flows.logs import log_to_file
 from anquan.flows import reports
 from anquan.flows.history import prune_flow_runs
 from anquan.flows.installation import artifact_key, check_deployment
-from anquan.flows.schedule import superseded
+from anquan.flows.schedule import newest_due, remove_missed_runs
 from anquan.reporting import usecases as reporting
 from anquan.vocabulary import ANNUAL_ASSESSMENT
 
@@ -57,6 +58,14 @@ def scheduled_day(app: App) -> date:
     return when.astimezone(app.settings.tz).date()
 
 
+def _remove_missed() -> None:
+    """This run does what the deployment's missed runs would have done: they are removed (see remove_missed_runs)."""
+    n, since = remove_missed_runs(now=datetime.now(timezone.utc))
+    if n:
+        get_run_logger().info("removed %s missed runs of this deployment, scheduled since %s: this run does their work",
+                              n, since)
+
+
 @flow(name="plan_year", log_prints=False, **ALERTS)
 def plan_year(year: int | None = None) -> dict:
     """Plan a year's obligations (default: the year the run was scheduled in)."""
@@ -71,16 +80,26 @@ def plan_year(year: int | None = None) -> dict:
 
 
 @flow(name="daily_tick", log_prints=False, **ALERTS)
-def daily_tick(day: str | None = None) -> dict:
-    """Queue the reminders and escalations due on a day (default: the scheduled day)."""
+def daily_tick(day: str | None = None) -> State | dict:
+    """Queue the reminders and escalations due on a day (default: the scheduled day).
+
+    After downtime Prefect starts every missed tick, oldest first, and the concurrency limit (one at a time,
+    CANCEL_NEW) cancels a newer one that comes due while an older one holds the slot. So a tick overtaken by
+    a newer scheduled one acts for the newest scheduled day, as that one would: whichever of them gets the
+    slot sends the latest stage due, once (the tick is idempotent), and the newest day's mail is never lost.
+    """
     app = _app()
+    caught_up = None
     if day is None:
+        _remove_missed()
         when = _scheduled_time()
-        if when is not None and superseded(when, now=datetime.now(app.settings.tz), cron=app.settings.tick_cron, tz=app.settings.tz):
-            get_run_logger().info("tick scheduled for %s stands aside: a newer scheduled tick acts instead", when)
-            # Completed, and named so in the UI: not mistaken for a tick that ran.
-            return Completed(name="StoodAside", message="a newer scheduled tick acts instead",
-                             data={"superseded": True, "scheduled": when.isoformat()})
+        newest = when and newest_due(when, now=datetime.now(app.settings.tz), cron=app.settings.tick_cron,
+                                     tz=app.settings.tz)
+        if newest:
+            caught_up = when.astimezone(app.settings.tz)
+            get_run_logger().info("tick scheduled for %s was overtaken by the one due at %s: it acts for %s",
+                                  caught_up, newest, newest.date())
+            day = newest.date().isoformat()
     as_of = date.fromisoformat(day) if day else scheduled_day(app)
     report = assessment.daily_tick(app, as_of=as_of)
     rows = [
@@ -109,13 +128,17 @@ def daily_tick(day: str | None = None) -> dict:
         description=f"Anquan tick {as_of.isoformat()}",
     )
     get_run_logger().info("tick %s: %s messages queued", as_of, report.messages)
+    if caught_up is not None:  # named so in the UI: a missed run that acted for a later day
+        return Completed(name="CaughtUp", message=f"scheduled for {caught_up.date()}, acted for {as_of}",
+                         data={**report.as_dict(), "caught_up": True, "scheduled": caught_up.isoformat()})
     return report.as_dict()
 
 
 @flow(name="deliver_mail", log_prints=False, **ALERTS)
 def deliver_mail() -> dict:
-    """Send the pending mail (SMTP, or .eml files without an SMTP host)."""
+    """Send the pending mail (SMTP, or .eml files without an SMTP host); missed deliveries are removed."""
     app = _app()
+    _remove_missed()
     started = datetime.now(timezone.utc)
     report = cycle.deliver_mail(app)
     logger = get_run_logger()
@@ -152,12 +175,12 @@ def annual_assessment(year: int | None = None) -> list[dict]:
 
 
 @flow(name="special_campaign", log_prints=False, on_crashed=[alert_it], validate_parameters=True)
-def special_campaign(
-    name: str, sectors: list[str], from_date: str, to_date: str, summary_due: str, townships: list[str] | str = "all",
-) -> dict:
+def special_campaign(name: Name, sectors: Sectors, from_date: date, to_date: date, summary_due: date,
+                     townships: Townships = "all") -> dict:
     """Start a special rectification campaign by hand (Prefect UI or `prefect deployment run`).
 
-    Parameters are validated as `anquan campaign start` validates them; a bad one fails the run with the field named.
+    The parameters' types are anquan.campaigns.params's: Prefect refuses a bad sector, township or date before
+    a run exists (the deployment's schema); the rest (the dates' order) fails the run with every field named.
     """
     app = _app()
     started = datetime.now(timezone.utc)
@@ -174,10 +197,10 @@ def special_campaign(
 
 
 @flow(name="major_event", log_prints=False, on_crashed=[alert_it], validate_parameters=True)
-def major_event(name: str, from_date: str, to_date: str, townships: list[str] | str = "all") -> dict:
+def major_event(name: Name, from_date: date, to_date: date, townships: Townships = "all") -> dict:
     """Enter a major event by hand (Prefect UI or `prefect deployment run`): townships inspect before it.
 
-    Parameters are validated as `anquan event add` validates them; a bad one fails the run with the field named.
+    Typed as special_campaign is: a bad township or date is refused before a run exists.
     """
     app = _app()
     started = datetime.now(timezone.utc)

@@ -42,8 +42,10 @@ def deploy_environment(settings: Settings, workdir: Path) -> dict[str, str]:
             **{var: getattr(settings, field) for var, field in CRONS.items()}}
 
 
-def deploy(settings: Settings, *, prefect_file: Path | None = None, workdir: Path | None = None) -> list[str]:
-    """Run `prefect deploy` on every deployment of prefect.yaml for this installation; return the deployments made (flow/name)."""
+def deploy(settings: Settings, *, prefect_file: Path | None = None, workdir: Path | None = None,
+           townships: list[tuple[str, str]] = ()) -> list[str]:
+    """Run `prefect deploy` on every deployment of prefect.yaml for this installation; return the deployments made
+    (flow/name). The hand-started ones then get the directory's townships (code, name) as their choices."""
     prefect_file = prefect_file or default_prefect_file()
     if not prefect_file.is_file():
         raise AnquanError(f"no prefect.yaml at {prefect_file}: name the file to deploy from", field="prefect_file")
@@ -64,4 +66,22 @@ def deploy(settings: Settings, *, prefect_file: Path | None = None, workdir: Pat
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
         raise AnquanError(f"prefect deploy failed:\n{tail}")
     flows = re.findall(r"entrypoint:\s*anquan\.flows\.cycle:(\w+)", text)
+    _offer_townships([f"{flow}/{settings.installation}" for flow in ("special_campaign", "major_event") if flow in flows],
+                     list(townships))
     return [f"{flow}/{settings.installation}" for flow in flows]
+
+
+def _offer_townships(names: list[str], townships: list[tuple[str, str]]) -> None:
+    """Put the directory's township codes into these deployments' parameter schema (Prefect enforces it)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import DeploymentUpdate
+
+    from anquan.campaigns.params import with_township_choices
+
+    if not townships:
+        return
+    with get_client(sync_client=True) as client:
+        for name in names:
+            made = client.read_deployment_by_name(name)
+            schema = with_township_choices(dict(made.parameter_openapi_schema or {}), townships)
+            client.update_deployment(made.id, DeploymentUpdate(parameter_openapi_schema=schema))

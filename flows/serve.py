@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -36,9 +38,59 @@ def _healthy(api_url: str) -> bool:
         return False
 
 
+STOP_SECONDS = 10  # Ctrl-C or SIGTERM: the longest a stop may take (Prefect's client retries a dead server for minutes)
+
+
+class _Stopping:
+    """The embedded server's process, and the deadline a stop is held to once asked for."""
+
+    server: subprocess.Popen | None = None
+    server_died = False
+
+    @classmethod
+    def arm(cls) -> None:
+        """From now on the process has STOP_SECONDS to end; a second Ctrl-C ends it at once."""
+        timer = threading.Timer(STOP_SECONDS, cls.force)
+        timer.daemon = True
+        timer.start()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+    @classmethod
+    def ask(cls, signum, frame):  # Ctrl-C, or SIGTERM before the runner handles it: shut down like Ctrl-C
+        cls.arm()
+        raise KeyboardInterrupt
+
+    @classmethod
+    def force(cls):
+        print(f"Not stopped within {STOP_SECONDS} s: exiting now.", file=sys.stderr, flush=True)
+        if cls.server is not None and cls.server.poll() is None:
+            cls.server.kill()
+        os._exit(1)
+
+    @classmethod
+    def watch(cls, proc: subprocess.Popen, log_name: str) -> None:
+        """If the embedded server dies while serving, stop (and exit non-zero, so the service manager restarts us)."""
+        cls.server = proc
+        while proc.poll() is None:  # not proc.wait(): it would hold the lock poll() needs in the main thread
+            time.sleep(0.5)
+        if not getattr(proc, "stopping", False):
+            cls.server_died = True
+            print(f"The embedded Prefect server stopped (exit {proc.returncode}); see {log_name}. Stopping.",
+                  file=sys.stderr, flush=True)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _server_environment(settings: Settings) -> dict[str, str]:
+    """The embedded server listens on ANQUAN_PREFECT_HOST:ANQUAN_PREFECT_PORT and its UI calls the API there."""
+    host, port = settings.prefect_host, str(settings.prefect_port)
+    return {**os.environ, **prefect_environment(settings), "PREFECT_SERVER_API_HOST": host,
+            "PREFECT_SERVER_API_PORT": port,
+            "PREFECT_UI_API_URL": os.environ.get("PREFECT_UI_API_URL") or f"http://{host}:{port}/api"}
+
+
 @contextmanager
 def embedded_server(settings: Settings, *, wait_seconds: float = 120) -> Iterator[str]:
-    """Start `prefect server` on loopback (SQLite in the data folder) unless PREFECT_API_URL is set."""
+    """Start `prefect server` on ANQUAN_PREFECT_HOST (SQLite in the data folder) unless PREFECT_API_URL is set."""
     configured = os.environ.get("PREFECT_API_URL")
     if configured:
         if not settings.installation:
@@ -46,16 +98,16 @@ def embedded_server(settings: Settings, *, wait_seconds: float = 120) -> Iterato
                               "set ANQUAN_INSTALLATION to this installation's short name (e.g. qinglan)")
         yield configured
         return
-    env = {**os.environ, **prefect_environment(settings)}
+    env = _server_environment(settings)
     Path(env["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
-    api_url = f"http://127.0.0.1:{settings.prefect_port}/api"
+    api_url = f"http://{settings.prefect_host}:{settings.prefect_port}/api"
     if _healthy(api_url):  # one already runs there (a previous serve, say): use it
         yield api_url
         return
     log = open(Path(env["PREFECT_HOME"]) / "server.log", "ab")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(settings.prefect_port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "prefect", "server", "start", "--host", settings.prefect_host,
+         "--port", str(settings.prefect_port)], env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + wait_seconds
@@ -65,11 +117,15 @@ def embedded_server(settings: Settings, *, wait_seconds: float = 120) -> Iterato
             if time.monotonic() > deadline:
                 raise AnquanError(f"the Prefect server did not answer within {wait_seconds:.0f} s; see {log.name}")
             time.sleep(0.5)
+        threading.Thread(target=_Stopping.watch, args=(proc, log.name), daemon=True).start()
         yield api_url
     finally:
+        if not getattr(proc, "stopping", False) and (proc.poll() is not None or not _healthy(api_url)):
+            _Stopping.server_died = True  # it died before we stopped it (the watcher may not have woken yet)
+        proc.stopping = True
         proc.terminate()
         try:
-            proc.wait(timeout=20)
+            proc.wait(timeout=STOP_SECONDS / 2)
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
@@ -101,11 +157,13 @@ def flow_names() -> list[str]:
 ONE_AT_A_TIME = {"daily_tick", "deliver_mail"}
 
 
-def deployments(settings: Settings) -> list:
-    """The deployments, each named after the installation: scheduled ones on county-time crons, two by hand."""
+def deployments(settings: Settings, townships: list[tuple[str, str]] = ()) -> list:
+    """The deployments, each named after the installation: scheduled ones on county-time crons, two by hand (their
+    townships offered as choices: the directory's (code, name) pairs)."""
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
     from prefect.schedules import Cron
 
+    from anquan.campaigns.params import with_township_choices
     from anquan.flows import cycle
     from anquan.flows.installation import tags
 
@@ -116,32 +174,50 @@ def deployments(settings: Settings) -> list:
             name=settings.installation_name, tags=tags(settings), description=description, schedules=schedules,
             concurrency_limit=limit)
 
-    return [one(f, d, [Cron(getattr(settings, cron), timezone=settings.timezone)]) for f, cron, d in SCHEDULED] + [
-        one(f, d, []) for f, d in BY_HAND]
+    by_hand = [one(f, d, []) for f, d in BY_HAND]
+    for made in by_hand:
+        schema = with_township_choices(made._parameter_openapi_schema.model_dump(), list(townships))
+        made._parameter_openapi_schema = type(made._parameter_openapi_schema).model_validate(schema)
+    return [one(f, d, [Cron(getattr(settings, cron), timezone=settings.timezone)]) for f, cron, d in SCHEDULED] + by_hand
 
 
-def _stop_on_sigterm(signum, frame):  # a service manager's stop: shut down like Ctrl-C
-    raise KeyboardInterrupt
+def _runner(settings: Settings, townships: list[tuple[str, str]]):
+    """Prefect's Runner (what prefect.serve() runs) with the deployments; its SIGTERM handler held to STOP_SECONDS."""
+    from prefect.runner import Runner
+
+    class HeldToTime(Runner):
+        def handle_sigterm(self, *args, **kwargs) -> None:  # the runner's graceful stop, which may wait on a dead server
+            _Stopping.arm()
+            super().handle_sigterm(*args, **kwargs)
+
+    runner = HeldToTime(pause_on_shutdown=False)
+    for made in deployments(settings, townships):
+        runner.add_deployment(made)
+    return runner
 
 
-def serve_forever(settings: Settings) -> None:
+def serve_forever(settings: Settings, townships: list[tuple[str, str]] = ()) -> None:
     """Serve the deployments until interrupted, with the Prefect UI reachable for the IT officer.
 
-    SIGTERM (systemd's stop) ends it like Ctrl-C, and the embedded server goes
-    down with it. Schedules stay active while it is down: on restart the missed
-    runs are taken up, and anquan.flows.schedule.superseded() lets only the newest
-    daily tick act.
+    SIGTERM (systemd's stop) ends it like Ctrl-C, within STOP_SECONDS, and the embedded server goes
+    down with it; if the embedded server dies, it stops too and exits non-zero (the service manager restarts
+    it). Schedules stay active while it is down: on restart the missed
+    runs are taken up, and anquan.flows.schedule.newest_due() makes a missed daily tick act for the
+    newest scheduled day.
     """
     for key, value in prefect_environment(settings).items():
         os.environ.setdefault(key, value)
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    signal.signal(signal.SIGTERM, _Stopping.ask)
+    signal.signal(signal.SIGINT, _Stopping.ask)
     with embedded_server(settings) as api_url:
         os.environ["PREFECT_API_URL"] = api_url
-        from prefect import serve
-
         print(f"Prefect UI: {api_url.removesuffix('/api')}  (installation {settings.installation_name}: deployments "
               f"daily_tick/{settings.installation_name}, deliver_mail/{settings.installation_name}, ...)", flush=True)
         try:
-            serve(*deployments(settings), print_starting_message=False, pause_on_shutdown=False)
-        except KeyboardInterrupt:
+            asyncio.run(_runner(settings, list(townships)).start())
+        except (KeyboardInterrupt, SystemExit):  # Ctrl-C; the runner's SIGTERM handler exits on a second one
             print("Stopped.", flush=True)
+        finally:  # stopping: a late SIGTERM (the watcher's) must not cut the clean-up short; STOP_SECONDS holds
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if _Stopping.server_died:
+        raise AnquanError("the embedded Prefect server stopped while serving; see its server.log in the data folder")

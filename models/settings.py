@@ -115,6 +115,8 @@ class Settings(BaseSettings):
         default=30, ge=1, le=3650,
         description="Days Prefect keeps this installation's finished flow runs (their states and logs) before the "
                     "pruning flow deletes them.")
+    prefect_host: str = Field(default="127.0.0.1", description="Address the embedded Prefect server and UI listen on, "
+                                                              "and the UI calls its API on.")
     prefect_port: int = Field(default=4200, ge=1, le=65535, description="Port of the embedded Prefect server and UI.")
     installation: str = Field(
         default="",

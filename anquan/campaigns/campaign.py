@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 from sqlalchemy import select
 from sqlmodel import Session
 
 from anquan.cycle.obligations import open_event_obligation
-from anquan.campaigns.params import not_before, one_line_name, township_codes, townships_in_scope, validate
+from anquan.campaigns.params import Name, Sectors, Townships, not_before, townships_in_scope, validate
 from anquan.directory.recipients import holders
-from anquan.models.directory import Organisation, OrgKind, Role, Sector
+from anquan.models.directory import Organisation, OrgKind, Role
 from anquan.models.records import Campaign
 from anquan.notifications.outbox import enqueue, event_key
 from anquan.notifications.render import render_named
@@ -29,21 +29,12 @@ from anquan.vocabulary import CAMPAIGN_TASK, SECTOR_LABELS, campaign_period, rol
 class CampaignParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=2, max_length=200)
-    sectors: list[Sector] = Field(min_length=1)
-    townships: list[str] | str = "all"
+    name: Name
+    sectors: Sectors
+    townships: Townships = "all"
     from_date: date
     to_date: date
     summary_due: date
-
-    _name = field_validator("name")(one_line_name)
-
-    @field_validator("sectors", mode="before")
-    @classmethod
-    def _split_sectors(cls, v):
-        return [s.strip() for s in v.split(",") if s.strip()] if isinstance(v, str) else v
-
-    _townships = field_validator("townships", mode="before")(township_codes)
 
     # Field validators (not one model validator), so that each refusal names its date and comes with the others.
     _ends = field_validator("to_date")(not_before("from_date", "to_date is before from_date"))

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from sqlalchemy import func, select
 from sqlmodel import Session
 
 from anquan.errors import InvalidValue
 from anquan.cycle.obligations import open_event_obligation
-from anquan.campaigns.params import not_before, one_line_name, township_codes, townships_in_scope, validate
+from anquan.campaigns.params import Name, Townships, not_before, townships_in_scope, validate
 from anquan.directory.recipients import holders
 from anquan.models.directory import Organisation, OrgKind, Role
 from anquan.models.obligations import Obligation, ObligationStatus
@@ -34,13 +34,10 @@ _NOT_AHEAD = "{v} is not after today ({today}); an event is entered before it st
 class EventParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=2, max_length=200)
-    townships: list[str] | str = "all"
+    name: Name
+    townships: Townships = "all"
     from_date: date
     to_date: date
-
-    _name = field_validator("name")(one_line_name)
-    _townships = field_validator("townships", mode="before")(township_codes)
 
     @field_validator("from_date")
     @classmethod

@@ -3,12 +3,14 @@ and refusals that name each field (the parameter), whichever front door the para
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ValidationError
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationError
 from sqlalchemy import select
 from sqlmodel import Session
 
 from anquan.errors import NotFound, Refused
-from anquan.models.directory import Organisation, OrgKind
+from anquan.models.directory import Organisation, OrgKind, Sector
 
 
 def one_line_name(v: str) -> str:
@@ -41,6 +43,32 @@ def not_before(earlier: str, message: str):
         return v
 
     return check
+
+
+
+def sector_list(v):
+    """'a,b' or a list -> a list."""
+    return [s.strip() for s in v.split(",") if s.strip()] if isinstance(v, str) else v
+
+
+# The parameters' types, one definition for the models below and the Prefect flows' signatures (whose JSON schema
+# Prefect enforces before a run exists: sectors as choices, dates as dates; townships get the directory's codes as
+# choices when the deployments are made).
+Name = Annotated[str, Field(min_length=2, max_length=200, description="名称（一行）"), AfterValidator(one_line_name)]
+Sectors = Annotated[list[Sector], BeforeValidator(sector_list), Field(min_length=1, description="行业领域")]
+Townships = Annotated[list[str] | Literal["all"], BeforeValidator(township_codes),
+                      Field(description="乡镇代码，或 all（全部乡镇）")]
+
+
+def with_township_choices(schema: dict, townships: list[tuple[str, str]]) -> dict:
+    """A flow's parameter schema whose `townships` lists the directory's township codes as its choices."""
+    prop = schema.get("properties", {}).get("townships")
+    if prop and townships:
+        for option in prop.get("anyOf", []):
+            if option.get("type") == "array":
+                option["items"] = {"type": "string", "enum": [code for code, _ in townships]}
+        prop["description"] = "乡镇代码，或 all（全部乡镇）：" + "、".join(f"{code} {name}" for code, name in townships)
+    return schema
 
 
 def validate(model: type[BaseModel], raw: dict, *, refused: str, context: dict | None = None) -> BaseModel:

@@ -50,3 +50,15 @@ def list_major_events(app: App, *, year: int | None = None) -> list[dict]:
 # The mails each queues (their templates): what a run's report lists as who was mailed.
 CAMPAIGN_MAIL = ("campaign_township", "campaign_enterprise")
 MAJOR_EVENT_MAIL = ("major_event_township",)
+
+
+def township_choices(app: App) -> list[tuple[str, str]]:
+    """The directory's townships (code, name), in code order: the choices a campaign's or event's scope offers."""
+    from anquan.campaigns.params import townships_in_scope
+    from anquan.errors import NotFound
+
+    with app.session() as s:
+        try:
+            return [(t.code, t.name) for t in townships_in_scope(s, "all", refused="townships")]
+        except NotFound:  # no directory imported yet: no choices to offer
+            return []

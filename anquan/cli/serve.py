@@ -12,6 +12,7 @@ from anquan.cli.kit import flags_of_this_command, lazy, open_app
 serving = lazy("anquan.flows.serve")
 pages = lazy("anquan.web.serve")
 deploying = lazy("anquan.flows.deploy")
+campaigns = lazy("anquan.campaigns.usecases")
 
 
 def serve(
@@ -33,13 +34,14 @@ def serve(
     """
     a = open_app()
     a.checked_engine()
+    townships = campaigns.township_choices(a)
     if not web:
-        serving.serve_forever(a.settings)
+        serving.serve_forever(a.settings, townships)
         return
     with pages.pages_beside(a) as address:
         if address:
             print(f"Officials' pages: {address}/my (opened through the personal link in each mail)", flush=True)
-        serving.serve_forever(a.settings)
+        serving.serve_forever(a.settings, townships)
 
 
 def deploy(
@@ -59,7 +61,7 @@ def deploy(
     flags_of_this_command(prefect_file="--prefect-file", installation=None, prefect_api_url=None)
     a = open_app()
     a.checked_engine()
-    made = deploying.deploy(a.settings, prefect_file=prefect_file)
+    made = deploying.deploy(a.settings, prefect_file=prefect_file, townships=campaigns.township_choices(a))
     print(f"Deployed {len(made)} deployments of installation {a.settings.installation} to "
           f"work pool {a.settings.work_pool}, work queue {a.settings.installation}:")
     for name in made:

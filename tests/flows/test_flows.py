@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from anquan.flows.schedule import superseded
+from anquan.flows.schedule import newest_due
 from anquan.models.db import session_scope
 from anquan.models.outbox import OutboxMessage
 
@@ -84,16 +84,24 @@ def test_late_scheduled_run_uses_its_scheduled_date(flow_app, monkeypatch):
     assert result["messages"] > 300
 
 
-def test_missed_old_run_stands_aside(flow_app, monkeypatch):
-    from anquan.flows.cycle import daily_tick
+def test_missed_old_run_acts_for_the_newest_day(flow_app, monkeypatch):
+    from anquan.flows.cycle import daily_tick, plan_year
 
+    plan_year(year=2026)
+    # A tick missed three days ago, started now that daily ticks have come due since: it acts for the newest
+    # scheduled day (today's 08:00 or yesterday's), as the newest tick would, since the concurrency limit may
+    # have cancelled that one while this one held the slot.
     monkeypatch.setenv("ANQUAN_TICK_CRON", "0 8 * * *")
-    result = _run_scheduled(daily_tick, datetime.now(SHANGHAI) - timedelta(days=3))
-    assert result["superseded"] is True
-    state = _run_scheduled(daily_tick, datetime.now(SHANGHAI) - timedelta(days=2), return_type="state")
-    assert state.is_completed() and state.name == "StoodAside"  # named so in the UI
+    now = datetime.now(SHANGHAI)
+    newest = (now if now.hour >= 8 else now - timedelta(days=1)).date()
+    state = _run_scheduled(daily_tick, now - timedelta(days=3), return_type="state")
+    assert state.is_completed() and state.name == "CaughtUp", state  # named so in the UI
+    result = state.result()
+    assert result["caught_up"] is True and result["date"] == newest.isoformat(), result
+    # The newest tick, if it runs after all, finds the day done: nothing is queued twice.
+    assert daily_tick(day=newest.isoformat())["messages"] == 0
     with session_scope(flow_app.engine) as s:
-        assert s.execute(select(func.count()).select_from(OutboxMessage)).scalar_one() == 0
+        assert s.execute(select(func.count()).select_from(OutboxMessage)).scalar_one() == result["messages"]
 
 
 @pytest.mark.parametrize(
@@ -110,8 +118,8 @@ def test_missed_old_run_stands_aside(flow_app, monkeypatch):
         (datetime(2026, 6, 29, 8, 0, tzinfo=SHANGHAI), datetime(2026, 6, 30, 7, 0, tzinfo=SHANGHAI), "0 8 * * *", False),
     ],
 )
-def test_superseded(scheduled, now, cron, expected):
-    assert superseded(scheduled, now=now, cron=cron, tz=SHANGHAI) is expected
+def test_newest_due(scheduled, now, cron, expected):
+    assert (newest_due(scheduled, now=now, cron=cron, tz=SHANGHAI) is not None) is expected
 
 
 def test_deployments_are_on_county_time_crons(app):

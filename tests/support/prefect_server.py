@@ -95,6 +95,7 @@ class Api:
 
     def __init__(self, api_url: str):
         self.http = httpx.Client(base_url=api_url, timeout=30)
+        self._deployments: dict[tuple[str, str], dict] = {}  # for schedule(): a deployment read once
 
     def deployment(self, flow: str, name: str) -> dict:
         resp = self.http.get(f"/deployments/name/{flow}/{name}")
@@ -106,6 +107,36 @@ class Api:
         resp = self.http.post(f"/deployments/{dep['id']}/create_flow_run", json={"parameters": parameters or {}})
         resp.raise_for_status()
         return resp.json()["id"]
+
+    def schedule(self, flow: str, name: str, when) -> str:
+        """A run of the deployment in the Scheduled state for `when`, as Prefect's scheduler makes them."""
+        dep = self._deployments.get((flow, name)) or self._deployments.setdefault((flow, name), self.deployment(flow, name))
+        resp = self.http.post(f"/deployments/{dep['id']}/create_flow_run", json={
+            "parameters": {}, "idempotency_key": f"scheduled {dep['id']} {when.isoformat()}",
+            "state": {"type": "SCHEDULED", "name": "Scheduled", "state_details": {"scheduled_time": when.isoformat()}}})
+        resp.raise_for_status()
+        return resp.json()["id"]
+
+    def _count(self, deployment_ids: list[str], **flow_run_filter) -> int:
+        resp = self.http.post("/flow_runs/count", json={"flow_runs": {"deployment_id": {"any_": deployment_ids},
+                                                                      **flow_run_filter}})
+        resp.raise_for_status()
+        return resp.json()
+
+    def count_runs(self, deployment_id: str) -> dict[str, int]:
+        """The deployment's runs: how many in all, ran (a process ran the flow to its end), were cancelled."""
+        count = lambda *types: self._count([deployment_id], state={"type": {"any_": list(types)}})  # noqa: E731
+        return {"all": self._count([deployment_id]), "ran": count("COMPLETED", "FAILED", "CRASHED"),
+                "cancelled": count("CANCELLED")}
+
+    def wait_drained(self, deployment_ids: list[str], *, seconds: float) -> None:
+        """Until no run of these deployments is scheduled, pending, running or cancelling."""
+        deadline = time.monotonic() + seconds
+        busy = ["SCHEDULED", "PENDING", "RUNNING", "CANCELLING"]
+        while self._count(deployment_ids, state={"type": {"any_": busy}}):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"runs still waiting after {seconds:.0f} s")
+            time.sleep(1)
 
     def wait(self, run_ids: list[str], *, seconds: float = 120) -> dict[str, dict]:
         """Each run as it ended (its state final), or AssertionError with the states after `seconds`."""
