@@ -142,3 +142,19 @@ def mail_since(*, session: Session, since: datetime, sent: bool = False, templat
     if templates:
         q = q.where(t.c.template.in_(templates))
     return [dict(r._mapping) for r in session.execute(q)]
+
+
+SENT_BEFORE_RESTORE = "sent before the database was restored from a backup (anquan mail restored)"
+
+
+def mark_sent_before_restore(*, session: Session, now: datetime) -> int:
+    """Every message still to send (pending or held back, with a body) marked sent, with the reason; how many.
+
+    After restoring an older backup, what the restored outbox still has to send went out after the backup was
+    taken, and what the ticks since would queue again went out too: nothing of it may go out twice.
+    """
+    t = OutboxMessage.__table__
+    q = (update(t).where(t.c.status == MailStatus.pending.value, t.c.raw != b"")
+         .values(status=MailStatus.sent.value, last_error=SENT_BEFORE_RESTORE, sent_at=now, claimed_by=None,
+                 claimed_until=None))
+    return session.connection().execute(q.execution_options(preserve_rowcount=True)).rowcount or 0

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from anquan.cli.kit import JsonOpt, err, lazy, open_app, out, parse_date, print_json, stream_json, table
+from anquan.cli.kit import JsonOpt, err, flags_of_this_command, lazy, open_app, out, parse_date, print_json, stream_json, table
 
 cycle = lazy("anquan.cycle.usecases")
 
@@ -77,3 +77,26 @@ def mail_retry(
         print_json({"requeued": n})
         return
     out.print(f"{n} message(s) due again; `anquan mail deliver` (or the next scheduled run) sends them.")
+
+
+@mail_app.command("restored")
+def mail_restored(
+    last_tick: Annotated[str, typer.Option("--last-tick", help="The last day whose mail went out before the failure (YYYY-MM-DD).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """After restoring an older backup, before starting the services: nothing already sent goes out again.
+
+    Ticks --last-tick on the restored database (bringing its obligations to where they stood) and records every
+    message still to send as sent before the restore. The next tick sends only what is newly due.
+
+    Examples:
+      anquan mail restored --last-tick 2026-11-29
+    """
+    flags_of_this_command(as_of="--last-tick")
+    report = cycle.record_restored(open_app(), last_tick=parse_date(last_tick, "--last-tick"))
+    if as_json:
+        print_json({"last_tick": report.last_tick.isoformat(), "queued_again": report.queued_again,
+                    "marked_sent": report.marked_sent})
+        return
+    out.print(f"Tick {report.last_tick.isoformat()} on the restored database queued {report.queued_again} message(s); "
+              f"{report.marked_sent} message(s) still to send recorded as sent before the restore. Start the services.")

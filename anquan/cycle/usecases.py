@@ -22,7 +22,7 @@ from anquan.models.directory import Contact
 from anquan.models.types import utcnow
 from anquan.notifications.delivery import DeliveryHalted, DeliveryReport, deliver
 from anquan.notifications import retention
-from anquan.notifications.outbox import delivery_alert, list_messages, mail_since, requeue
+from anquan.notifications.outbox import delivery_alert, list_messages, mail_since, mark_sent_before_restore, requeue
 from anquan.notifications.retention import PruneReport
 
 
@@ -301,3 +301,25 @@ def retally(app: App, *, check_only: bool = False) -> list[tally.Difference]:
     them afresh where they differ; returns the differences found (none: they were exact)."""
     with app.session() as s:
         return tally.differences(s) if check_only else tally.rebuild(s)
+
+
+@dataclass(frozen=True)
+class RestoreReport:
+    last_tick: date
+    queued_again: int  # what the tick of last_tick queued again on the restored database
+    marked_sent: int  # every message the restored outbox still had to send, those included
+
+
+def record_restored(app: App, *, last_tick: date) -> RestoreReport:
+    """After restoring an older backup, before any service starts: nothing already sent goes out again.
+
+    The backup knows nothing of what happened after it was taken: the ticks since then moved obligations on and
+    their mail went out. The tick of `last_tick` (the last day whose mail went out before the failure) brings the
+    restored obligations to where they stood (it acts on the latest stage due, as after any downtime), and every
+    message still to send (those it queued, and those pending when the backup was taken, which were delivered
+    minutes later) is recorded as sent before the restore. The next tick sends only what is newly due.
+    """
+    report = tick(app, as_of=last_tick)  # no attachments: none of it is sent
+    with app.session() as s:
+        marked = mark_sent_before_restore(session=s, now=utcnow())
+    return RestoreReport(last_tick=last_tick, queued_again=report.messages, marked_sent=marked)
