@@ -29,8 +29,12 @@ def _keys(app, status: str) -> set[str]:
 
 def _copy_db(app, to) -> None:
     """A backup as `sqlite3 anquan.db ".backup FILE"` makes it (consistent while the database is in use)."""
-    with sqlite3.connect(app.settings.data_dir / "anquan.db") as src, sqlite3.connect(to) as dst:
+    src, dst = sqlite3.connect(app.settings.data_dir / "anquan.db"), sqlite3.connect(to)
+    try:
         src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
 
 
 def _restore(app, backup) -> None:
