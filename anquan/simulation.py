@@ -20,6 +20,8 @@ from typing import Callable
 
 from sqlalchemy import func, select
 
+from anquan.accounts import usecases as accounts
+from anquan.accounts.accounts import Actor
 from anquan.app import App
 from anquan.assessment import usecases as assessment
 from anquan.campaigns import usecases as campaigns
@@ -186,8 +188,24 @@ def _schedule_reports(app: App, events: dict, *, year: int, rng: random.Random, 
     events[date(year + 1, 1, 1)].append(lambda d: reporting.monthly_report(app, year=year, month=12, today=d))
 
     def publish(d):
-        assessed["result"] = assessment.publish_year(app, year=year, on=d, folder=out).assessment
+        """The January run drafts; the county office reviews it and its admin approves it the same day."""
+        assessment.draft_year(app, year=year, on=d, folder=out)
+        assessed["result"] = assessment.approve_year(app, year=year, login=_county_admin(app), actor=SIMULATED,
+                                                     on=d, folder=out, deliver=False).assessment
     events[date(year + 1, 1, 15)].append(publish)
+
+
+SIMULATED = Actor(None, "simulation")
+
+
+def _county_admin(app: App) -> str:
+    """A county admin's console account for the first of the county office's staff in the directory: its login."""
+    from anquan.models.directory import Contact, Role
+
+    with app.session() as s:
+        contact_id = s.execute(select(Contact.id).where(Contact.role == Role.county_office.value, Contact.active)
+                               .order_by(Contact.id)).scalars().first()
+    return accounts.add_user(app, contact_id=contact_id, role="county_admin", actor=SIMULATED).login
 
 
 def _play(app: App, *, year: int, plan: dict, events: dict, progress) -> tuple[int, Counter]:

@@ -155,11 +155,13 @@ def deliver_mail() -> dict:
 
 @flow(name=ANNUAL_ASSESSMENT, log_prints=False, **ALERTS)  # named after the county's duty it does
 def annual_assessment(year: int | None = None) -> list[dict]:
-    """Assess the past year (default: the year before the scheduled day), publish it and mail the results."""
+    """Assess the past year (default: the year before the scheduled day) as a draft: recorded, its documents
+    written, the county office told to review it in the console. The township heads are mailed once a county
+    admin approves it there (or with `anquan assess approve`)."""
     app = _app()
     day = scheduled_day(app)
     year = year or day.year - 1
-    published = assessment.publish_year(app, year=year, on=day)
+    published = assessment.draft_year(app, year=year, on=day)
     result, name, queued = published.assessment, published.county_name, published.mails_queued
     folder = published.written[0].parent
     rows = result.as_list()
@@ -168,9 +170,11 @@ def annual_assessment(year: int | None = None) -> list[dict]:
         table=[{"rank": r["rank"], "township": f"{r['org_name']} ({r['org_code']})", "score": r["score"],
                 "grade": r["grade"], "veto": "；".join(r["veto_reasons"])} for r in rows]
         or [{"rank": "-", "township": "-", "score": "-", "grade": "-", "veto": "-"}],
-        description=f"{name} {year} assessment as of {day.isoformat()}" + (" (provisional)" if result.provisional else ""),
+        description=f"{name} {year} assessment as of {day.isoformat()}, draft awaiting approval in the console"
+        + (" (provisional)" if result.provisional else ""),
     )
-    get_run_logger().info("assessed %s townships for %s; %s mails queued; documents in %s", len(rows), year, queued, folder)
+    get_run_logger().info("drafted %s townships' assessment for %s; %s mails to the county office queued; documents in %s;"
+                          " a county admin approves it at /console/assessment", len(rows), year, queued, folder)
     return rows
 
 

@@ -8,6 +8,7 @@ import anquan.models.obligations  # noqa: F401
 import anquan.models.outbox  # noqa: F401
 import anquan.models.records  # noqa: F401
 import anquan.models.accounts  # noqa: F401
+import anquan.models.assessment  # noqa: F401
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -180,12 +180,15 @@ def _closing(doc, assessment: Assessment, *, county_name: str, issued_on: date, 
 
 
 def assessment_notice(assessment: Assessment, *, county_name: str, issued_on: date,
-                      options: NoticeOptions | None = None) -> bytes:
-    """The notice as a .docx: the county office reads it, numbers it and issues it."""
+                      options: NoticeOptions | None = None, draft: bool = False) -> bytes:
+    """The notice as a .docx: a draft (marked （草稿） under the title, no number) for the county office to review,
+    or as issued with its number once a county admin approved the year."""
     options = options or NoticeOptions()
     doc = kit.official_document()
     _masthead(doc, county_name, options.doc_code or f"{county_name[:1]}安委", issued_on, options)
     add_text(doc, f"关于{assessment.year}年度乡镇安全生产履职考核结果的通报", TITLE)
+    if draft:
+        add_text(doc, "（草稿）", kit.Look(align="center"))
     add_text(doc, "", PLAIN)
     _body(doc, assessment, county_name=county_name, issued_on=issued_on, options=options)
     _closing(doc, assessment, county_name=county_name, issued_on=issued_on, options=options)

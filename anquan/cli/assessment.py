@@ -8,10 +8,12 @@ from typing import Annotated, Optional
 import typer
 from typer.core import TyperGroup
 
-from anquan.cli.kit import JsonOpt, flags_of_this_command, lazy, open_app, out, parse_date, print_json, table
+from anquan.cli.kit import (JsonOpt, flags_of_this_command, lazy, open_app, out, parse_date, print_delivery, print_json,
+                            table)
 from anquan.errors import AnquanError
 
 publishing = lazy("anquan.assessment.publish")
+assessing = lazy("anquan.assessment.usecases")
 records = lazy("anquan.records.usecases")
 rubric = lazy("anquan.rules.rubric")
 
@@ -37,11 +39,13 @@ def assess_run(
     org: Annotated[Optional[str], typer.Option("--org", metavar="CODE", help="One township: its provisional score.")] = None,
     as_of: Annotated[Optional[str], typer.Option("--as-of", metavar="DATE", help="Assess as of this day (default today).")] = None,
     xlsx: Annotated[Optional[Path], typer.Option("--xlsx", metavar="OUT", help="Write the workbook here.")] = None,
-    docx: Annotated[Optional[Path], typer.Option("--docx", metavar="OUT", help="Write the notice here.")] = None,
-    notify: Annotated[bool, typer.Option("--notify", help="Mail each township head and the county office.")] = False,
+    docx: Annotated[Optional[Path], typer.Option("--docx", metavar="OUT", help="Write the notice (a draft) here.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Score every township for a year: deductions, the one-vote veto, grades. (`anquan assess YEAR` is short for this.)
+
+    A preview: nothing is recorded or mailed. The January run is `anquan assess draft YEAR`; a county admin then
+    approves it (the console, or `anquan assess approve YEAR --by LOGIN`) and only then are the results mailed.
 
     Examples:
       anquan assess 2026 --xlsx 2026.xlsx --docx 2026.docx
@@ -51,11 +55,21 @@ def assess_run(
     flags_of_this_command(year=None)  # YEAR is an argument here, not --year
     a = open_app()
     day = parse_date(as_of, "--as-of") or a.today()
-    published = publishing.publish(a, year=year, as_of=day, org_code=org, xlsx=xlsx, docx=docx, notify=notify)
+    published = publishing.publish(a, year=year, as_of=day, org_code=org, xlsx=xlsx, docx=docx)
     result = published.assessment
     if as_json:
         print_json(result.as_list())
         return
+    _print_results(result, day=day)
+    if org:
+        for d in result.results[0].deductions:
+            out.print(f"  {float(d.points):+g}  {d.item}: {d.evidence}")
+    for path in published.written:
+        out.print(f"Wrote {path}")
+
+
+def _print_results(result, *, day) -> None:
+    year = result.year
     if result.provisional:
         out.print(f"Provisional: as of {day.isoformat()}, not every duty of {year} has fallen due.")
     if result.notes and result.go_live:
@@ -63,15 +77,103 @@ def assess_run(
     out.print(table(["rank", "code", "township", "score", "grade", "veto"],
                      ([i, r.org_code, r.org_name, f"{float(r.score):g}", r.grade, "；".join(r.veto_reasons)]
                       for i, r in result.ranks())))
-    if org:
-        for d in result.results[0].deductions:
-            out.print(f"  {float(d.points):+g}  {d.item}: {d.evidence}")
     for t in result.county_targets:
         out.print(f"County target: {t}")
+
+
+@assess_app.command("draft")
+def assess_draft(
+    year: Annotated[int, typer.Argument(help="The year assessed.")],
+    on: Annotated[Optional[str], typer.Option("--on", metavar="DATE", help="The day of the run (default today).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The January run: score every township, record the draft, write its documents, mail the county office to review.
+
+    No township head is mailed and the notice takes no number until a county admin approves the draft. Running it
+    again before the approval replaces the draft; after it, it is refused.
+
+    Example: anquan assess draft 2026
+    """
+    flags_of_this_command(year=None)
+    a = open_app()
+    day = parse_date(on, "--on") or a.today()
+    published = publishing.draft_year(a, year=year, on=day)
+    if as_json:
+        print_json(published.assessment.as_list())
+        return
+    _print_results(published.assessment, day=day)
     for path in published.written:
         out.print(f"Wrote {path}")
-    if notify:
-        out.print(f"{published.mails_queued} mail(s) queued; deliver with `anquan mail deliver`.")
+    out.print(f"Draft recorded; {published.mails_queued} mail(s) to the county office queued. A county admin approves "
+              f"it at /console/assessment?y={year} or with `anquan assess approve {year} --by LOGIN`.")
+
+
+@assess_app.command("approve")
+def assess_approve(
+    year: Annotated[int, typer.Argument(help="The year assessed.")],
+    by: Annotated[str, typer.Option("--by", metavar="LOGIN", help="The approving county admin's console login.")],
+    on: Annotated[Optional[str], typer.Option("--on", metavar="DATE", help="The day of the approval (default today).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Approve the year's draft: the notice takes its number, each township head is mailed its result (at once).
+
+    Example: anquan assess approve 2026 --by huang.jie@qinglan.example
+    """
+    from anquan.accounts.accounts import Actor
+
+    flags_of_this_command(year=None, approver="--by")
+    a = open_app()
+    published = publishing.approve_year(a, year=year, login=by, actor=Actor(None, f"{by.strip().lower()} (command line)"),
+                                        on=parse_date(on, "--on"))
+    summary = {"year": year, "notice_number": published.notice_number, "mails_queued": published.mails_queued,
+               "written": [str(p) for p in published.written], "delivery": published.delivery}
+    if as_json:
+        print_json(summary)
+        return
+    out.print(f"Approved {year}'s assessment: notice {published.notice_number}; {published.mails_queued} mail(s) queued.")
+    for path in published.written:
+        out.print(f"Wrote {path}")
+    if published.delivery and published.delivery.get("halted"):
+        out.print(f"Delivery halted: {published.delivery['halted']}; the mail stays queued for `anquan mail deliver`.")
+    elif published.delivery:
+        print_delivery(published.delivery)
+
+
+@assess_app.command("objection")
+def assess_objection(
+    year: Annotated[int, typer.Argument(help="The year assessed.")],
+    org: Annotated[str, typer.Option("--org", metavar="CODE", help="The township that raised it.")],
+    raised_by: Annotated[str, typer.Option("--raised-by", help="Who raised it, e.g. 石门镇人民政府 李俊伟.")],
+    content: Annotated[str, typer.Option("--content", help="What it says.")],
+    received: Annotated[str, typer.Option("--received", metavar="DATE", help="The day the office received it.")],
+) -> None:
+    """Record a township's objection (异议) to its approved result, received within 5 working days of the mail.
+
+    Example: anquan assess objection 2026 --org QL01 --raised-by "石门镇人民政府 李俊伟" --content "请复核三季度扣分" --received 2027-01-20
+    """
+    from anquan.accounts.accounts import CLI
+    from anquan.assessment.approval import ObjectionInput
+
+    flags_of_this_command(year=None)
+    oid = assessing.record_objection(open_app(), year=year, actor=CLI, entry=ObjectionInput(
+        org, raised_by, content, parse_date(received, "--received")))
+    out.print(f"Objection {oid} recorded; handle it with `anquan assess decide --objection {oid} --outcome upheld|adjusted --note ...`.")
+
+
+@assess_app.command("decide")
+def assess_decide(
+    objection: Annotated[int, typer.Option("--objection", metavar="ID", help="The objection's id.")],
+    outcome: Annotated[str, typer.Option("--outcome", help="upheld (维持) or adjusted (调整).")],
+    note: Annotated[str, typer.Option("--note", help="Why, or what was adjusted.")],
+) -> None:
+    """Record how an objection was handled: upheld (维持) or adjusted (调整), with a note.
+
+    Example: anquan assess decide --objection 3 --outcome upheld --note "经核查为逾期补报，维持原扣分"
+    """
+    from anquan.accounts.accounts import CLI
+
+    assessing.decide_objection(open_app(), objection_id=objection, outcome=outcome, note=note, actor=CLI)
+    out.print(f"Objection {objection}: {outcome}.")
 
 
 @assess_app.command("adjust")
@@ -117,9 +219,6 @@ def assess_check_rubric(file: Annotated[Optional[Path], typer.Argument(help="Def
 
 
 
-
-
-assessing = lazy("anquan.assessment.usecases")
 report_app = typer.Typer(help="The duty report (履职报告书) townships hand in by 5 July and 5 January.", no_args_is_help=True)
 
 

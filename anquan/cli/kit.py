@@ -54,6 +54,8 @@ FLAG_FOR_FIELD: dict[str, str] = {
     "summary_due": "--summary-due", "as_of": "--as-of", "evaluated_on": "--on", "note": "--note",
     "contact": "--contact", "role": "--role", "password": "--password-stdin", "login": "--login",
     "before": "--before", "days": "--days",
+    "approver": "--by", "received_on": "--received", "raised_by": "--raised-by", "content": "--content",
+    "objection": "--objection", "outcome": "--outcome", "note": "--note",
 }
 _OWN_FLAGS: ContextVar[dict[str, str | None] | None] = ContextVar("anquan_cli_own_flags", default=None)
 

@@ -207,10 +207,17 @@ class WorkCalendar:
             d += timedelta(days=1)
         return d
 
+    def working_day_after(self, d: date, n: int = 1) -> date:
+        """The n-th working day after d (not counting d)."""
+        return self._nth_working_day(d, n, timedelta(days=1))
+
     def working_day_before(self, d: date, n: int = 1) -> date:
         """The n-th working day before d (not counting d)."""
+        return self._nth_working_day(d, n, timedelta(days=-1))
+
+    def _nth_working_day(self, d: date, n: int, step: timedelta) -> date:
         while n > 0:
-            d -= timedelta(days=1)
+            d += step
             if not self.is_rest_day(d):
                 n -= 1
         return d

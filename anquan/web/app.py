@@ -79,7 +79,7 @@ def office(request: Request):
 
 def create_app(app: App, *, limits: Limits | None = None) -> FastAPI:
     """The pages over `app`; refuses to start without a real ANQUAN_SECRET_KEY."""
-    from anquan.web import console, console_outbox, console_users, console_year, health, mypage, township
+    from anquan.web import console, console_assessment, console_outbox, console_users, console_year, health, mypage, township
     from anquan.web import console_forms
 
     keys = require_keys(app.settings, purpose="serve the officials' pages")
@@ -126,5 +126,6 @@ def create_app(app: App, *, limits: Limits | None = None) -> FastAPI:
     web.include_router(console_users.router)
     web.include_router(console_outbox.router)
     web.include_router(console_forms.router)
+    web.include_router(console_assessment.router)
     web.include_router(health.router)
     return web

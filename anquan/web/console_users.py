@@ -24,7 +24,8 @@ ACTIONS = {"login": "登录", "login_failed": "登录失败", "logout": "退出"
            "user_enable": "启用账户", "password_reset": "重置密码", "password_change": "修改本人密码",
            "obligation_waive": "免除事项", "mail_retry": "重新发送邮件", "campaign_start": "启动专项整治",
            "event_add": "录入重大活动", "accident_add": "录入事故", "adjustment_add": "录入督查发现问题",
-           "hazard_close": "隐患整改验收", "hazard_evaluate": "隐患整改效果评价"}
+           "hazard_close": "隐患整改验收", "hazard_evaluate": "隐患整改效果评价",
+           "assessment_approve": "审定考核结果", "objection_add": "登记考核异议", "objection_decide": "办理考核异议"}
 
 
 def _users_page(request: Request, staff: Staff, *, errors: dict | None = None, made=None, done: str | None = None,

@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from anquan.assessment import usecases as assessment
 from anquan.console import usecases as console
 from anquan.console.export import completion_workbook, matrix_workbook, ranking_workbook, township_workbook
 from anquan.console.yearview import STATE_LABELS, STATES, ORG_KIND_LABELS
@@ -145,10 +146,13 @@ def township_page(request: Request, y: str | None = None, t: str | None = None) 
     def cell_link(tid: int, kind: str, show: str = "all") -> str:
         return "/console/year/cell?" + urlencode({"y": chosen, "t": tid, "k": kind, "show": show})
 
+    recorded = assessment.recorded(a, year=chosen, org_id=township_id)
+    if recorded is not None and staff.only is not None and not recorded.approved:
+        recorded = None  # a draft stays with the county office until it is approved
     return console_page(request, "township.html.j2", staff, {
         "v": view, "m": view.row, "labels": STATE_LABELS, "states": STATES, "cell_link": cell_link,
         "chart": month_bars(view.months), "years": console.years(a), "today": a.today(),
-        "accident_kind": accident_kind_label})
+        "accident_kind": accident_kind_label, "rec": recorded})
 
 
 @router.get("/console/ranking")

@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import select, update
 
-from anquan.assessment.scoring import (Deduction, EXCELLENT, FAIL, GOOD, PASS, AccidentFacts, assess, grade_for, notify_results,
+from anquan.assessment.scoring import (Deduction, EXCELLENT, FAIL, GOOD, PASS, AccidentFacts, assess, grade_for,
                                veto_reasons)
 from anquan.directory.importer import import_directory
 from anquan.errors import AnquanError, InputRejected, RubricError
@@ -400,14 +400,21 @@ def test_workbook_and_notice(county):
     assert "2027年1月15日" in text
 
 
+def _notify(app, a) -> int:
+    from anquan.assessment.mailing import Issue, notify_county_office, notify_township_heads
+
+    mail = {"assessment": a, "mail_from": app.settings.mail_from, "tz": app.settings.tz, "today": FINAL}
+    with session_scope(app.engine) as s:
+        return (notify_township_heads(session=s, **mail)
+                + notify_county_office(session=s, **mail, notice=None, issue=Issue(draft=True), issued_on=FINAL))
+
+
 def test_results_are_mailed_once(county):
     _all_done(county, org="T2")
     a = _assess(county)
+    assert _notify(county, a) == 3  # two township heads, one county office
+    again = _notify(county, a)
     with session_scope(county.engine) as s:
-        queued = notify_results(session=s, assessment=a, mail_from=county.settings.mail_from, tz=county.settings.tz, today=FINAL)
-    assert queued == 3  # two township heads, one county office
-    with session_scope(county.engine) as s:
-        again = notify_results(session=s, assessment=a, mail_from=county.settings.mail_from, tz=county.settings.tz, today=FINAL)
         msgs = s.execute(select(OutboxMessage)).scalars().all()
     assert again == 0 and len(msgs) == 3
     summary = next(m for m in msgs if m.to_addr == "office@county.example")
@@ -472,13 +479,17 @@ def test_ranking_puts_the_vetoed_last_and_ties_share_a_rank():
     assert [(x["rank"], x["org_code"]) for x in result.as_list()] == [(1, "T2"), (1, "T3"), (3, "T4"), (4, "T1")]
 
 
-def test_publishing_closes_the_countys_own_assessment_duty(county):
+def test_approving_closes_the_countys_own_assessment_duty(county, tmp_path):
     """The county office was told on 21 January that its annual_assessment was overdue after it had run it."""
-    from anquan.assessment.publish import publish
+    from anquan.accounts.accounts import CLI
+    from anquan.assessment.publish import approve_year, draft_year
     from anquan.cycle.tick import tick
+    from tests.support.console import make_user
 
     _all_done(county)
-    published = publish(county, year=2026, as_of=FINAL, today=FINAL)
+    assert draft_year(county, year=2026, on=FINAL, folder=tmp_path).closed == 0
+    admin = make_user(county, "office@county.example", "county_admin")
+    published = approve_year(county, year=2026, login=admin, actor=CLI, on=FINAL, folder=tmp_path, deliver=False)
     assert published.closed == 1
     with session_scope(county.engine) as s:
         own = [o for o in list_obligations(session=s, year=2026, kind="annual_assessment")]
@@ -486,8 +497,6 @@ def test_publishing_closes_the_countys_own_assessment_duty(county):
         report = tick(session=s, rules=county.rules, as_of=date(2027, 1, 21), mail_from=county.settings.mail_from,
                       tz=county.settings.tz)
     assert report.by_township_stage.get("C1", {}) == {}
-    # A provisional run (before 5 January) closes nothing.
-    assert publish(county, year=2026, as_of=date(2026, 12, 1), today=date(2026, 12, 1)).closed == 0
 
 
 def test_notice_is_dated_and_worded_from_the_runs_date(county):

@@ -1,4 +1,6 @@
-"""Assess and publish as one sequence; the daily tick with the duty report handed in; the tick's imports."""
+"""The assessment's preview; the daily tick with the duty report handed in; the tick's imports; the notice's number.
+
+The January draft, the approval and objections: tests/assessment/test_approval.py."""
 
 from __future__ import annotations
 
@@ -15,21 +17,12 @@ from tests.support import outbox
 FINAL = date(2027, 1, 15)
 
 
-def test_publish_writes_what_is_asked_and_mails_only_with_notify(planned_county, tmp_path):
+def test_the_preview_writes_what_is_asked_and_records_and_mails_nothing(planned_county, tmp_path):
     quiet = assessment.publish(planned_county, year=2026, as_of=FINAL, today=FINAL, xlsx=tmp_path / "a.xlsx")
     assert quiet.mails_queued == 0 and quiet.written == [tmp_path / "a.xlsx"] and outbox(planned_county) == []
     assert (tmp_path / "a.xlsx").stat().st_size > 0 and quiet.county_name
     one = assessment.publish(planned_county, year=2026, as_of=date(2026, 11, 29), org_code="QL02")
     assert one.assessment.provisional and [r.org_code for r in one.assessment.results] == ["QL02"] and not one.written
-
-
-def test_the_annual_publication_writes_both_documents_and_mails_the_results(planned_county, tmp_path):
-    folder = tmp_path / "reports" / "2026"
-    published = assessment.publish_year(planned_county, year=2026, on=FINAL, folder=folder)
-    assert [p.name for p in published.written] == ["assessment-2026.xlsx", "assessment-2026.docx"]
-    assert all(p.parent == folder and p.is_file() for p in published.written)
-    assert published.mails_queued == len(outbox(planned_county)) > 0
-    assert len(published.assessment.ranked()) == 8
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])  # document-heavy: one backend (see tests/conftest.py)
@@ -62,16 +55,16 @@ def test_the_notice_follows_the_county_settings(planned_county, tmp_path):
 
 
 def test_the_issued_notice_takes_the_next_number_once(planned_county, tmp_path):
-    """Issued (the annual publication), the notice takes 青安委〔2027〕1号; issuing it again keeps 1; a draft has none."""
+    """Issued (approved), the notice takes 青安委〔2027〕1号 and keeps it; a draft has none and says （草稿）."""
     from anquan.assessment.notice import notice_number
     from anquan.models.db import session_scope
     from tests.support import docx_text
 
-    for folder in ("first", "again"):
-        assessment.publish_year(planned_county, year=2026, on=FINAL, folder=tmp_path / folder)
-        assert "青安委〔2027〕1号" in docx_text((tmp_path / folder / "assessment-2026.docx").read_bytes())
     assessment.publish(planned_county, year=2026, as_of=FINAL, today=FINAL, docx=tmp_path / "draft.docx")
-    assert "青安委〔2027〕　号" in docx_text((tmp_path / "draft.docx").read_bytes())
+    draft = docx_text((tmp_path / "draft.docx").read_bytes())
+    assert "青安委〔2027〕　号" in draft and "（草稿）" in draft
+    with session_scope(planned_county.engine) as s:
+        assert notice_number(s, year=2026, code="青安委", issued_on=FINAL) == 1
     with session_scope(planned_county.engine) as s:
         assert notice_number(s, year=2026, code="青安委", issued_on=FINAL) == 1
         assert notice_number(s, year=2025, code="青安委", issued_on=FINAL) == 2  # the next in 2027's series

@@ -30,7 +30,8 @@ COMMANDS = [
     ["tick"], ["mail"], ["mail", "deliver"], ["mail", "list"], ["mail", "retry"], ["serve"], ["deploy"],
     ["accident"], ["accident", "add"], ["accident", "update"], ["accident", "list"], ["accident", "show"],
     ["accident", "import"], ["indicators"], ["indicators", "import"],
-    ["assess"], ["assess", "run"], ["assess", "adjust"], ["assess", "check-rubric"],
+    ["assess"], ["assess", "run"], ["assess", "adjust"], ["assess", "check-rubric"], ["assess", "draft"],
+    ["assess", "approve"], ["assess", "objection"], ["assess", "decide"],
     ["hazard"], ["hazard", "add"], ["hazard", "list"], ["hazard", "show"], ["hazard", "update"], ["hazard", "close"],
     ["hazard", "evaluate"], ["hazard", "import"], ["campaign"], ["campaign", "start"], ["book"], ["book", "render"], ["book", "send"], ["report"], ["report", "form"],
     ["event"], ["event", "add"], ["event", "list"], ["alert"], ["alert", "report"], ["alert", "list"],
@@ -310,6 +311,22 @@ def test_accident_indicators_and_assess_commands(env, tmp_path):
     assert "Provisional: as of 2026-11-29" in one
     assert "督查发现问题" in one
     assert "valid" in run(["assess", "check-rubric"], env, tmp_path).stdout
+    # The January run drafts; only a county admin's account approves it, once; an objection after 5 working days is refused.
+    assert "Draft recorded; 3 mail(s) to the county office" in run(["assess", "draft", "2026", "--on", "2027-01-15"],
+                                                                   env, tmp_path).stdout
+    refused = run(["assess", "approve", "2026", "--by", "nobody@qinglan.example"], env, tmp_path, check=False)
+    assert refused.returncode == 1 and "approver (--by)" in refused.stderr
+    people = json.loads(run(["users", "contacts", "--json"], env, tmp_path).stdout)
+    admin = next(p for p in people if p["role"] == "county_office")
+    run(["users", "add", "--contact", str(admin["contact_id"]), "--role", "county_admin"], env, tmp_path)
+    approved = json.loads(run(["assess", "approve", "2026", "--by", admin["email"], "--on", "2027-01-15", "--json"],
+                              env, tmp_path).stdout)
+    assert approved["notice_number"] == "青安委〔2027〕1号" and approved["mails_queued"] == 8 + 3
+    again = run(["assess", "approve", "2026", "--by", admin["email"]], env, tmp_path, check=False)
+    assert again.returncode == 1 and "already approved" in again.stderr
+    late = run(["assess", "objection", "2026", "--org", "QL02", "--raised-by", "龙潭乡人民政府", "--content", "请复核扣分",
+                "--received", "2027-01-25"], env, tmp_path, check=False)
+    assert late.returncode == 1 and "received_on (--received)" in late.stderr and "2027-01-22" in late.stderr
 
 
 def test_risk_analysis_with_a_warning_sign_is_mailed_at_once(env, tmp_path):

@@ -31,6 +31,7 @@ def test_models_match_the_migrations(app):
     from sqlmodel import SQLModel
 
     import anquan.models.accounts  # noqa: F401
+    import anquan.models.assessment  # noqa: F401
     import anquan.models.directory  # noqa: F401
     import anquan.models.obligations  # noqa: F401
 

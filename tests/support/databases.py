@@ -33,6 +33,7 @@ Builder = Callable[[App, Path], None]  # (the App on an empty schema, a scratch 
 def _all_tables() -> list[str]:
     """Every table the models define, children first (a new one cannot be forgotten by the per-test TRUNCATE)."""
     import anquan.models.directory, anquan.models.obligations, anquan.models.outbox, anquan.models.records  # noqa: F401,E401  (fill the metadata)
+    import anquan.models.accounts, anquan.models.assessment  # noqa: F401,E401
     from sqlmodel import SQLModel
 
     return [t.name for t in reversed(SQLModel.metadata.sorted_tables)]

@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from anquan.cycle.golive import BaselineLine
+from anquan.assessment.mailing import Issue
 from anquan.assessment.scoring import Assessment, Deduction, TownshipResult
 from anquan.models.directory import Organisation
 from anquan.models.obligations import Obligation
@@ -103,8 +104,9 @@ def named_cases() -> dict[str, dict]:
                      "a": Accident(id=12, org_id=2, occurred_on=date(2026, 3, 3), kind="other", deaths=1, injuries=2,
                                    liability=True, egregious=False, description="施工现场高处坠落")},
         "assessment_result": {"to_name": "李明", "to_title": role_title("township_head", "石门镇"), "r": ranked[0], "a": a, "rank": 1,
-                              "total": len(ranked)},
-        "assessment_summary": {"to_name": "赵强", "to_title": role_title("county_office", "青岚县"), "a": a, "ranked": ranked, "county": COUNTY},
+                              "total": len(ranked), "objections_until": date(2027, 1, 22)},
+        "assessment_summary": {"to_name": "赵强", "to_title": role_title("county_office", "青岚县"), "a": a, "ranked": ranked, "county": COUNTY,
+                               "issue": Issue(draft=True, review_url="https://anquan.qinglan.example/console/assessment?y=2026")},
         "book": {"to_name": "李明", "role_label": "乡镇长", "org": TOWNSHIP, "year": 2026,
                  "ob": Obligation(id=21, due_on=date(2026, 2, 28)), "to_title": "石门镇镇长", "return_to": "青岚县安委办"},
         "campaign_enterprise": {"c": campaign, "sector_labels": sectors, "to_name": "孙经理", "to_title": role_title("enterprise_principal", "青岚县石门烟花爆竹经营部"),

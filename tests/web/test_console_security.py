@@ -246,9 +246,15 @@ def test_a_township_office_sees_its_own_township_and_nothing_else(web_county, cl
     for path in (f"/console/year/cell?y=2026&t={t2}&k=book_signing", f"/console/year/cell?y=2026&t={t2}&k=monthly_risk_analysis",
                  f"/console/files/{sub}", "/console/users", f"/console/township?t={t2}", f"/console/township?y=2026&t={t2}", "/console/ranking",
                  "/console/outbox", "/console/outbox.xlsx", "/console/unreachable.xlsx", "/console/users.xlsx",
-                 f"/console/township.xlsx?t={t2}", "/console/ranking.xlsx"):
+                 f"/console/township.xlsx?t={t2}", "/console/ranking.xlsx",
+                 "/console/assessment", "/console/assessment?y=2026", "/console/assessment/workbook.xlsx?y=2026",
+                 "/console/assessment/notice.docx?y=2026"):
         r = client.get(path)
         assert r.status_code == 404 and "西河" not in r.text, path
+    csrf = form_csrf(client.get("/console/year").text)
+    for path in ("/console/assessment/objection", "/console/assessment/objection/decide"):
+        assert client.post(path, data={"csrf": csrf, "y": "2026"}).status_code == 404, path
+    assert client.post("/console/assessment/approve", data={"csrf": csrf, "y": "2026"}).status_code == 403
     # The county's account opens the same cell and file.
     client.cookies.clear()
     signed_in(client, ADMIN)
@@ -267,10 +273,12 @@ def test_every_console_page_asks_to_sign_in_first(web_county, client):
                  "/console/files/1", "/console/users", f"/console/township?t={t1}", "/console/password", "/console/ranking", "/console/year.xlsx", "/console/ranking.xlsx", "/console/completion",
                  "/console/outbox", "/console/outbox?s=failed", "/console/outbox.xlsx", "/console/unreachable.xlsx",
                  f"/console/township.xlsx?t={t1}", "/console/completion.xlsx", "/console/users.xlsx",
-                 "/console/forms", *(f"/console/forms/{name}" for name in FORMS)):
+                 "/console/forms", *(f"/console/forms/{name}" for name in FORMS),
+                 "/console/assessment", "/console/assessment?y=2026", "/console/assessment/notice.docx?y=2026"):
         r = client.get(path)
         assert r.status_code == 303 and r.headers["location"] == "/console/login", path
-    for path in ("/console/outbox/retry", "/console/year/cell/waive", "/console/users", "/console/password"):
+    for path in ("/console/outbox/retry", "/console/year/cell/waive", "/console/users", "/console/password",
+                 "/console/assessment/approve", "/console/assessment/objection", "/console/assessment/objection/decide"):
         r = client.post(path, data={"since": "2026-02-01", "message": "1"})
         assert r.status_code == 303 and r.headers["location"] == "/console/login", path
 
