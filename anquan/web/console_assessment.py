@@ -130,7 +130,7 @@ async def record_objection(request: Request) -> Response:
         await run_in_threadpool(lambda: assessment.record_objection(a, year=chosen, entry=entry,
                                                                     actor=staff.actor(request)))
     except ObjectionTooLate as exc:
-        message = (f"异议受理期限为考核结果发出后{OBJECTION_WORKING_DAYS}个工作日，即{cn_date(exc.deadline)}前；"
+        message = (f"异议受理期限为考核结果发出后{OBJECTION_WORKING_DAYS}个工作日，截至{cn_date(exc.deadline)}；"
                    f"{cn_date(entry.received_on)}收到的异议已超过期限，不予登记。")
         return await run_in_threadpool(lambda: _page(request, staff, chosen, errors={"received_on": message},
                                                      values=values, status=400))

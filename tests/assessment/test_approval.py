@@ -62,7 +62,7 @@ def test_draft_then_one_approval_then_objections(planned_county, tmp_path):
     assert approved.mails_queued == 8 + 3 and len(outbox(a)) == 6 + 11
     heads = [m for m in outbox(a) if m.to_addr not in OFFICE]
     assert len(heads) == 8 and any(m.to_addr == QL01_HEAD for m in heads)
-    assert all("5个工作日内（2027年1月22日前）" in _body(m) for m in heads)
+    assert all("5个工作日内（截至2027年1月22日）" in _body(m) for m in heads)
     assert [p.name for p in approved.written] == ["assessment-2026.xlsx", "assessment-2026.docx"]
 
     for again in (lambda: assessment.approve_year(a, year=2026, login=admin, actor=Actor(1, admin), on=RUN,

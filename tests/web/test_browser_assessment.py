@@ -43,11 +43,9 @@ def _a_year_handed_in(app) -> None:
     """2026 as townships keep it: by the obligation's id, seven in ten on time, two in ten three days late."""
     with app.session() as s:
         rows = s.execute(select(Obligation.id, Obligation.due_on).where(Obligation.year == 2026)).all()
-        for oid, due in rows:
-            if oid % 10 < 9:
-                late = oid % 10 >= 7
-                s.execute(update(Obligation).where(Obligation.id == oid).values(
-                    status="late" if late else "submitted", submitted_on=due + timedelta(days=3 if late else -1)))
+        s.execute(update(Obligation), [
+            {"id": oid, "status": "late" if oid % 10 >= 7 else "submitted",
+             "submitted_on": due + timedelta(days=3 if oid % 10 >= 7 else -1)} for oid, due in rows if oid % 10 < 9])
 
 
 def _in_thread(fn):
@@ -131,7 +129,7 @@ def test_the_draft_is_approved_once_in_the_browser_and_only_then_mailed(planned_
     assert len(heads) == 8 and QL01_HEAD in heads and len(sink.received) == 3 + 8 + 3
     mine = next(r.message for r in sink.received if r.rcpt_tos[0] == QL01_HEAD)
     assert str(mine["Subject"]).startswith("【履职考核】石门镇2026年度安全生产履职考核")
-    assert "2027年1月22日前" in mine.get_body(("plain",)).get_content()
+    assert "（截至2027年1月22日）" in mine.get_body(("plain",)).get_content()
 
     # Approving again: nothing more is sent.
     again = context.request.post(base + "/console/assessment/approve", form={"csrf": _csrf(page), "y": "2026"},
@@ -150,7 +148,7 @@ def test_the_draft_is_approved_once_in_the_browser_and_only_then_mailed(planned_
     page.fill("#received_on", "2027-01-25")
     page.click("button:has-text('登记异议')")
     error = page.locator("#received_on-error")
-    assert "2027年1月22日前" in error.inner_text() and page.locator("#received_on").get_attribute("aria-invalid") == "true"
+    assert "截至2027年1月22日" in error.inner_text() and page.locator("#received_on").get_attribute("aria-invalid") == "true"
     assert page.locator("#content").input_value().startswith("三季度风险分析")
     page.fill("#received_on", "2027-01-20")
     page.click("button:has-text('登记异议')")
