@@ -109,10 +109,16 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def xlsx_response(data: bytes, name: str) -> Response:
     """A workbook of anquan.console.export as a download named in Chinese (年度考核排名.xlsx)."""
+    return download_response(data, name, XLSX)
+
+
+def download_response(data: bytes, name: str, media_type: str) -> Response:
+    """A file to download, named in Chinese (RFC 6266's filename*; a plain ASCII name for old clients)."""
     from urllib.parse import quote
 
-    return Response(data, media_type=XLSX, headers={
-        "Content-Disposition": f"attachment; filename=\"export.xlsx\"; filename*=UTF-8''{quote(name)}"})
+    suffix = name.rsplit(".", 1)[-1]
+    return Response(data, media_type=media_type, headers={
+        "Content-Disposition": f"attachment; filename=\"export.{suffix}\"; filename*=UTF-8''{quote(name)}"})
 
 
 def form_ok(staff: Staff, form) -> bool:

@@ -1,13 +1,12 @@
 """The year's assessment in the console (/console/assessment?y=YEAR): the January run's draft with every township's
 result, its workbook and notice to download; a county admin's approval (which mails the township heads and issues
 the notice, once); the objections (异议) received within the 5 working days after the results were mailed, and their
-handling. County accounts only: a township office's account gets a 404, and approving takes a county admin (403)."""
+handling. County accounts only: a township office's account gets a 404 on every route, as elsewhere in the
+console; approving takes a county admin (county staff: 403)."""
 
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import quote
-
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -18,8 +17,8 @@ from anquan.assessment.approval import (NAME_MAX, OBJECTION_WORKING_DAYS, OUTCOM
                                         ObjectionInput, ObjectionTooLate)
 from anquan.errors import AnquanError, NotFound
 from anquan.notifications.render import cn_date
-from anquan.web.console import console_page, expired, form_ok, require
-from anquan.web.console_year import XLSX, _number, _year
+from anquan.web.console import XLSX, console_page, download_response, expired, form_ok, posted_form, require
+from anquan.web.console_year import _number, _year
 
 router = APIRouter()
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -73,23 +72,18 @@ def download(request: Request, which: str, y: str | None = None) -> Response:
     mark = "（草稿）" if draft else ""
     data, media, name = ((workbook, XLSX, f"{chosen}年度乡镇安全生产履职考核汇总表{mark}.xlsx") if which == "workbook.xlsx"
                          else (notice, DOCX, f"{chosen}年度乡镇安全生产履职考核结果通报{mark}.docx"))
-    suffix = which.rsplit(".", 1)[1]
-    return Response(data, media_type=media, headers={
-        "Content-Disposition": f"attachment; filename=\"assessment.{suffix}\"; filename*=UTF-8''{quote(name)}"})
+    return download_response(data, name, media)
 
 
-async def _county_form(request: Request, *, fields: int = 8):
-    staff = await run_in_threadpool(lambda: require(request, county=True))
-    form = await request.form(max_files=0, max_fields=fields, max_part_size=8192)
-    if not form_ok(staff, form):
-        return staff, None, None, await run_in_threadpool(expired, request, staff)
-    return staff, form, _year(request, str(form.get("y") or "")), None
+async def _county_form(request: Request):
+    staff, form, refused = await posted_form(request, county=True, max_fields=8, max_part_size=8192)
+    return staff, form, None if refused else _year(request, str(form.get("y") or "")), refused
 
 
 @router.post("/console/assessment/approve")
 async def approve(request: Request) -> Response:
     """A county admin approves the year's draft: the township heads are mailed, the notice numbered. Once."""
-    staff = await run_in_threadpool(require, request)
+    staff = await run_in_threadpool(lambda: require(request, county=True))
     if not staff.is_admin:
         return await run_in_threadpool(lambda: console_page(request, "message.html.j2", staff, {
             "title": "无权审定", "message": "考核结果须由县安委办管理员审定。"}, 403))

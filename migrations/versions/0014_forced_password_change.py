@@ -1,8 +1,8 @@
 """a console account must change the password someone else gave it (made, or reset) at its first sign-in
 
 Revision ID: 0014
-Revises: 0013 (the assessment's approval; it landed after this one, in its number's place before it, since
-SCHEMA_HEAD is compared as a number)
+Revises: 0012 (0013, the assessment's approval, was not on main when this landed: whichever lands second chains
+after the other, so that the history stays one line)
 Create Date: 2026-11-30
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0014'
-down_revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

@@ -2,8 +2,8 @@
 draft (the county office is asked to review it; no township head hears of it); a county staff account reads it but
 cannot approve (403); the county admin approves it in the browser and the township heads' mails arrive; approving
 again sends nothing; an objection after the 5 working days is refused next to its field, one within them recorded
-and handled; a township office's account cannot open the page (404) nor approve (403), and sees its own result and
-objection on its township's page.
+and handled; a township office's account gets the console's 404 on the page and on the approval (as on every
+county route), and sees its own result and objection on its township's page.
 
 Writes screenshots of the assessment page (draft, approved with an objection) at a desktop's and a phone's width to
 tests/artifacts/ (git-ignored)."""
@@ -161,13 +161,14 @@ def test_the_draft_is_approved_once_in_the_browser_and_only_then_mailed(planned_
     _shots(page, "approved")
     context.close()
 
-    # 石门镇's safety office: not the county's page, no approval; its own result and objection on its page.
+    # 石门镇's safety office: not the county's page nor its approval (the console's 404 for every county route); its
+    # own result and objection on its township's page.
     context, page = _sign_in(chromium, base, QL01_OFFICE, width=390)
     assert page.goto(base + "/console/assessment?y=2026").status == 404
     page.goto(base + "/console/year")
     refused = context.request.post(base + "/console/assessment/approve", form={"csrf": _csrf(page), "y": "2026"},
                                    max_redirects=0)
-    assert refused.status == 403 and len(sink.received) == 14
+    assert refused.status == 404 and len(sink.received) == 14
     page.goto(base + "/console/township?y=2026")
     assert "青安委〔2027〕1号" in page.locator("section.recorded").inner_text()
     assert "维持原扣分" in page.locator("section.recorded li.objection").inner_text()
