@@ -1,7 +1,7 @@
 """the assessment as a draft the county office approves, each township's result in it, and objections (异议)
 
 Revision ID: 0013
-Revises: 0012
+Revises: 0015 (chained after the migrations that landed first: 0014, 0016, 0015)
 Create Date: 2026-11-30
 """
 from alembic import op
@@ -10,7 +10,7 @@ import anquan.models.types
 
 
 revision = '0013'
-down_revision = '0012'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

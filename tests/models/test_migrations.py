@@ -158,9 +158,10 @@ def test_the_tally_migration_counts_the_obligations_already_there(planned):
 
 
 def test_a_shipped_revision_is_never_newer_whatever_its_number():
-    """Migrations landed at once may chain a lower number after a higher one (0015 after 0016): a database at a
-    revision this code ships is behind, not ahead, even when its number is the higher."""
+    """Migrations landed at once may chain a lower number after a higher one (0015 after 0016, 0013 after 0015): a
+    database at a revision this code ships is behind, not ahead, even when its number is the higher."""
     from anquan.models.db import _newer
 
-    assert SCHEMA_HEAD == "0015" and not _newer("0016", SCHEMA_HEAD)  # an installation at 0016 upgrades to 0015
+    assert SCHEMA_HEAD == "0013" and not _newer("0016", SCHEMA_HEAD)  # an installation at 0016 upgrades to 0013
+    assert not _newer("0015", SCHEMA_HEAD)
     assert _newer("0099", SCHEMA_HEAD) and not _newer("0000", SCHEMA_HEAD)
