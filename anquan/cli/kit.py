@@ -55,8 +55,7 @@ FLAG_FOR_FIELD: dict[str, str] = {
     "contact": "--contact", "role": "--role", "password": "--password-stdin", "login": "--login",
     "before": "--before", "days": "--days",
     "approver": "--by", "received_on": "--received", "raised_by": "--raised-by", "content": "--content",
-    "objection": "--objection", "outcome": "--outcome",
-    "days": "--days", "before": "--before", "state": "--status",
+    "objection": "--objection", "outcome": "--outcome", "state": "--status",
 }
 _OWN_FLAGS: ContextVar[dict[str, str | None] | None] = ContextVar("anquan_cli_own_flags", default=None)
 
