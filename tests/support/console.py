@@ -68,3 +68,13 @@ def busy_year(app: App, today) -> None:
                 submit(session=s, obligation_id=oid, today=today, submitted_on=on, note="已按要求完成")
     with app.session() as s:
         tick(session=s, rules=app.rules, as_of=today, mail_from=app.settings.mail_from, tz=app.settings.tz)
+
+
+def desktop_and_phone(page, stem) -> None:
+    """Whole-page screenshots STEM-desktop.png (1280 px wide) and STEM-phone.png (390 px); the page is left at the
+    desktop's width. `stem` is a path without the suffix, e.g. ARTIFACTS / "console-year"."""
+    page.screenshot(path=f"{stem}-desktop.png", full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=f"{stem}-phone.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+

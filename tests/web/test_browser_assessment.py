@@ -20,7 +20,7 @@ from anquan.assessment import usecases as assessment
 from anquan.cycle import usecases as cycle
 from anquan.models.accounts import ConsoleAudit
 from anquan.models.obligations import Obligation
-from tests.support.console import PASSWORD, make_user
+from tests.support.console import PASSWORD, desktop_and_phone, make_user
 from tests.support.smtp import SmtpSink
 from tests.web.conftest import ARTIFACTS, keyed
 
@@ -73,13 +73,6 @@ def _csrf(page) -> str:
     return page.locator('form.logout input[name="csrf"]').get_attribute("value")
 
 
-def _shots(page, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"console-assessment-{name}-desktop.png"), full_page=True)
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.screenshot(path=str(ARTIFACTS / f"console-assessment-{name}-phone.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
-
-
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_the_draft_is_approved_once_in_the_browser_and_only_then_mailed(planned_county, chromium, live_server, sink):
     state = {"today": RUN}
@@ -120,7 +113,7 @@ def test_the_draft_is_approved_once_in_the_browser_and_only_then_mailed(planned_
     assert "草稿" in page.locator(".approval .figure").first.inner_text()
     assert page.locator("ol.deductions li").count() > 8 and "分：" in page.locator("ol.deductions li").first.inner_text()
     assert page.locator("a:has-text('下载考核结果通报（草稿）')").count() == 1
-    _shots(page, "draft")
+    desktop_and_phone(page, ARTIFACTS / "console-assessment-draft")
     assert len(sink.received) == 3
     page.click("button:has-text('审定并发布考核结果')")
     assert page.locator(".flash").inner_text().startswith("已审定")
@@ -158,7 +151,7 @@ def test_the_draft_is_approved_once_in_the_browser_and_only_then_mailed(planned_
     page.fill("textarea[name=note]", "经核查，三季度风险分析为逾期补报，维持原扣分。")
     page.click("button:has-text('保存办理结果')")
     assert "办理结果：维持" in page.locator("li.objection").inner_text()
-    _shots(page, "approved")
+    desktop_and_phone(page, ARTIFACTS / "console-assessment-approved")
     context.close()
 
     # 石门镇's safety office: not the county's page nor its approval (the console's 404 for every county route); its

@@ -11,21 +11,13 @@ from datetime import date
 
 import pytest
 
-from tests.support.console import PASSWORD, busy_year, make_user
+from tests.support.console import PASSWORD, busy_year, desktop_and_phone, make_user
 from tests.web.conftest import ARTIFACTS, keyed
 
 TODAY = date(2026, 7, 10)
 ADMIN = "huang.jie.ql@qinglan.example"  # 黄杰, 县安委办
 QL01_OFFICE = "jiang.chunying.ql01@qinglan.example"  # 蒋春英, 石门镇安监办
 
-
-
-def _desktop_and_phone(page, name: str) -> None:
-    """Whole-page screenshots console-NAME-desktop.png and -phone.png; the page is left at the desktop's width."""
-    page.screenshot(path=str(ARTIFACTS / f"console-{name}-desktop.png"), full_page=True)
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.screenshot(path=str(ARTIFACTS / f"console-{name}-phone.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 def _hazards_and_an_accident(a) -> None:
     """石门镇: a listed hazard past its deadline and one in time; a road accident against its control indicators."""
@@ -86,7 +78,7 @@ def test_the_office_reads_the_year_and_opens_a_cell(planned_county, chromium, li
     heads = page.locator("table.matrix thead th").all_inner_texts()
     assert heads[:3] == ["乡镇", "签订安全生产目标责任书", "季度安全生产工作会议"]
     assert page.locator("td.st-overdue").count() > 0 and page.locator("td.st-on_time, td.st-late").count() > 0
-    _desktop_and_phone(page, "year")
+    desktop_and_phone(page, ARTIFACTS / "console-year")
 
     page.click('a[aria-label^="石门镇 企业每月安全生产风险分析"]')
     assert page.locator("h1").inner_text() == "石门镇 · 企业每月安全生产风险分析"
@@ -109,27 +101,27 @@ def test_the_office_reads_the_year_and_opens_a_cell(planned_county, chromium, li
     assert page.locator(".score .figure b").first.inner_text().replace(".", "").isdigit()
     assert page.locator("figure.chart svg rect").count() >= 12 and page.locator("table.months tbody tr").count() == 12
     assert "签订安全生产目标责任书" in page.locator("ul.duty-row").inner_text()
-    assert page.locator("table.hazards td.late-text").inner_text() == "逾期未整改（已逾期10天）"
+    assert page.locator("table.hazards span.late-text").first.inner_text() == "逾期未整改（已逾期10天）"
     assert page.locator("table.indicators td.late-text").inner_text() == "已达到控制指标"  # 1 death of 1
-    _desktop_and_phone(page, "township")
+    desktop_and_phone(page, ARTIFACTS / "console-township")
 
     # The provisional ranking: eight townships best first, each a link to its page.
     page.click("nav.console-nav a:has-text('考核排名')")
     assert page.locator("h1").inner_text() == "2026年 考核预估排名"
     ranks = page.locator("table.ranking tbody tr td:first-child").all_inner_texts()
     assert len(ranks) == 8 and ranks[0] == "1"
-    _desktop_and_phone(page, "ranking")
+    desktop_and_phone(page, ARTIFACTS / "console-ranking")
 
     # The enterprises' monthly completion, township by month.
     page.click("nav.console-nav a:has-text('企业月度完成')")
     assert page.locator("table.completion tbody tr").count() == 8
     assert page.locator("table.completion td.band-high, table.completion td.band-mid, table.completion td.band-low").count() >= 8 * 6
-    _desktop_and_phone(page, "completion")
+    desktop_and_phone(page, ARTIFACTS / "console-completion")
 
     # The accounts page: the two accounts, the form to make one, the audit log with the sign-ins.
     page.click("nav.console-nav a:has-text('账户管理')")
     assert page.locator("table.list tbody tr").count() == 2 and "登录" in page.locator("ul.done").inner_text()
-    _desktop_and_phone(page, "users")
+    desktop_and_phone(page, ARTIFACTS / "console-users")
 
     page.click("button:has-text('退出')")
     assert page.locator("h1").inner_text() == "已退出"

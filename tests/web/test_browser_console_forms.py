@@ -14,19 +14,12 @@ import pytest
 
 from anquan.notifications.delivery import deliver
 from anquan.records import usecases as records
-from tests.support.console import PASSWORD, make_user
+from tests.support.console import PASSWORD, desktop_and_phone, make_user
 from tests.support.smtp import SmtpSink
 from tests.web.conftest import ARTIFACTS
 
 TODAY = date(2026, 2, 20)
 STAFF = "office@county.example"  # 县安委办甲, county staff
-
-
-def _shots(page, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"console-form-{name}-desktop.png"), full_page=True)
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.screenshot(path=str(ARTIFACTS / f"console-form-{name}-phone.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
@@ -52,14 +45,14 @@ def test_county_staff_start_a_campaign_in_the_browser_and_its_mail_arrives(serve
         page.click("button.primary")
         page.click("nav.console-nav a:has-text('业务办理')")
         assert page.locator("h1").inner_text() == "业务办理"
-        _shots(page, "index")
+        desktop_and_phone(page, ARTIFACTS / "console-form-index")
         for name in ("event", "accident", "adjustment", "hazard", "evaluation"):
             page.goto(f"{base}/console/forms/{name}")
-            _shots(page, name)
+            desktop_and_phone(page, ARTIFACTS / f"console-form-{name}")
 
         # A bad field: no sector chosen. The message stands beside the sector boxes; nothing is started.
         page.goto(base + "/console/forms/campaign")
-        _shots(page, "campaign")
+        desktop_and_phone(page, ARTIFACTS / "console-form-campaign")
         page.fill("#name", "建筑施工安全专项整治")
         page.fill("#from_date", "2026-03-01")
         page.fill("#to_date", "2026-04-30")
@@ -69,7 +62,7 @@ def test_county_staff_start_a_campaign_in_the_browser_and_its_mail_arrives(serve
         assert page.locator("#summary_due-error").inner_text() == "请填写有效的总结报送截止日期，且不早于结束日期。"
         assert page.locator("#sectors").get_attribute("aria-describedby") == "sectors-error"
         assert page.input_value("#name") == "建筑施工安全专项整治"  # what was typed stays
-        _shots(page, "campaign-errors")
+        desktop_and_phone(page, ARTIFACTS / "console-form-campaign-errors")
 
         page.check("input[name=sectors][value=construction]")
         page.fill("#summary_due", "2026-05-10")
