@@ -8,6 +8,8 @@ one), or the installation's (login refused, TLS, server unreachable: the run hal
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from anquan.models.settings import Settings
 from anquan.notifications.addresses import wire_address
 
@@ -62,6 +64,14 @@ async def _login_once(client, username: str, password: str) -> None:
     await getattr(client, f"auth_{methods[0].replace('-', '')}")(username, password)
 
 
+@lru_cache(maxsize=4096)
+def _quoted(address: str) -> str:
+    """`<address>` as aiosmtplib's MAIL and RCPT put it (ValueError for anything unsafe on a command line)."""
+    from aiosmtplib.email import quote_address
+
+    return quote_address(address)
+
+
 class Connection:
     """One reused SMTP connection: connect and log in once, reopen only when it drops."""
 
@@ -97,27 +107,29 @@ class Connection:
         part needs it), RCPT TO, DATA and the body, line endings and dot-stuffing exactly as aiosmtplib's DATA
         writes them. The server has nothing to accept until end(); raises what sendmail would raise."""
         import aiosmtplib
-        from aiosmtplib.email import parse_address
         from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings
 
-        client = self.client
+        client, Status = self.client, aiosmtplib.SMTPStatus
         rcpt, needs_utf8 = wire_address(to_addr)
-        encoding, options = ("utf-8", ["SMTPUTF8"]) if needs_utf8 else ("ascii", [])
-        parse_address(sender), parse_address(rcpt)  # sendmail's check: nothing unsafe on a command line
+        encoding, options = ("utf-8", [b"SMTPUTF8"]) if needs_utf8 else ("ascii", [])
+        # sendmail's check that nothing unsafe goes on a command line, once per address (it parses each twice)
+        mail_from, rcpt_to = _quoted(sender).encode(encoding), _quoted(rcpt).encode(encoding)
         await client._ehlo_or_helo_if_needed()
         if needs_utf8 and not client.supports_extension("smtputf8"):
             raise aiosmtplib.SMTPNotSupported("SMTPUTF8 is not supported by this server")
         body = normalize_message_line_endings(raw)
         if client.supports_extension("size"):
-            options.insert(0, f"size={len(body)}")
-        try:
-            await client.mail(sender, options=options, encoding=encoding)
-            try:
-                await client.rcpt(rcpt, encoding=encoding)
-            except aiosmtplib.SMTPRecipientRefused as exc:
-                raise aiosmtplib.SMTPRecipientsRefused([exc]) from None
+            options.insert(0, f"size={len(body)}".encode("ascii"))
+        try:  # what SMTP.mail() and SMTP.rcpt() send and how they read the answers
+            answer = await client.execute_command(b"MAIL", b"FROM:" + mail_from, *options)
+            if answer.code != Status.completed:
+                raise aiosmtplib.SMTPSenderRefused(answer.code, answer.message, sender)
+            answer = await client.execute_command(b"RCPT", b"TO:" + rcpt_to)
+            if answer.code not in (Status.completed, Status.will_forward):
+                raise aiosmtplib.SMTPRecipientsRefused([aiosmtplib.SMTPRecipientRefused(answer.code, answer.message,
+                                                                                        rcpt)])
             start = await client.execute_command(b"DATA")
-            if start.code != aiosmtplib.SMTPStatus.start_input:
+            if start.code != Status.start_input:
                 raise aiosmtplib.SMTPDataError(start.code, start.message)
         except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused):
             await self._reset()
