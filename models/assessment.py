@@ -41,6 +41,10 @@ class AssessmentRecord(SQLModel, table=True):
     approved_on: date | None = None  # the notice's date, and the day the township heads were mailed
     notice_number: int | None = None
     mails_queued: int | None = None  # at the approval
+    # The notice's text as the county office edited it before the approval (None: the default text): 下一步要求 as a
+    # JSON list of paragraphs, and the 抄送 line.
+    notice_requirements: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    notice_copied_to: str | None = Field(default=None, max_length=512)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 

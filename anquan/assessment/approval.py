@@ -15,6 +15,9 @@ from decimal import Decimal
 from sqlalchemy import delete, select, update
 from sqlmodel import Session
 
+from anquan.assessment import notice_text
+from anquan.assessment.notice_text import NoticeText
+from anquan.assessment.notice import NoticeOptions
 from anquan.assessment.scoring import Assessment, Deduction, TownshipResult
 from anquan.errors import AnquanError, InvalidValue, NotFound
 from anquan.models.assessment import (AssessmentObjection, AssessmentRecord, AssessmentResultRow, AssessmentStatus,
@@ -109,6 +112,31 @@ def mark_approved(session: Session, *, year: int, login: str, name: str, on: dat
         raise AlreadyApproved(f"{year}'s assessment was already approved on {record.approved_on} by "
                               f"{record.approved_by}; nothing was sent again", field="year")
     return record
+
+
+def notice_text_of(record: AssessmentRecord, options: NoticeOptions) -> NoticeText:
+    """The notice's 下一步要求 and 抄送 as the office saved them for this year, else as `options` has them."""
+    return notice_text.stored(record.notice_requirements, record.notice_copied_to, options)
+
+
+def edit_notice_text(session: Session, *, year: int, requirements: str, copied_to: str,
+                     now: datetime) -> tuple[AssessmentRecord, NoticeText]:
+    """Save the draft notice's 下一步要求 (one a line) and 抄送 line, both checked (InvalidValue with the field);
+    NotFound without a draft; AlreadyApproved once approved: the issued notice is fixed."""
+    record = find(session, year)
+    if record is None:
+        raise NotFound(f"there is no draft of {year}'s assessment to edit the notice of", field="year")
+    if record.status == AssessmentStatus.approved.value:
+        raise AlreadyApproved(f"{year}'s notice was issued on {record.approved_on}; it is not edited again",
+                              field="year")
+    text = NoticeText(notice_text.parse_requirements(requirements), notice_text.parse_copied_to(copied_to))
+    done = session.execute(update(AssessmentRecord).where(
+        AssessmentRecord.id == record.id, AssessmentRecord.status == AssessmentStatus.draft.value).values(
+        notice_requirements=_json(text.requirements), notice_copied_to=text.copied_to, updated_at=now)).rowcount
+    if done != 1:  # approved meanwhile
+        raise AlreadyApproved(f"{year}'s notice was issued meanwhile; it is not edited again", field="year")
+    session.refresh(record)
+    return record, text
 
 
 def objections_until(calendar: WorkCalendar, record: AssessmentRecord) -> date | None:
@@ -216,6 +244,7 @@ class Recorded:
     objections: list[ObjectionRow] = field(default_factory=list)
     objections_until: date | None = None
     notice_number: str | None = None  # 青安委〔2027〕1号, once approved
+    notice_text: NoticeText | None = None  # 下一步要求 and 抄送 as the notice prints them
 
     @property
     def approved(self) -> bool:

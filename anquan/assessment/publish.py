@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from anquan.accounts.accounts import Actor, audit
 from anquan.app import App
-from anquan.assessment import approval
+from anquan.assessment import approval, notice_text
 from anquan.assessment.mailing import Issue, notify_county_office, notify_township_heads
 from anquan.assessment.notice import NoticeOptions, assessment_notice, notice_number, notice_options
 from anquan.assessment.scoring import Assessment, assess, county_name
@@ -58,6 +58,13 @@ def close_county_assessment(session: Session, *, year: int, on: date) -> int:
     for oid in ids:
         submit(session=session, obligation_id=oid, today=on, submitted_on=on, note="全面考评已完成，考核结果已审定发布")
     return len(ids)
+
+
+def record_options(app: App, record) -> NoticeOptions:
+    """The notice's options for a recorded year: the county's settings, with 下一步要求 and 抄送 as the office edited
+    them on the draft (the settings' defaults where it did not)."""
+    options = notice_options(app.settings, county_name=record.county_name)
+    return notice_text.apply(options, approval.notice_text_of(record, options))
 
 
 def documents(result: Assessment, *, county: str, issued_on: date, options: NoticeOptions,
@@ -104,8 +111,9 @@ def draft_year(app: App, *, year: int, on: date, folder: Path | None = None) -> 
         go_live = recorded_go_live(s, setting=app.settings.go_live)
         result = assess(session=s, rules=app.rules, rubric=app.rubric, year=year, as_of=on, go_live=go_live)
         published = Published(result, county_name(s))
-        approval.record_draft(s, assessment=result, county_name=published.county_name, drafted_on=on, now=app.now())
-        options = notice_options(app.settings, county_name=published.county_name)
+        record = approval.record_draft(s, assessment=result, county_name=published.county_name, drafted_on=on,
+                                       now=app.now())
+        options = record_options(app, record)
         review = f"{app.settings.effective_public_url.rstrip('/')}/console/assessment?y={year}"
         published.mails_queued = notify_county_office(session=s, assessment=result, mail_from=app.settings.mail_from,
                                                       tz=app.settings.tz, today=on, notice=options,
@@ -138,7 +146,7 @@ def approve_year(app: App, *, year: int, login: str, actor: Actor, on: date | No
         record = approval.mark_approved(s, year=year, login=user.login, name=name, on=on, now=app.now())
         result = approval.assessment_of(s, record)
         published = Published(result, record.county_name)
-        options = notice_options(app.settings, county_name=record.county_name)
+        options = record_options(app, record)
         options.number = record.notice_number = notice_number(s, year=year, code=options.doc_code, issued_on=on,
                                                               first=app.settings.notice_first_number)
         published.notice_number = f"{options.doc_code}〔{on.year}〕{options.number}号"

@@ -12,14 +12,14 @@ from anquan.app import App
 from anquan.accounts.accounts import Actor, audit
 from anquan.assessment import approval
 from anquan.assessment.notice import notice_options
-from anquan.assessment.publish import Published, approve_year, documents, draft_year, publish
+from anquan.assessment.publish import Published, approve_year, documents, draft_year, publish, record_options
 from anquan.assessment.duty_report import duty_report_forms, form_filename, render_duty_report
 from anquan.cycle import usecases as cycle
 from anquan.cycle.planning import Progress
 from anquan.cycle.tick import TickReport
 
 __all__ = ["Published", "publish", "draft_year", "approve_year", "daily_tick", "duty_report_form", "recorded",
-           "record_objection", "decide_objection", "recorded_documents"]
+           "record_objection", "decide_objection", "recorded_documents", "edit_notice"]
 
 
 def daily_tick(app: App, *, as_of: date, progress: Progress | None = None, simulated: bool = False) -> TickReport:
@@ -61,7 +61,9 @@ def recorded(app: App, *, year: int, org_id: int | None = None) -> approval.Reco
             number = f"{code}〔{record.approved_on.year}〕{record.notice_number}号"
         return approval.Recorded(record, approval.assessment_of(s, record),
                                  approval.objections(s, record, org_id=org_id),
-                                 approval.objections_until(app.calendar, record), number)
+                                 approval.objections_until(app.calendar, record), number,
+                                 approval.notice_text_of(record, notice_options(app.settings,
+                                                                                county_name=record.county_name)))
 
 
 def recorded_documents(app: App, *, year: int) -> tuple[bytes, bytes, bool] | None:
@@ -71,12 +73,22 @@ def recorded_documents(app: App, *, year: int) -> tuple[bytes, bytes, bool] | No
         if record is None:
             return None
         result = approval.assessment_of(s, record)
-    options = notice_options(app.settings, county_name=record.county_name)
+    options = record_options(app, record)
     draft = not record.approved_on
     options.number = record.notice_number
     workbook, notice = documents(result, county=record.county_name, issued_on=record.approved_on or record.drafted_on,
                                  options=options, draft=draft)
     return workbook, notice, draft
+
+
+def edit_notice(app: App, *, year: int, requirements: str, copied_to: str, actor: Actor) -> None:
+    """The county office edits the draft notice's 下一步要求 (one a line) and 抄送 line before the approval; audited.
+    InvalidValue (field requirements or copied_to) for text refused, AlreadyApproved once the notice was issued."""
+    with app.session() as s:
+        _record, text = approval.edit_notice_text(s, year=year, requirements=requirements, copied_to=copied_to,
+                                                  now=app.now())
+        audit(s, actor, "assessment_notice_edit", target=f"{year}年度考核结果通报（草稿）",
+              detail=f"下一步要求{len(text.requirements)}条；抄送：{text.copied_to}", at=app.now())
 
 
 def record_objection(app: App, *, year: int, entry: approval.ObjectionInput, actor: Actor,

@@ -15,6 +15,8 @@ from starlette.exceptions import HTTPException
 from anquan.assessment import usecases as assessment
 from anquan.assessment.approval import (NAME_MAX, OBJECTION_WORKING_DAYS, OUTCOME_LABELS, TEXT_MAX, AlreadyApproved,
                                         ObjectionInput, ObjectionTooLate)
+from anquan.assessment.notice_text import (COPIED_TO_LONGEST, MOST_REQUIREMENTS, REQUIREMENT_LONGEST,
+                                           REQUIREMENT_SHORTEST, TEXT_LONGEST)
 from anquan.errors import AnquanError, NotFound
 from anquan.notifications.render import cn_date
 from anquan.web.console import XLSX, console_page, download_response, expired, form_ok, posted_form, require
@@ -24,7 +26,8 @@ router = APIRouter()
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 DONE = {"approved": "已审定。考核结果已发送至各乡镇主要负责人，考核结果通报已编号印发。",
         "already": "该年度考核结果此前已经审定，本次未重复发送任何邮件。",
-        "objection": "异议已登记。", "decided": "异议办理结果已保存。"}
+        "objection": "异议已登记。", "decided": "异议办理结果已保存。",
+        "notice": "考核结果通报（草稿）的下一步要求和抄送已保存，下载的草稿和审定后印发的通报均按此文字。"}
 FIELD_MESSAGES = {
     "org_code": "请选择提出异议的乡镇。",
     "raised_by": f"请填写提出人（单位和姓名，2至{NAME_MAX}个字）。",
@@ -33,7 +36,11 @@ FIELD_MESSAGES = {
     "outcome": "请选择办理结果：维持或调整。",
     "note": f"请填写办理说明（4至{TEXT_MAX}个字）。",
     "objection": "该异议已办理，不能重复办理。",
+    "requirements": f"请填写下一步要求，每行一条，共1至{MOST_REQUIREMENTS}条，每条{REQUIREMENT_SHORTEST}至{REQUIREMENT_LONGEST}个字，"
+                    "不能含有制表符等控制字符。",
+    "copied_to": f"请填写抄送单位，写在一行内，2至{COPIED_TO_LONGEST}个字，不能含有控制字符。",
 }
+NOTICE_ISSUED = "该年度考核结果已经审定，考核结果通报已编号印发，其下一步要求和抄送不能再修改。"
 
 
 def _page(request: Request, staff, chosen: int, *, done: str | None = None, errors: dict | None = None,
@@ -42,7 +49,9 @@ def _page(request: Request, staff, chosen: int, *, done: str | None = None, erro
     return console_page(request, "assessment.html.j2", staff, {
         "v": assessment.recorded(a, year=chosen), "year": chosen, "years": _years(a), "today": a.today(),
         "done": DONE.get(done or ""), "errors": errors or {}, "values": values or {}, "outcomes": OUTCOME_LABELS,
-        "window": OBJECTION_WORKING_DAYS, "text_max": TEXT_MAX, "name_max": NAME_MAX}, status)
+        "window": OBJECTION_WORKING_DAYS, "text_max": TEXT_MAX, "name_max": NAME_MAX,
+        "requirements_max": TEXT_LONGEST, "copied_to_max": COPIED_TO_LONGEST, "most_requirements": MOST_REQUIREMENTS},
+        status)
 
 
 def _years(a) -> list[int]:
@@ -102,6 +111,29 @@ async def approve(request: Request) -> Response:
                    "草稿是在年度事项尚未全部到期时生成的暂定结果，不能审定；请在次年1月5日以后重新生成考核草稿。")
         return await run_in_threadpool(lambda: _page(request, staff, chosen, errors={"approve": message}, status=400))
     return RedirectResponse(f"/console/assessment?y={chosen}&done=approved", status_code=303)
+
+
+@router.post("/console/assessment/notice")
+async def edit_notice(request: Request) -> Response:
+    """County staff or admin edit the draft notice's 下一步要求 and 抄送 line; refused once the notice was issued."""
+    staff, form, refused = await posted_form(request, county=True, max_fields=4, max_part_size=TEXT_LONGEST * 4)
+    if refused:
+        return refused
+    chosen = _year(request, str(form.get("y") or ""))
+    values = {"requirements": str(form.get("requirements") or "")[:TEXT_LONGEST + 100],
+              "copied_to": str(form.get("copied_to") or "")[:COPIED_TO_LONGEST + 100]}
+    a = request.app.state.anquan
+    try:
+        await run_in_threadpool(lambda: assessment.edit_notice(a, year=chosen, actor=staff.actor(request), **values))
+    except AlreadyApproved:
+        return await run_in_threadpool(lambda: _page(request, staff, chosen, errors={"notice": NOTICE_ISSUED},
+                                                     status=409))
+    except AnquanError as exc:
+        if exc.field not in ("requirements", "copied_to"):
+            raise HTTPException(404) from None
+        return await run_in_threadpool(lambda: _page(request, staff, chosen, errors={exc.field: FIELD_MESSAGES[exc.field]},
+                                                     values=values, status=400))
+    return RedirectResponse(f"/console/assessment?y={chosen}&done=notice#notice", status_code=303)
 
 
 def _received(text: str) -> date | None:

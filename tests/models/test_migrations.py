@@ -162,6 +162,6 @@ def test_a_shipped_revision_is_never_newer_whatever_its_number():
     database at a revision this code ships is behind, not ahead, even when its number is the higher."""
     from anquan.models.db import _newer
 
-    assert SCHEMA_HEAD == "0013" and not _newer("0016", SCHEMA_HEAD)  # an installation at 0016 upgrades to 0013
-    assert not _newer("0015", SCHEMA_HEAD)
+    assert SCHEMA_HEAD == "0017" and not _newer("0016", SCHEMA_HEAD)  # an installation at 0016 upgrades to 0017
+    assert not _newer("0015", SCHEMA_HEAD) and not _newer("0013", SCHEMA_HEAD)
     assert _newer("0099", SCHEMA_HEAD) and not _newer("0000", SCHEMA_HEAD)
