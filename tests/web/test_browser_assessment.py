@@ -114,6 +114,14 @@ def test_the_draft_is_approved_once_in_the_browser_and_only_then_mailed(planned_
     assert page.locator("ol.deductions li").count() > 8 and "分：" in page.locator("ol.deductions li").first.inner_text()
     assert page.locator("a:has-text('下载考核结果通报（草稿）')").count() == 1
     desktop_and_phone(page, ARTIFACTS / "console-assessment-draft")
+    # Before approving, the office rewrites the notice's 下一步要求 (one a line) and its 抄送 line.
+    page.fill("#requirements", "切实抓好汛期安全防范，落实巡查值守和人员转移避险措施。\n组织开展“安全生产月”活动，6月底前报送活动总结。")
+    page.fill("#copied_to", "县委办公室，县政府办公室，县应急管理局")
+    page.click("button:has-text('保存通报文字')")
+    assert page.locator(".flash").inner_text().startswith("考核结果通报（草稿）的下一步要求和抄送已保存")
+    assert page.locator("#copied_to").input_value() == "县委办公室，县政府办公室，县应急管理局。"
+    page.locator("#notice").scroll_into_view_if_needed()
+    desktop_and_phone(page, ARTIFACTS / "console-assessment-notice")
     assert len(sink.received) == 3
     page.click("button:has-text('审定并发布考核结果')")
     assert page.locator(".flash").inner_text().startswith("已审定")
