@@ -45,10 +45,10 @@ def _outbox_keys(data_dir: Path) -> list[str]:
     return keys
 
 
-def _installation_env(name: str, folder: Path, sink: SmtpSink, api_url: str) -> dict[str, str]:
+def _installation_env(name: str, folder: Path, sink: SmtpSink | None, api_url: str) -> dict[str, str]:
     return clean_env(
         PREFECT_API_URL=api_url, ANQUAN_INSTALLATION=name, ANQUAN_DATA_DIR=str(folder / "data"),
-        ANQUAN_SMTP_HOST="127.0.0.1", ANQUAN_SMTP_PORT=str(sink.port), ANQUAN_SMTP_SECURITY="none",
+        ANQUAN_SMTP_HOST="127.0.0.1", ANQUAN_SMTP_PORT=str(sink.port if sink else 25), ANQUAN_SMTP_SECURITY="none",
         ANQUAN_MAIL_FROM=f"{name} <anquan@{name}.example>", ANQUAN_SECRET_KEY=TEST_SECRET_KEY,
         ANQUAN_GO_LIVE="2000-01-01", PREFECT_WORKER_QUERY_SECONDS="1", PREFECT_HOME=str(folder / "prefect"))
 
@@ -81,29 +81,43 @@ def prefect_server(tmp_path_factory):
             procs.close()
 
 
-def test_two_installations_share_one_prefect_server(tmp_path, prefect_server):
+RESTARTED = "county-r"  # the restart test's installation
+
+
+@pytest.fixture(scope="module")
+def deployed(prefect_server, tmp_path_factory) -> dict[str, tuple[Path, Path]]:
+    """The module's installations, each in its folder with its database, deployed from prefect.yaml by
+    `anquan deploy`, all at once (each deploy takes tens of seconds): name -> (folder, its database template)."""
+    api_url, _ = prefect_server
+    root = tmp_path_factory.mktemp("installations")
+    templates = {"small-planned": build_sqlite_template(root / "small-planned", BUILDERS["small-planned"]),
+                 "this-year": build_sqlite_template(root / "this-year", _build_this_year)}
+    made, running = {}, {}
+    for name in [*COUNTIES, RESTARTED]:
+        folder, template = root / name, templates["this-year" if name == RESTARTED else "small-planned"]
+        (folder / "data").mkdir(parents=True)
+        shutil.copyfile(template, folder / "data" / "anquan.db")
+        made[name] = (folder, template)
+        running[name] = subprocess.Popen([ANQUAN, "deploy"], env=_installation_env(name, folder, None, api_url),
+                                         cwd=folder, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    for name, proc in running.items():
+        out = proc.communicate(timeout=300)[0]
+        assert proc.returncode == 0, out
+        assert f"daily_tick/{name}" in out and f"deliver_mail/{name}" in out
+    return made
+
+
+def test_two_installations_share_one_prefect_server(prefect_server, deployed):
     api_url, api = prefect_server
     started, phases = time.monotonic(), {}
-    template = build_sqlite_template(tmp_path / "template", BUILDERS["small-planned"])
-    procs, sinks = Processes(tmp_path), {}
+    procs, sinks = Processes(deployed["county-a"][0].parent), {}
     try:
-        envs, deploying = {}, {}
-        for name in COUNTIES:  # both installations start their worker and deploy at once, each with its own settings
-            folder = tmp_path / name
-            (folder / "data").mkdir(parents=True)
-            shutil.copyfile(template, folder / "data" / "anquan.db")
+        for name in COUNTIES:  # both installations' workers, each with its own settings and SMTP server
+            folder = deployed[name][0]
             sinks[name] = SmtpSink().start()
-            envs[name] = _installation_env(name, folder, sinks[name], api_url)
             procs.start(f"worker-{name}", [sys.executable, "-m", "prefect", "worker", "start", "--pool", "anquan",
                                            "--work-queue", name, "--type", "process", "--limit", "2"],
-                        envs[name], cwd=folder)
-            deploying[name] = subprocess.Popen([ANQUAN, "deploy"], env=envs[name], cwd=folder, text=True,
-                                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        for name, proc in deploying.items():
-            out = proc.communicate(timeout=180)[0]
-            assert proc.returncode == 0, out
-            assert f"daily_tick/{name}" in out and f"deliver_mail/{name}" in out
-        phases["workers and deploys"] = time.monotonic() - started
+                        _installation_env(name, folder, sinks[name], api_url), cwd=folder)
 
         for name in COUNTIES:  # what prefect.yaml made of the placeholders
             tick = api.deployment("daily_tick", name)
@@ -139,7 +153,7 @@ def test_two_installations_share_one_prefect_server(tmp_path, prefect_server):
         phases["deliveries"] = time.monotonic() - at
 
         for name in COUNTIES:
-            keys = _outbox_keys(tmp_path / name / "data")
+            keys = _outbox_keys(deployed[name][0] / "data")
             arrived = sinks[name].keys()
             assert keys and sorted(arrived) == sorted(keys), (name, arrived, keys)  # all of its mail, once each
             assert {r.mail_from for r in sinks[name].received} == {f"anquan@{name}.example"}
@@ -175,22 +189,17 @@ def _one_on_time_tick(template: Path, folder: Path, day: date) -> list[str]:
     return _outbox_keys(folder / "data")
 
 
-def test_restart_after_a_day_with_the_workers_down(tmp_path, prefect_server):
+def test_restart_after_a_day_with_the_workers_down(tmp_path, prefect_server, deployed):
     """The server kept scheduling while no worker ran for a day: yesterday's and today's ticks and a day of
     deliveries (every 5 minutes) missed. Started again, one tick and one delivery run (they remove the others),
     and the newest day's mail goes out once, as if that tick had run on time."""
     api_url, api = prefect_server
-    name, tz = "county-r", ZoneInfo("Asia/Shanghai")
-    template = build_sqlite_template(tmp_path / "template", _build_this_year)
-    folder = tmp_path / name
-    (folder / "data").mkdir(parents=True)
-    shutil.copyfile(template, folder / "data" / "anquan.db")
+    name, tz = RESTARTED, ZoneInfo("Asia/Shanghai")
+    folder, template = deployed[name]
     procs, sink = Processes(tmp_path), SmtpSink().start()
     started = time.monotonic()
     try:
         env = _installation_env(name, folder, sink, api_url)
-        deployed = subprocess.run([ANQUAN, "deploy"], env=env, cwd=folder, text=True, capture_output=True, timeout=180)
-        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
         newest_tick = latest_fire_time("0 8 * * *", now=datetime.now(tz))
         down_since = newest_tick - timedelta(days=1, minutes=1)
         deliveries = int((latest_fire_time("*/5 * * * *", now=datetime.now(tz)) - down_since).total_seconds() // 300)
