@@ -139,6 +139,25 @@ def assess_approve(
         print_delivery(published.delivery)
 
 
+@assess_app.command("notice")
+def assess_notice(
+    year: Annotated[int, typer.Argument(help="The year assessed (its draft, before the approval).")],
+    requirements: Annotated[Path, typer.Option("--requirements", metavar="FILE", exists=True, dir_okay=False,
+                                               help="A UTF-8 text file: the notice's 下一步要求, one a line.")],
+    copied_to: Annotated[str, typer.Option("--copied-to", help="The 抄送 line, e.g. 县委办公室，县政府办公室.")],
+) -> None:
+    """Set the draft notice's 下一步要求 and 抄送 line (as the console's form does); refused once approved.
+
+    Example: anquan assess notice 2026 --requirements requirements.txt --copied-to "县委办公室，县政府办公室"
+    """
+    from anquan.accounts.accounts import CLI
+
+    flags_of_this_command(year=None)
+    assessing.edit_notice(open_app(), year=year, requirements=requirements.read_text(encoding="utf-8"),
+                          copied_to=copied_to, actor=CLI)
+    out.print(f"Saved the draft notice's requirements and copy line for {year}; the draft and the issued notice use them.")
+
+
 @assess_app.command("objection")
 def assess_objection(
     year: Annotated[int, typer.Argument(help="The year assessed.")],

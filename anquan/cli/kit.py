@@ -56,6 +56,7 @@ FLAG_FOR_FIELD: dict[str, str] = {
     "before": "--before", "days": "--days",
     "approver": "--by", "received_on": "--received", "raised_by": "--raised-by", "content": "--content",
     "objection": "--objection", "outcome": "--outcome", "state": "--status",
+    "requirements": "--requirements", "copied_to": "--copied-to",
 }
 _OWN_FLAGS: ContextVar[dict[str, str | None] | None] = ContextVar("anquan_cli_own_flags", default=None)
 

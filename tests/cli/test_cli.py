@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from anquan.cli import app
 from tests.support import REPO_ROOT as PROJECT_ROOT, SAMPLE
 from tests.support.checkout import checkout_copy, clean_env
+from tests.support.documents import docx_paragraphs
 from tests.support.web import TEST_SECRET_KEY
 
 # The installed console script, as a user runs it.
@@ -31,7 +32,7 @@ COMMANDS = [
     ["accident"], ["accident", "add"], ["accident", "update"], ["accident", "list"], ["accident", "show"],
     ["accident", "import"], ["indicators"], ["indicators", "import"],
     ["assess"], ["assess", "run"], ["assess", "adjust"], ["assess", "check-rubric"], ["assess", "draft"],
-    ["assess", "approve"], ["assess", "objection"], ["assess", "decide"],
+    ["assess", "approve"], ["assess", "notice"], ["assess", "objection"], ["assess", "decide"],
     ["hazard"], ["hazard", "add"], ["hazard", "list"], ["hazard", "show"], ["hazard", "update"], ["hazard", "close"],
     ["hazard", "evaluate"], ["hazard", "import"], ["campaign"], ["campaign", "start"], ["book"], ["book", "render"], ["book", "send"], ["report"], ["report", "form"],
     ["event"], ["event", "add"], ["event", "list"], ["alert"], ["alert", "report"], ["alert", "list"],
@@ -314,6 +315,12 @@ def test_accident_indicators_and_assess_commands(env, tmp_path):
     # The January run drafts; only a county admin's account approves it, once; an objection after 5 working days is refused.
     assert "Draft recorded; 3 mail(s) to the county office" in run(["assess", "draft", "2026", "--on", "2027-01-15"],
                                                                    env, tmp_path).stdout
+    (tmp_path / "req.txt").write_text("（一）切实抓好汛期安全防范。\n", encoding="utf-8")
+    run(["assess", "notice", "2026", "--requirements", tmp_path / "req.txt", "--copied-to", "县委办公室"], env, tmp_path)
+    (tmp_path / "bad.txt").write_text("\n\n", encoding="utf-8")
+    bad = run(["assess", "notice", "2026", "--requirements", tmp_path / "bad.txt", "--copied-to", "县委办公室"], env,
+              tmp_path, check=False)
+    assert bad.returncode == 1 and "requirements (--requirements)" in bad.stderr
     refused = run(["assess", "approve", "2026", "--by", "nobody@qinglan.example"], env, tmp_path, check=False)
     assert refused.returncode == 1 and "approver (--by)" in refused.stderr
     people = json.loads(run(["users", "contacts", "--json"], env, tmp_path).stdout)
@@ -322,6 +329,11 @@ def test_accident_indicators_and_assess_commands(env, tmp_path):
     approved = json.loads(run(["assess", "approve", "2026", "--by", admin["email"], "--on", "2027-01-15", "--json"],
                               env, tmp_path).stdout)
     assert approved["notice_number"] == "青安委〔2027〕1号" and approved["mails_queued"] == 8 + 3
+    issued = docx_paragraphs(Path(next(p for p in approved["written"] if p.endswith(".docx"))).read_bytes())
+    assert "（一）切实抓好汛期安全防范。" in issued and "抄送：县委办公室。" in issued
+    fixed = run(["assess", "notice", "2026", "--requirements", tmp_path / "req.txt", "--copied-to", "县政府办公室"], env,
+                tmp_path, check=False)
+    assert fixed.returncode == 1 and "not edited again" in fixed.stderr
     again = run(["assess", "approve", "2026", "--by", admin["email"]], env, tmp_path, check=False)
     assert again.returncode == 1 and "already approved" in again.stderr
     late = run(["assess", "objection", "2026", "--org", "QL02", "--raised-by", "龙潭乡人民政府", "--content", "请复核扣分",
