@@ -12,9 +12,13 @@ import subprocess
 from tests.support.smtp import SmtpSink
 from tests.support.checkout import checkout_copy, clean_env
 
+# The settings tests, delivery over SMTP and to the mail folder, and the README's main command in a copy of the
+# checkout: the paths by which a test could reach the shell's server or database. (The whole of test_delivery.py
+# ran here once; its other tests build their settings the same way and only cost time.)
 INNER = [
     "tests/models/test_settings.py",
-    "tests/notifications/test_delivery.py",
+    "tests/notifications/test_delivery.py::test_smtp_delivery_headers_and_recipients",
+    "tests/notifications/test_delivery.py::test_folder_backend_writes_eml_files",
     "tests/cli/test_cli.py::test_readme_main_command_once",
 ]
 
