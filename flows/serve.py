@@ -49,11 +49,14 @@ class _Stopping:
 
     @classmethod
     def arm(cls) -> None:
-        """From now on the process has STOP_SECONDS to end; a second Ctrl-C ends it at once."""
+        """From now on the process has STOP_SECONDS to end; a second Ctrl-C ends it at once, and a further SIGTERM
+        (the service manager's stop arriving while the watcher stops us) changes nothing: raised again, it would cut
+        the clean-up short in the middle of whatever it was doing."""
         timer = threading.Timer(STOP_SECONDS, cls.force)
         timer.daemon = True
         timer.start()
         signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
     @classmethod
     def ask(cls, signum, frame):  # Ctrl-C, or SIGTERM before the runner handles it: shut down like Ctrl-C
