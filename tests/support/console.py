@@ -70,6 +70,14 @@ def busy_year(app: App, today) -> None:
         tick(session=s, rules=app.rules, as_of=today, mail_from=app.settings.mail_from, tz=app.settings.tz)
 
 
+def sign_in_page(page, base: str, login: str, password: str = PASSWORD) -> None:
+    """In a browser page: open the console's sign-in form and sign in (where it leads is the caller's to check)."""
+    page.goto(base + "/console/login")
+    page.fill("#login", login)
+    page.fill("#password", password)
+    page.click("button.primary")
+
+
 def desktop_and_phone(page, stem) -> None:
     """Whole-page screenshots STEM-desktop.png (1280 px wide) and STEM-phone.png (390 px); the page is left at the
     desktop's width. `stem` is a path without the suffix, e.g. ARTIFACTS / "console-year"."""

@@ -20,7 +20,7 @@ from anquan.assessment import usecases as assessment
 from anquan.cycle import usecases as cycle
 from anquan.models.accounts import ConsoleAudit
 from anquan.models.obligations import Obligation
-from tests.support.console import PASSWORD, desktop_and_phone, make_user
+from tests.support.console import desktop_and_phone, make_user, sign_in_page
 from tests.support.smtp import SmtpSink
 from tests.web.conftest import ARTIFACTS, keyed
 
@@ -61,10 +61,7 @@ def _to(sink) -> list[str]:
 def _sign_in(chromium, base: str, login: str, width: int = 1280):
     context = chromium.new_context(java_script_enabled=False, locale="zh-CN", viewport={"width": width, "height": 900})
     page = context.new_page()
-    page.goto(base + "/console/login")
-    page.fill("#login", login)
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
+    sign_in_page(page, base, login)
     assert page.url == base + "/console/year"
     return context, page
 

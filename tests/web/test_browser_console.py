@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from tests.support.console import PASSWORD, busy_year, desktop_and_phone, make_user
+from tests.support.console import PASSWORD, busy_year, desktop_and_phone, make_user, sign_in_page
 from tests.web.conftest import ARTIFACTS, keyed
 
 TODAY = date(2026, 7, 10)
@@ -41,9 +41,7 @@ def _hazards_and_an_accident(a) -> None:
 def _sign_in(page, base: str, login: str) -> None:
     page.goto(base + "/console")
     assert page.url == base + "/console/login"
-    page.fill("#login", login)
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
+    sign_in_page(page, base, login)
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])

@@ -14,7 +14,7 @@ import pytest
 
 from anquan.notifications.delivery import deliver
 from anquan.records import usecases as records
-from tests.support.console import PASSWORD, desktop_and_phone, make_user
+from tests.support.console import desktop_and_phone, make_user, sign_in_page
 from tests.support.smtp import SmtpSink
 from tests.web.conftest import ARTIFACTS
 
@@ -39,10 +39,7 @@ def test_county_staff_start_a_campaign_in_the_browser_and_its_mail_arrives(serve
         ARTIFACTS.mkdir(exist_ok=True)
         context = chromium.new_context(java_script_enabled=False, locale="zh-CN", viewport={"width": 1280, "height": 900})
         page = context.new_page()
-        page.goto(base + "/console/login")
-        page.fill("#login", STAFF)
-        page.fill("#password", PASSWORD)
-        page.click("button.primary")
+        sign_in_page(page, base, STAFF)
         page.click("nav.console-nav a:has-text('业务办理')")
         assert page.locator("h1").inner_text() == "业务办理"
         desktop_and_phone(page, ARTIFACTS / "console-form-index")

@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 
 from anquan.cycle.tick import tick
-from tests.support.console import PASSWORD, make_user
+from tests.support.console import PASSWORD, make_user, sign_in_page
 from tests.support.smtp import SmtpSink
 from tests.web.conftest import ARTIFACTS
 from tests.web.test_browser import _deliver
@@ -36,10 +36,7 @@ def test_the_office_retries_a_failed_mail_and_it_arrives(served_county, chromium
 
         context = chromium.new_context(java_script_enabled=False, locale="zh-CN", viewport={"width": 390, "height": 844})
         page = context.new_page()
-        page.goto(base + "/console/login")
-        page.fill("#login", ADMIN)
-        page.fill("#password", PASSWORD)
-        page.click("button.primary")
+        sign_in_page(page, base, ADMIN)
         # The first sign-in: the temporary password is changed before anything else opens.
         assert page.url == base + "/console/password" and "临时密码" in page.locator("p.error").inner_text()
         page.screenshot(path=str(ARTIFACTS / "console-first-password-phone.png"), full_page=True)
