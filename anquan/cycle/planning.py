@@ -168,6 +168,20 @@ def _subjects(spec: OwnerSpec, *, year: int, digest: str):
     return subject, subject.c.id, and_(subject.c.kind.in_(kinds), unstamped)
 
 
+def one_snapshot(session: Session) -> None:
+    """On PostgreSQL, the unit of work sees one snapshot (REPEATABLE READ) from its first statement: an organisation
+    imported while a plan runs is neither half-planned nor stamped as planned; the next plan takes it up. Called
+    before the unit of work's first statement (later it changes nothing). A concurrent change to a row the plan
+    then writes (an obligation tally's count, say) fails the plan with a serialization failure: plan again."""
+    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
+def serialization_failure(exc: BaseException) -> bool:
+    """True for PostgreSQL's "could not serialize access" (SQLSTATE 40001): the unit of work may simply run again."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) == "40001"
+
+
 def plan_year(
     *,
     session: Session,
@@ -188,10 +202,7 @@ def plan_year(
         raise AnquanError(f"year {year} is out of range ({MIN_YEAR}..{MAX_YEAR})")
     report = PlanReport(year=year, go_live=go_live)
     digest = plan_digest(rules=rules, calendar=calendar, year=year)
-    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
-        # One snapshot for the whole plan: an organisation imported while it runs is
-        # neither half-planned nor stamped as planned; the next plan takes it up.
-        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    one_snapshot(session)
 
     with plan_settings(session):
         schedule = _schedule(rules=rules, calendar=calendar, year=year, report=report)

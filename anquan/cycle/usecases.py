@@ -7,6 +7,7 @@ what a front door (command line, flow, simulation, web page) presents.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -16,7 +17,7 @@ from anquan.app import App
 from anquan.errors import InvalidValue
 from anquan.cycle import golive, obligations, oversight, returns, tally
 from anquan.cycle.mine import Person, person_of
-from anquan.cycle.planning import PlanReport, Progress, plan_year
+from anquan.cycle.planning import PlanReport, Progress, one_snapshot, plan_year, serialization_failure
 from anquan.cycle.tick import AttachmentProvider, TickReport, tick as run_tick
 from anquan.models.directory import Contact
 from anquan.models.types import utcnow
@@ -25,15 +26,31 @@ from anquan.notifications import retention
 from anquan.notifications.outbox import delivery_alert, list_messages, mail_since, mark_sent_before_restore, requeue
 from anquan.notifications.retention import PruneReport
 
+log = logging.getLogger("anquan.cycle")
+
+
+PLAN_ATTEMPTS = 3
+
 
 def plan(app: App, *, year: int, progress: Progress | None = None) -> PlanReport:
-    """Create the year's obligations for the whole directory (idempotent)."""
-    with app.session() as s:
-        go_live = golive.go_live_on(s, setting=app.settings.go_live, today=app.today())
-        report = plan_year(session=s, rules=app.rules, calendar=app.calendar, year=year, progress=progress,
-                           go_live=go_live)
-        golive.record_success(s, at=utcnow(), plan_year=year)
-        return report
+    """Create the year's obligations for the whole directory (idempotent), on one snapshot from its first statement
+    (PostgreSQL). A report or an import committed meanwhile that touches what the plan writes makes it plan again."""
+    attempt = 1
+    while True:
+        try:
+            with app.session() as s:
+                one_snapshot(s)
+                go_live = golive.go_live_on(s, setting=app.settings.go_live, today=app.today())
+                report = plan_year(session=s, rules=app.rules, calendar=app.calendar, year=year, progress=progress,
+                                   go_live=go_live)
+                golive.record_success(s, at=utcnow(), plan_year=year)
+                return report
+        except Exception as exc:
+            if not serialization_failure(exc) or attempt == PLAN_ATTEMPTS:
+                raise
+            attempt += 1
+            log.info("plan %s: a change committed meanwhile touched what it wrote; planning again (attempt %d of %d)",
+                     year, attempt, PLAN_ATTEMPTS)
 
 
 @dataclass

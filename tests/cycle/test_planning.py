@@ -382,3 +382,33 @@ def test_replan_of_a_planned_year_skips_the_bulk_path(app, backend, small_dir):
         event.remove(app.engine, "before_cursor_execute", listener)
     assert report.organisations_planned > 0 and report.total_created == 0
     assert not any(st.startswith("LOCK TABLE") for st in statements)
+
+
+def test_the_plan_use_case_plans_on_one_snapshot_and_again_after_a_concurrent_report(app, backend, tmp_path):
+    """Through the use case every front door calls, the plan sees one snapshot from its first statement (PostgreSQL).
+    A report committed while it runs, on a count the plan then writes (the obligation tally), fails that snapshot:
+    the use case plans again and the counts stay exact. (SQLite takes no snapshot for reads: it plans once.)"""
+    from anquan.cycle import tally, usecases as cycle
+    from anquan.directory import usecases as directory
+    from tests.support.county import SMALL_CONTACTS, SMALL_ORGS
+    from tests.support.web import obligation_id
+
+    directory.import_directory(app, path=write_csvs(tmp_path / "small", SMALL_ORGS, SMALL_CONTACTS))
+    cycle.plan(app, year=2026)
+    newcomer = ["E3", "东山机械厂", "enterprise", "T1", "other", "20", "false"]
+    directory.import_directory(app, path=write_csvs(tmp_path / "more", SMALL_ORGS + [newcomer], SMALL_CONTACTS))
+    january = obligation_id(app, "E1", period="2026-01")
+    starts = []
+
+    def progress(stage, done, total):
+        if done == 0:
+            starts.append(stage)
+            if len(starts) == 1:  # the plan has read what it plans; meanwhile E1 reports January, committed at once
+                cycle.submit(app, obligation_id=january, submitted_on=date(2026, 1, 20), today=date(2026, 1, 20))
+
+    report = cycle.plan(app, year=2026, progress=progress)
+    assert len(starts) == (2 if backend == "postgresql" else 1)
+    assert report.organisations_planned == 1 and report.created["monthly_risk_analysis"] == 12
+    with session_scope(app.engine) as s:
+        assert s.get(Obligation, january).status == "submitted"
+        assert tally.differences(session=s, year=2026) == []
