@@ -125,11 +125,11 @@ def form_ok(staff: Staff, form) -> bool:
     return csrf_ok(PageSession(0, 0, staff.csrf), form.get("csrf"))
 
 
-async def posted_form(request: Request, *, admin: bool = False, county: bool = False, max_fields: int = 6,
-                      max_part_size: int = 1024):
+async def posted_form(request: Request, *, admin: bool = False, county: bool = False, password_page: bool = False,
+                      max_fields: int = 6, max_part_size: int = 1024):
     """(the account, the form, None) for a console form sent with the session's token; (the account, None, the
     "page expired" answer) without it. Not signed in, or a page the role does not open: as `require`."""
-    staff = await run_in_threadpool(lambda: require(request, admin=admin, county=county))
+    staff = await run_in_threadpool(lambda: require(request, admin=admin, county=county, password_page=password_page))
     form = await request.form(max_files=0, max_fields=max_fields, max_part_size=max_part_size)
     if not form_ok(staff, form):
         return staff, None, await run_in_threadpool(expired, request, staff)
@@ -224,10 +224,9 @@ def password_form(request: Request, done: str | None = None) -> Response:
 
 @router.post("/console/password")
 async def change_password(request: Request) -> Response:
-    staff = await run_in_threadpool(lambda: require(request, password_page=True))
-    form = await request.form(max_files=0, max_fields=5, max_part_size=1024)
-    if not form_ok(staff, form):
-        return await run_in_threadpool(expired, request, staff)
+    staff, form, refused = await posted_form(request, password_page=True, max_fields=5)
+    if refused:
+        return refused
     current, new, again = (str(form.get(k) or "")[:PASSWORD_MAX + 1] for k in ("current", "new", "again"))
     errors = {}
     if not PASSWORD_MIN <= len(new) <= PASSWORD_MAX:

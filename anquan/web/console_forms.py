@@ -24,7 +24,7 @@ from anquan.models.directory import Sector
 from anquan.records import usecases as records
 from anquan.vocabulary import ACCIDENT_KIND_LABELS, SECTOR_LABELS
 from anquan.web.app import cn_date
-from anquan.web.console import Staff, console_page, expired, form_ok, require
+from anquan.web.console import Staff, console_page, posted_form, require
 
 router = APIRouter()
 TEXT_MAX = 2000
@@ -142,11 +142,10 @@ def form_page(request: Request, name: str, done: str | None = None) -> Response:
 
 @router.post("/console/forms/{name}")
 async def form_post(request: Request, name: str) -> Response:
-    staff = await run_in_threadpool(lambda: require(request, county=True))
+    staff, raw, refused = await posted_form(request, county=True, max_fields=80, max_part_size=TEXT_MAX * 4)
     form = _form(name)
-    raw = await request.form(max_files=0, max_fields=80, max_part_size=TEXT_MAX * 4)
-    if not form_ok(staff, raw):
-        return await run_in_threadpool(expired, request, staff)
+    if refused:
+        return refused
     values = {k: (raw.getlist(k) if k in ("sectors", "townships") else str(raw.get(k) or "")[:TEXT_MAX + 1])
               for k in {*form.fields, *raw.keys()} if k != "csrf"}
     try:

@@ -20,7 +20,7 @@ from anquan.console.usecases import WAIVE_REASON_MAX, WAIVE_REASON_MIN
 from anquan.cycle.mine import NotYours
 from anquan.errors import AnquanError
 from anquan.vocabulary import accident_kind_label
-from anquan.web.console import console_page, expired, form_ok, require, xlsx_response
+from anquan.web.console import console_page, posted_form, require, xlsx_response
 from anquan.web.township import MEDIA_TYPES
 
 router = APIRouter()
@@ -88,10 +88,9 @@ def _cell_page(request: Request, staff, y, t, k, show, p, *, done: bool = False,
 @router.post("/console/year/cell/waive")
 async def waive(request: Request) -> Response:
     """免除 from a cell's page (county accounts only): the reason is required; the page comes back with it done."""
-    staff = await run_in_threadpool(lambda: require(request, county=True))
-    form = await request.form(max_files=0, max_fields=10, max_part_size=4096)
-    if not form_ok(staff, form):
-        return await run_in_threadpool(expired, request, staff)
+    staff, form, refused = await posted_form(request, county=True, max_fields=10, max_part_size=4096)
+    if refused:
+        return refused
     back = {k: str(form.get(k) or "") for k in ("y", "t", "k", "show", "p")}
     oid = _number(str(form.get("obligation") or ""))
     try:
