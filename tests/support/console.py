@@ -6,7 +6,7 @@ import re
 
 from anquan.accounts import usecases as accounts
 from anquan.app import App
-from tests.support.web import contact
+from tests.support.web import contact, follow
 
 PASSWORD = "correct-horse-battery-7"
 
@@ -75,7 +75,7 @@ def sign_in_page(page, base: str, login: str, password: str = PASSWORD) -> None:
     page.goto(base + "/console/login")
     page.fill("#login", login)
     page.fill("#password", password)
-    page.click("button.primary")
+    follow(page, "button.primary")
 
 
 def desktop_and_phone(page, stem) -> None:

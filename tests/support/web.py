@@ -65,3 +65,15 @@ def field_error(html: str, name: str) -> str | None:
         return None
     message = re.search(rf'<p class="error field-error" id="{name}-error" role="alert">([^<]+)</p>', html[found.end():])
     return message.group(1) if message else None
+
+
+def follow(page, target) -> None:
+    """Click a link or a submit button and wait until the page it leads to has loaded.
+
+    A bare click returns once the navigation has started, so a count() or all_inner_texts() straight after it
+    may read a half-parsed page (CI once counted 0 rows of a table that has 8)."""
+    with page.expect_navigation(wait_until="load"):
+        if isinstance(target, str):
+            page.click(target)
+        else:
+            target.click()

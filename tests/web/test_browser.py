@@ -16,7 +16,7 @@ from anquan.models.obligations import Obligation, Submission
 from anquan.models.outbox import Notice
 from anquan.notifications.delivery import deliver
 from tests.support.smtp import SmtpSink
-from tests.support.web import PDF
+from tests.support.web import PDF, follow
 from tests.web.conftest import ARTIFACTS
 
 BOSS = "boss@e1.example"
@@ -77,13 +77,13 @@ def test_reminder_link_upload_and_no_more_mail(served_county, sink, chromium, tm
     page.screenshot(path=str(ARTIFACTS / "my-page-desktop.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
 
-    page.click(f'a.button[href="/my/{february.id}"]')
+    follow(page, f'a.button[href="/my/{february.id}"]')
     page.fill("#note", "已组织开展2月风险分析，未发现事故征兆。")
     pdf = tmp_path / "二月风险分析.pdf"
     pdf.write_bytes(PDF)
     page.set_input_files("#files", str(pdf))
     page.screenshot(path=str(ARTIFACTS / "report-form-phone.png"), full_page=True)
-    page.click("button.primary")
+    follow(page, "button.primary")
     assert page.url == f"{base}/my?done={february.id}"
     assert "已报告完成" in page.locator(".flash").inner_text()
     assert "已按时报告" in page.locator(".done").inner_text()
@@ -135,12 +135,12 @@ def test_enterprise_reports_a_warning_sign_and_the_alert_arrives(served_county, 
 
     page = chromium.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
     page.goto(link)
-    page.click(f'a.button[href="/my/{_feb_id(a)}"]')
+    follow(page, f'a.button[href="/my/{_feb_id(a)}"]')
     page.check('input[name="finding"][value="warning_sign"]')
     page.fill("#finding_text", "3号储罐区可燃气体报警两次")
     page.fill("#measures", "停用3号储罐，已报修，专人值守")
     page.screenshot(path=str(ARTIFACTS / "risk-analysis-warning-phone.png"), full_page=True)
-    page.click("button.primary")
+    follow(page, "button.primary")
     assert "已报告完成" in page.locator(".flash").inner_text()
     page.close()
 

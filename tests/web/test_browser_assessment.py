@@ -22,6 +22,7 @@ from anquan.models.accounts import ConsoleAudit
 from anquan.models.obligations import Obligation
 from tests.support.console import desktop_and_phone, make_user, sign_in_page
 from tests.support.smtp import SmtpSink
+from tests.support.web import follow
 from tests.web.conftest import ARTIFACTS, keyed
 
 RUN = date(2027, 1, 15)  # the January run, and the approval: a Friday; objections until Friday 22 January
@@ -96,7 +97,7 @@ def test_the_draft_is_approved_once_in_the_browser_and_only_then_mailed(planned_
 
     # County staff reads the draft, has no approve button, and a POST is refused.
     context, page = _sign_in(chromium, base, STAFF)
-    page.click("nav.console-nav a:has-text('年度考核')")
+    follow(page, "nav.console-nav a:has-text('年度考核')")
     assert page.url == base + "/console/assessment" and page.locator("h1").inner_text() == "2026年度乡镇安全生产履职考核"
     assert page.locator("table.ranking tbody tr").count() == 8 and page.locator("form.approve").count() == 0
     refused = context.request.post(base + "/console/assessment/approve", form={"csrf": _csrf(page), "y": "2026"},
@@ -114,13 +115,13 @@ def test_the_draft_is_approved_once_in_the_browser_and_only_then_mailed(planned_
     # Before approving, the office rewrites the notice's 下一步要求 (one a line) and its 抄送 line.
     page.fill("#requirements", "切实抓好汛期安全防范，落实巡查值守和人员转移避险措施。\n组织开展“安全生产月”活动，6月底前报送活动总结。")
     page.fill("#copied_to", "县委办公室，县政府办公室，县应急管理局")
-    page.click("button:has-text('保存通报文字')")
+    follow(page, "button:has-text('保存通报文字')")
     assert page.locator(".flash").inner_text().startswith("考核结果通报（草稿）的下一步要求和抄送已保存")
     assert page.locator("#copied_to").input_value() == "县委办公室，县政府办公室，县应急管理局。"
     page.locator("#notice").scroll_into_view_if_needed()
     desktop_and_phone(page, ARTIFACTS / "console-assessment-notice")
     assert len(sink.received) == 3
-    page.click("button:has-text('审定并发布考核结果')")
+    follow(page, "button:has-text('审定并发布考核结果')")
     assert page.locator(".flash").inner_text().startswith("已审定")
     assert "青安委〔2027〕1号" in page.locator(".approval").inner_text()
     heads = [to for to in _to(sink) if to not in COUNTY_OFFICE]
@@ -144,17 +145,17 @@ def test_the_draft_is_approved_once_in_the_browser_and_only_then_mailed(planned_
     page.fill("#raised_by", "石门镇人民政府 李俊伟")
     page.fill("#content", "三季度风险分析已于期限内报送，请复核扣分。")
     page.fill("#received_on", "2027-01-25")
-    page.click("button:has-text('登记异议')")
+    follow(page, "button:has-text('登记异议')")
     error = page.locator("#received_on-error")
     assert "截至2027年1月22日" in error.inner_text() and page.locator("#received_on").get_attribute("aria-invalid") == "true"
     assert page.locator("#content").input_value().startswith("三季度风险分析")
     page.fill("#received_on", "2027-01-20")
-    page.click("button:has-text('登记异议')")
+    follow(page, "button:has-text('登记异议')")
     assert page.locator(".flash").inner_text() == "异议已登记。"
     page.locator("details.waive summary").first.click()
     page.check("input[name=outcome][value=upheld]")
     page.fill("textarea[name=note]", "经核查，三季度风险分析为逾期补报，维持原扣分。")
-    page.click("button:has-text('保存办理结果')")
+    follow(page, "button:has-text('保存办理结果')")
     assert "办理结果：维持" in page.locator("li.objection").inner_text()
     desktop_and_phone(page, ARTIFACTS / "console-assessment-approved")
     context.close()

@@ -12,6 +12,7 @@ from datetime import date
 import pytest
 
 from tests.support.console import PASSWORD, busy_year, desktop_and_phone, make_user, sign_in_page
+from tests.support.web import follow
 from tests.web.conftest import ARTIFACTS, keyed
 
 TODAY = date(2026, 7, 10)
@@ -78,7 +79,7 @@ def test_the_office_reads_the_year_and_opens_a_cell(planned_county, chromium, li
     assert page.locator("td.st-overdue").count() > 0 and page.locator("td.st-on_time, td.st-late").count() > 0
     desktop_and_phone(page, ARTIFACTS / "console-year")
 
-    page.click('a[aria-label^="石门镇 企业每月安全生产风险分析"]')
+    follow(page, 'a[aria-label^="石门镇 企业每月安全生产风险分析"]')
     assert page.locator("h1").inner_text() == "石门镇 · 企业每月安全生产风险分析"
     first = page.locator("li.duty-card").first
     assert "逾期未报" in first.inner_text() and "督办" in first.inner_text()
@@ -89,12 +90,12 @@ def test_the_office_reads_the_year_and_opens_a_cell(planned_county, chromium, li
     page.locator("details.waive summary").first.click()  # <details>: opens without script
     assert page.locator("details.waive textarea").first.is_visible()
     page.locator("li.duty-card").first.screenshot(path=str(ARTIFACTS / "console-waive-form.png"))
-    page.click("text=按时完成")
+    follow(page, "text=按时完成")
     assert all("按时完成" in t for t in page.locator("li.duty-card .tag").all_inner_texts())
 
     # The township's page: its duties, the enterprises' months as a server-drawn chart, the provisional score.
-    page.click("text=‹ 返回2026年全年概览")
-    page.click("table.matrix tbody th a:has-text('石门镇')")
+    follow(page, "text=‹ 返回2026年全年概览")
+    follow(page, "table.matrix tbody th a:has-text('石门镇')")
     assert page.locator("h1").inner_text() == "石门镇 · 2026年"
     assert page.locator(".score .figure b").first.inner_text().replace(".", "").isdigit()
     assert page.locator("figure.chart svg rect").count() >= 12 and page.locator("table.months tbody tr").count() == 12
@@ -104,24 +105,24 @@ def test_the_office_reads_the_year_and_opens_a_cell(planned_county, chromium, li
     desktop_and_phone(page, ARTIFACTS / "console-township")
 
     # The provisional ranking: eight townships best first, each a link to its page.
-    page.click("nav.console-nav a:has-text('考核排名')")
+    follow(page, "nav.console-nav a:has-text('考核排名')")
     assert page.locator("h1").inner_text() == "2026年 考核预估排名"
     ranks = page.locator("table.ranking tbody tr td:first-child").all_inner_texts()
     assert len(ranks) == 8 and ranks[0] == "1"
     desktop_and_phone(page, ARTIFACTS / "console-ranking")
 
     # The enterprises' monthly completion, township by month.
-    page.click("nav.console-nav a:has-text('企业月度完成')")
+    follow(page, "nav.console-nav a:has-text('企业月度完成')")
     assert page.locator("table.completion tbody tr").count() == 8
     assert page.locator("table.completion td.band-high, table.completion td.band-mid, table.completion td.band-low").count() >= 8 * 6
     desktop_and_phone(page, ARTIFACTS / "console-completion")
 
     # The accounts page: the two accounts, the form to make one, the audit log with the sign-ins.
-    page.click("nav.console-nav a:has-text('账户管理')")
+    follow(page, "nav.console-nav a:has-text('账户管理')")
     assert page.locator("table.list tbody tr").count() == 2 and "登录" in page.locator("ul.done").inner_text()
     desktop_and_phone(page, ARTIFACTS / "console-users")
 
-    page.click("button:has-text('退出')")
+    follow(page, "button:has-text('退出')")
     assert page.locator("h1").inner_text() == "已退出"
     page.goto(base + "/console/year")
     assert page.url == base + "/console/login"
@@ -135,13 +136,13 @@ def test_the_office_reads_the_year_and_opens_a_cell(planned_county, chromium, li
     _sign_in(page, base, QL01_OFFICE)
     assert page.locator("table.matrix tbody tr").all_inner_texts()[0].startswith("石门镇")
     assert page.locator("table.matrix tbody tr").count() == 1 and "账户管理" not in page.content()
-    page.click("nav.console-nav a:has-text('本乡镇')")
+    follow(page, "nav.console-nav a:has-text('本乡镇')")
     assert page.locator("h1").inner_text() == "石门镇 · 2026年"
-    page.click("nav.console-nav a:has-text('修改密码')")
+    follow(page, "nav.console-nav a:has-text('修改密码')")
     page.fill("#current", PASSWORD)
     page.fill("#new", "my-own-new-password")
     page.fill("#again", "my-own-new-password")
-    page.click("button.primary")
+    follow(page, "button.primary")
     assert "密码已修改" in page.locator(".flash").inner_text()
     page.screenshot(path=str(ARTIFACTS / "console-password-phone.png"))
     context.close()

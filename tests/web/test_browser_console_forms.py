@@ -16,6 +16,7 @@ from anquan.notifications.delivery import deliver
 from anquan.records import usecases as records
 from tests.support.console import desktop_and_phone, make_user, sign_in_page
 from tests.support.smtp import SmtpSink
+from tests.support.web import follow
 from tests.web.conftest import ARTIFACTS
 
 TODAY = date(2026, 2, 20)
@@ -40,7 +41,7 @@ def test_county_staff_start_a_campaign_in_the_browser_and_its_mail_arrives(serve
         context = chromium.new_context(java_script_enabled=False, locale="zh-CN", viewport={"width": 1280, "height": 900})
         page = context.new_page()
         sign_in_page(page, base, STAFF)
-        page.click("nav.console-nav a:has-text('业务办理')")
+        follow(page, "nav.console-nav a:has-text('业务办理')")
         assert page.locator("h1").inner_text() == "业务办理"
         desktop_and_phone(page, ARTIFACTS / "console-form-index")
         for name in ("event", "accident", "adjustment", "hazard", "evaluation"):
@@ -54,7 +55,7 @@ def test_county_staff_start_a_campaign_in_the_browser_and_its_mail_arrives(serve
         page.fill("#from_date", "2026-03-01")
         page.fill("#to_date", "2026-04-30")
         page.fill("#summary_due", "2026-04-01")
-        page.click("button.primary")
+        follow(page, "button.primary")
         assert page.locator("#sectors-error").inner_text() == "请至少选择一个行业领域。"
         assert page.locator("#summary_due-error").inner_text() == "请填写有效的总结报送截止日期，且不早于结束日期。"
         assert page.locator("#sectors").get_attribute("aria-describedby") == "sectors-error"
@@ -63,7 +64,7 @@ def test_county_staff_start_a_campaign_in_the_browser_and_its_mail_arrives(serve
 
         page.check("input[name=sectors][value=construction]")
         page.fill("#summary_due", "2026-05-10")
-        page.click("button.primary")
+        follow(page, "button.primary")
         assert page.url == base + "/console/forms/campaign?done=1"
         assert "专项整治已启动" in page.locator(".flash").inner_text()
         context.close()

@@ -14,6 +14,7 @@ import pytest
 from anquan.cycle.tick import tick
 from tests.support.console import PASSWORD, make_user, sign_in_page
 from tests.support.smtp import SmtpSink
+from tests.support.web import follow
 from tests.web.conftest import ARTIFACTS
 from tests.web.test_browser import _deliver
 
@@ -45,10 +46,10 @@ def test_the_office_retries_a_failed_mail_and_it_arrives(served_county, chromium
         page.fill("#current", PASSWORD)
         page.fill("#new", "my-own-new-password")
         page.fill("#again", "my-own-new-password")
-        page.click("button.primary")
+        follow(page, "button.primary")
         assert "密码已修改" in page.locator(".flash").inner_text()
         page.set_viewport_size({"width": 1280, "height": 900})
-        page.click("nav.console-nav a:has-text('邮件发送')")
+        follow(page, "nav.console-nav a:has-text('邮件发送')")
         assert page.locator("h1").inner_text() == "邮件发送情况"
         failed = page.locator("table.outbox tr.mail-failed")
         assert failed.count() >= 1 and "对方邮箱不存在或拒收" in failed.first.inner_text()
@@ -61,14 +62,14 @@ def test_the_office_retries_a_failed_mail_and_it_arrives(served_county, chromium
 
         sink.behaviour.refuse_recipients = set()
         before = len(sink.received)
-        page.click("a:has-text('发送失败')")
+        follow(page, "a:has-text('发送失败')")
         assert page.locator("table.outbox tbody tr").count() == failed.count()
-        page.locator("table.outbox tr.mail-failed button:has-text('重新发送')").first.click()
+        follow(page, page.locator("table.outbox tr.mail-failed button:has-text('重新发送')").first)
         assert "已将 1 封邮件重新排队" in page.locator(".flash").inner_text()
         _deliver(a)  # the next scheduled delivery (in a thread: Playwright holds this one's event loop)
         arrived = [r for r in sink.received[before:] if REFUSED in r.rcpt_tos]
         assert len(arrived) == 1 and arrived[0].message["Subject"]
-        page.click("a:has-text('已发送')")
+        follow(page, "a:has-text('已发送')")
         sent = page.locator("table.outbox tr.mail-sent").all_inner_texts()
         assert any(REFUSED in row and arrived[0].message["Subject"] in row for row in sent)
         context.close()

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from anquan.models.obligations import Obligation, SubmissionReturn
 from anquan.models.outbox import Notice
-from tests.support.web import link_path
+from tests.support.web import follow, link_path
 from tests.web.conftest import ARTIFACTS
 from tests.web.test_browser import BOSS, _deliver, _feb_id, _mail_to, _mailed, _tick, sink  # noqa: F401  (fixture)
 
@@ -38,9 +38,9 @@ def test_the_township_returns_a_report_and_the_enterprise_gets_the_mail(served_c
     # The enterprise reports its February analysis on its page.
     page = chromium.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
     page.goto(link)
-    page.click(f'a.button[href="/my/{feb}"]')
+    follow(page, f'a.button[href="/my/{feb}"]')
     page.fill("#note", "已组织开展2月风险分析，未发现事故征兆。")
-    page.click("button.primary")
+    follow(page, "button.primary")
     assert "已报告完成" in page.locator(".flash").inner_text()
     page.close()
 
@@ -48,7 +48,7 @@ def test_the_township_returns_a_report_and_the_enterprise_gets_the_mail(served_c
     office = chromium.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
     office.goto(base + link_path(a, SO))
     assert office.url == f"{base}/my"
-    office.click("a.oversee")
+    follow(office, "a.oversee")
     assert office.locator("h1").inner_text() == "东山镇 · 企业报告情况"
     card = office.locator("li.card", has_text="东山建筑公司")
     assert "已按时报告" in card.inner_text() and "网上报告" in card.inner_text()
@@ -58,13 +58,13 @@ def test_the_township_returns_a_report_and_the_enterprise_gets_the_mail(served_c
     office.screenshot(path=str(ARTIFACTS / "township-desktop.png"), full_page=True)
     office.set_viewport_size({"width": 390, "height": 844})
 
-    card.locator("a.button").click()
+    follow(office, card.locator("a.button"))
     assert office.url == f"{base}/township/{feb}"
     office.click("button.danger")  # the browser's own check: a reason is required (nothing sent)
     assert office.url == f"{base}/township/{feb}"
     office.fill("#reason", REASON)
     office.screenshot(path=str(ARTIFACTS / "township-return-form-phone.png"), full_page=True)
-    office.click("button.danger")
+    follow(office, "button.danger")
     assert office.url == f"{base}/township/{feb}?done=returned"
     assert "已退回" in office.locator(".flash").inner_text()
     assert REASON in office.inner_text("main") and "确认代报" in office.inner_text("main")
@@ -94,7 +94,7 @@ def test_the_township_returns_a_report_and_the_enterprise_gets_the_mail(served_c
     assert again.locator(f'a.button[href="/my/{feb}"]').count() == 1  # among its own duties to report
     assert "报告已被退回" in again.locator("li.card", has_text="2026年2月").inner_text()
     again.screenshot(path=str(ARTIFACTS / "my-page-returned-phone.png"), full_page=True)
-    again.click(f'a.button[href="/my/{feb}"]')
+    follow(again, f'a.button[href="/my/{feb}"]')
     assert REASON in again.locator("p.error").inner_text() and "王安监" in again.locator("p.error").inner_text()
     again.screenshot(path=str(ARTIFACTS / "duty-returned-phone.png"), full_page=True)
     again.close()

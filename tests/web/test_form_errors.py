@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from anquan.models.obligations import Submission
-from tests.support.web import PDF, field_error, obligation, sign_in
+from tests.support.web import PDF, field_error, follow, obligation, sign_in
 
 BOSS = "boss@e1.example"
 
@@ -67,7 +67,7 @@ def test_in_chromium_the_message_stands_under_the_input(served_county, chromium)
     page.goto(f"{base}/my/{oid}")
     page.check("input[value=warning_sign]")
     page.fill("#finding_text", "有")
-    page.click("section.report button[type=submit]")
+    follow(page, "section.report button[type=submit]")
     message = page.locator("#finding_text-error")
     assert message.inner_text() == "请描述发现的事故征兆或重大危险源（至少4个字）。"
     below = message.bounding_box()["y"] - page.locator("#finding_text").bounding_box()["y"]
