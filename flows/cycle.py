@@ -14,13 +14,14 @@ from datetime import date, datetime, timedelta, timezone
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import deployment, flow_run
-from prefect.states import Completed, State
+from prefect.states import Completed, Failed, State
 
 from anquan.app import App
 from anquan.assessment import usecases as assessment
 from anquan.campaigns import usecases as campaigns
-from anquan.campaigns.params import Name, Sectors, Townships
+from anquan.campaigns.params import CAMPAIGN_REFUSALS, EVENT_REFUSALS, Name, Sectors, Townships, refusal_in_words
 from anquan.cycle import usecases as cycle
+from anquan.errors import AnquanError
 from anquan.flows.hooks import alert_it
 from anquan.flows.logs import log_to_file
 from anquan.flows import reports
@@ -178,19 +179,25 @@ def annual_assessment(year: int | None = None) -> list[dict]:
     return rows
 
 
-@flow(name="special_campaign", log_prints=False, on_crashed=[alert_it], validate_parameters=True)
-def special_campaign(name: Name, sectors: Sectors, from_date: date, to_date: date, summary_due: date,
-                     townships: Townships = "all") -> dict:
-    """Start a special rectification campaign by hand (Prefect UI or `prefect deployment run`).
+# The two flows started by hand. Their signatures' types make the deployments' parameter schema, which
+# office_schema gives Chinese names and choices and Prefect enforces before a run exists (a bad sector, township,
+# date or name). What a schema cannot say (the dates' order, an event ahead of today) the use case checks, every
+# field at once, before it writes anything; such a run ends Failed, named Refused, its message the office's words.
+# Prefect's own check of the arguments is off (validate_parameters=False): the use case's is the one that speaks
+# Chinese and names every field.
 
-    The parameters' types are anquan.campaigns.params's: Prefect refuses a bad sector, township or date before
-    a run exists (the deployment's schema); the rest (the dates' order) fails the run with every field named.
-    """
+@flow(name="special_campaign", log_prints=False, on_crashed=[alert_it], validate_parameters=False)
+def special_campaign(name: Name, sectors: Sectors, from_date: date, to_date: date, summary_due: date,
+                     townships: Townships = "all") -> dict | State:
+    """Start a special rectification campaign by hand (Prefect UI or `prefect deployment run`)."""
     app = _app()
     started = datetime.now(timezone.utc)
-    result = campaigns.start_campaign(app, params={
-        "name": name, "sectors": sectors, "townships": townships, "from_date": from_date, "to_date": to_date,
-        "summary_due": summary_due})
+    try:
+        result = campaigns.start_campaign(app, params={
+            "name": name, "sectors": sectors, "townships": townships, "from_date": from_date, "to_date": to_date,
+            "summary_due": summary_due})
+    except AnquanError as exc:
+        return _refused(exc, "专项整治未启动", CAMPAIGN_REFUSALS)
     create_markdown_artifact(
         key=artifact_key(app.settings, "special-campaign"),
         markdown=reports.campaign(result, cycle.mail_queued_or_sent(app, since=started, templates=campaigns.CAMPAIGN_MAIL)),
@@ -200,16 +207,16 @@ def special_campaign(name: Name, sectors: Sectors, from_date: date, to_date: dat
     return result
 
 
-@flow(name="major_event", log_prints=False, on_crashed=[alert_it], validate_parameters=True)
-def major_event(name: Name, from_date: date, to_date: date, townships: Townships = "all") -> dict:
-    """Enter a major event by hand (Prefect UI or `prefect deployment run`): townships inspect before it.
-
-    Typed as special_campaign is: a bad township or date is refused before a run exists.
-    """
+@flow(name="major_event", log_prints=False, on_crashed=[alert_it], validate_parameters=False)
+def major_event(name: Name, from_date: date, to_date: date, townships: Townships = "all") -> dict | State:
+    """Enter a major event by hand (Prefect UI or `prefect deployment run`): townships inspect before it."""
     app = _app()
     started = datetime.now(timezone.utc)
-    result = campaigns.add_major_event(app, params={"name": name, "townships": townships, "from_date": from_date,
-                                                   "to_date": to_date})
+    try:
+        result = campaigns.add_major_event(app, params={"name": name, "townships": townships, "from_date": from_date,
+                                                       "to_date": to_date})
+    except AnquanError as exc:
+        return _refused(exc, "重大活动未录入", EVENT_REFUSALS)
     create_markdown_artifact(
         key=artifact_key(app.settings, "major-event"),
         markdown=reports.major_event(result, cycle.mail_queued_or_sent(app, since=started,
@@ -218,6 +225,16 @@ def major_event(name: Name, from_date: date, to_date: date, townships: Townships
     get_run_logger().info("major event %s: %s townships inspect by %s, %s mails queued", result["name"],
                           len(result["townships"]), result["inspection_due"], result["mails_queued"])
     return result
+
+
+def _refused(exc: AnquanError, what: str, refusals: dict[str, str]) -> State:
+    """A run whose parameters were refused (nothing written): Failed, named Refused, its message every refused
+    parameter in the office's words; the log has the English for IT. Anything else is raised (a real failure)."""
+    words = refusal_in_words(exc, refusals)
+    if words is None:
+        raise exc
+    get_run_logger().warning("parameters refused, nothing done: %s", exc.render())
+    return Failed(name="Refused", message=f"{what}：{words}")
 
 
 @flow(name="monthly_report", log_prints=False, **ALERTS)

@@ -76,12 +76,12 @@ def _offer_townships(names: list[str], townships: list[tuple[str, str]]) -> None
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import DeploymentUpdate
 
-    from anquan.campaigns.params import with_township_choices
+    from anquan.campaigns.params import office_schema
 
     if not townships:
         return
     with get_client(sync_client=True) as client:
         for name in names:
             made = client.read_deployment_by_name(name)
-            schema = with_township_choices(dict(made.parameter_openapi_schema or {}), townships)
+            schema = office_schema(dict(made.parameter_openapi_schema or {}), townships)
             client.update_deployment(made.id, DeploymentUpdate(parameter_openapi_schema=schema))

@@ -166,7 +166,7 @@ def deployments(settings: Settings, townships: list[tuple[str, str]] = ()) -> li
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
     from prefect.schedules import Cron
 
-    from anquan.campaigns.params import with_township_choices
+    from anquan.campaigns.params import office_schema
     from anquan.flows import cycle
     from anquan.flows.installation import tags
 
@@ -179,7 +179,7 @@ def deployments(settings: Settings, townships: list[tuple[str, str]] = ()) -> li
 
     by_hand = [one(f, d, []) for f, d in BY_HAND]
     for made in by_hand:
-        schema = with_township_choices(made._parameter_openapi_schema.model_dump(), list(townships))
+        schema = office_schema(made._parameter_openapi_schema.model_dump(), list(townships))
         made._parameter_openapi_schema = type(made._parameter_openapi_schema).model_validate(schema)
     return [one(f, d, [Cron(getattr(settings, cron), timezone=settings.timezone)]) for f, cron, d in SCHEDULED] + by_hand
 

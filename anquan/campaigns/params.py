@@ -9,8 +9,9 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, Validati
 from sqlalchemy import select
 from sqlmodel import Session
 
-from anquan.errors import NotFound, Refused
+from anquan.errors import AnquanError, NotFound, Refused
 from anquan.models.directory import Organisation, OrgKind, Sector
+from anquan.vocabulary import SECTOR_LABELS
 
 
 def one_line_name(v: str) -> str:
@@ -21,14 +22,20 @@ def one_line_name(v: str) -> str:
     return v
 
 
+ALL_TOWNSHIPS = "全部乡镇"  # the choice Prefect's form offers for 'all'
+
+
 def township_codes(v):
-    """'all', 'QL01,QL02' or a list of codes -> 'all' or a list of codes."""
-    if isinstance(v, str) and v.strip().lower() != "all":
+    """'all' (or 全部乡镇), 'QL01,QL02' or a list of codes or choices -> 'all' or a list (codes or choices, which
+    townships_in_scope resolves); a list holding 全部乡镇 is all of them."""
+    if isinstance(v, str) and v.strip().lower() not in ("all", ALL_TOWNSHIPS):
         v = [t.strip() for t in v.split(",") if t.strip()]
     elif isinstance(v, str):
         return "all"
     if isinstance(v, list) and not v:
         raise ValueError("name at least one township, or all")
+    if isinstance(v, list) and ALL_TOWNSHIPS in v:
+        return "all"
     return v
 
 
@@ -46,9 +53,13 @@ def not_before(earlier: str, message: str):
 
 
 
+SECTOR_BY_LABEL = {label: code for code, label in SECTOR_LABELS.items()}
+
+
 def sector_list(v):
-    """'a,b' or a list -> a list."""
-    return [s.strip() for s in v.split(",") if s.strip()] if isinstance(v, str) else v
+    """'a,b' or a list, of codes or of the Chinese names Prefect's form offers -> a list of codes."""
+    v = [s.strip() for s in v.split(",") if s.strip()] if isinstance(v, str) else v
+    return [SECTOR_BY_LABEL.get(s, s) if isinstance(s, str) else s for s in v] if isinstance(v, list) else v
 
 
 # The parameters' types, one definition for the models below and the Prefect flows' signatures (whose JSON schema
@@ -60,14 +71,65 @@ Townships = Annotated[list[str] | Literal["all"], BeforeValidator(township_codes
                       Field(description="乡镇代码，或 all（全部乡镇）")]
 
 
-def with_township_choices(schema: dict, townships: list[tuple[str, str]]) -> dict:
-    """A flow's parameter schema whose `townships` lists the directory's township codes as its choices."""
-    prop = schema.get("properties", {}).get("townships")
-    if prop and townships:
-        for option in prop.get("anyOf", []):
-            if option.get("type") == "array":
-                option["items"] = {"type": "string", "enum": [code for code, _ in townships]}
-        prop["description"] = "乡镇代码，或 all（全部乡镇）：" + "、".join(f"{code} {name}" for code, name in townships)
+# What each parameter is called and what a refusal of it tells the office, in the words of the console's forms;
+# Prefect's form shows the same names (office_schema) and a refused run the same sentences (refusal_in_words).
+NAME_HINT = "2至200个字，不换行"
+TITLES = {"name": "名称", "sectors": "行业领域", "townships": "乡镇", "from_date": "开始日期", "to_date": "结束日期",
+          "summary_due": "总结报送截止日期"}
+HINTS = {"name": NAME_HINT, "sectors": "可多选", "townships": "可多选；选“全部乡镇”即全县各乡镇",
+         "from_date": "", "to_date": "不早于开始日期", "summary_due": "各乡镇报送整治总结的截止日期，不早于结束日期"}
+CAMPAIGN_REFUSALS = {
+    "name": f"请填写专项整治名称（{NAME_HINT}）。",
+    "sectors": "请至少选择一个行业领域。",
+    "townships": "请至少选择一个乡镇。",
+    "from_date": "请填写有效的开始日期。",
+    "to_date": "请填写有效的结束日期，且不早于开始日期。",
+    "summary_due": "请填写有效的总结报送截止日期，且不早于结束日期。"}
+EVENT_REFUSALS = {
+    "name": f"请填写活动名称（{NAME_HINT}）。",
+    "townships": "请至少选择一个乡镇。",
+    "from_date": "请填写有效的开始日期，且须晚于今天（重大活动须在开始前录入）。",
+    "to_date": "请填写有效的结束日期，且不早于开始日期。"}
+
+
+def refusal_in_words(exc: AnquanError, refusals: dict[str, str]) -> str | None:
+    """What the office is told of a refused campaign or event: each refused parameter's sentence, every one at once
+    (None when the refusal is about no parameter of theirs)."""
+    said = [refusals[f] for f in dict.fromkeys(exc.fields) if f in refusals]
+    return "".join(said) or None
+
+
+def township_choices(townships: list[tuple[str, str]]) -> dict[str, str]:
+    """{choice: code} for the directory's (code, name) townships: the name, or name（code） where two share it."""
+    names = [name for _, name in townships]
+    return {(name if names.count(name) == 1 else f"{name}（{code}）"): code for code, name in townships}
+
+
+def office_schema(schema: dict, townships: list[tuple[str, str]]) -> dict:
+    """A campaign's or event's parameter schema as Prefect's form should show it to the county office: Chinese names
+    and hints, the sectors and the directory's townships as Chinese choices (Prefect enforces them before a run
+    exists; the flow reads the choices back to codes)."""
+    props = schema.get("properties", {})
+    for field, prop in props.items():
+        if field in TITLES:
+            prop["title"] = TITLES[field]
+            if HINTS[field]:
+                prop["description"] = HINTS[field]
+    if "name" in props:
+        props["name"]["pattern"] = "^[^\\r\\n]+$"  # one line (a mail subject); Prefect's form checks it as typed
+    if "sectors" in props:
+        props["sectors"]["items"] = {"type": "string", "enum": list(SECTOR_LABELS.values())}
+        props["sectors"]["uniqueItems"] = True
+        for defs in ("definitions", "$defs"):
+            schema.get(defs, {}).pop("Sector", None)
+            if defs in schema and not schema[defs]:
+                del schema[defs]
+    if "townships" in props:
+        # One list of choices, 全部乡镇 first (the default): simpler in a form than a list or the word "all".
+        props["townships"] = {
+            "title": TITLES["townships"], "description": HINTS["townships"], "type": "array", "minItems": 1,
+            "uniqueItems": True, "default": [ALL_TOWNSHIPS], "position": props["townships"].get("position"),
+            "items": {"type": "string", "enum": [ALL_TOWNSHIPS, *township_choices(townships)]}}
     return schema
 
 
@@ -82,15 +144,19 @@ def validate(model: type[BaseModel], raw: dict, *, refused: str, context: dict |
 
 
 def townships_in_scope(session: Session, townships: list[str] | str, *, refused: str) -> list[Organisation]:
-    """The townships named (or all of them), in code order; unknown codes are refused by name."""
-    q = select(Organisation).where(Organisation.kind == OrgKind.township.value)
-    if townships != "all":
-        q = q.where(Organisation.code.in_(townships))
-    found = session.execute(q.order_by(Organisation.code)).scalars().all()
-    if townships != "all":
-        unknown = sorted(set(townships) - {t.code for t in found})
-        if unknown:
-            raise NotFound(f"not townships in the directory: {', '.join(unknown)}", field="townships", what=refused)
-    if not found:
+    """The townships named by code or by their choice in Prefect's form (or all of them), in code order; unknown
+    ones are refused by name."""
+    every = session.execute(select(Organisation).where(Organisation.kind == OrgKind.township.value)
+                            .order_by(Organisation.code)).scalars().all()
+    if not every:
         raise NotFound("the directory has no township", field="townships", what=refused)
-    return found
+    if townships == "all":
+        return list(every)
+    by_code = {t.code: t for t in every}
+    known = {**{choice: by_code[code] for choice, code in township_choices([(t.code, t.name) for t in every]).items()},
+             **by_code}
+    unknown = sorted({t for t in townships if t not in known})
+    if unknown:
+        raise NotFound(f"not townships in the directory: {', '.join(unknown)}", field="townships", what=refused)
+    chosen = {known[t].code for t in townships}
+    return [t for t in every if t.code in chosen]

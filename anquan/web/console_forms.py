@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from anquan.campaigns import usecases as campaigns
+from anquan.campaigns.params import CAMPAIGN_REFUSALS, EVENT_REFUSALS
 from anquan.console import usecases as console
 from anquan.errors import AnquanError, Refused
 from anquan.models.directory import Sector
@@ -28,7 +29,6 @@ from anquan.web.console import Staff, console_page, posted_form, require
 
 router = APIRouter()
 TEXT_MAX = 2000
-NAME_HINT = "2至200个字，不换行"
 
 
 @dataclass(frozen=True)
@@ -46,21 +46,11 @@ class Form:
 
 FORMS = {f.name: f for f in (
     Form("campaign", "启动专项整治", "campaign.html.j2",
-         "确定整治的行业领域、乡镇和起止日期；各乡镇须在截止日期前报送整治总结，相关行业的企业同时收到通知。", {
-        "name": f"请填写专项整治名称（{NAME_HINT}）。",
-        "sectors": "请至少选择一个行业领域。",
-        "townships": "请至少选择一个乡镇。",
-        "from_date": "请填写有效的开始日期。",
-        "to_date": "请填写有效的结束日期，且不早于开始日期。",
-        "summary_due": "请填写有效的总结报送截止日期，且不早于结束日期。"},
-        "专项整治已启动：各乡镇的总结报送事项已生成，通知邮件已进入发送队列。"),
+         "确定整治的行业领域、乡镇和起止日期；各乡镇须在截止日期前报送整治总结，相关行业的企业同时收到通知。",
+         CAMPAIGN_REFUSALS, "专项整治已启动：各乡镇的总结报送事项已生成，通知邮件已进入发送队列。"),
     Form("event", "录入重大活动", "event.html.j2",
-         "录入活动名称和起止日期；各乡镇须在活动开始前完成专项安全检查并报告。", {
-        "name": f"请填写活动名称（{NAME_HINT}）。",
-        "townships": "请至少选择一个乡镇。",
-        "from_date": "请填写有效的开始日期，且须晚于今天（重大活动须在开始前录入）。",
-        "to_date": "请填写有效的结束日期，且不早于开始日期。"},
-        "重大活动已录入：各乡镇的活动前专项检查事项已生成，通知邮件已进入发送队列。"),
+         "录入活动名称和起止日期；各乡镇须在活动开始前完成专项安全检查并报告。",
+         EVENT_REFUSALS, "重大活动已录入：各乡镇的活动前专项检查事项已生成，通知邮件已进入发送队列。"),
     Form("accident", "录入事故", "accident.html.j2",
          "录入事故所属乡镇、发生日期、类别和伤亡情况；有人员死亡的，系统立即通知乡镇主要负责人和县安委办。", {
         "org_code": "请选择事故所属乡镇。",

@@ -131,17 +131,29 @@ def test_two_installations_share_one_prefect_server(prefect_server, deployed):
                 assert dep["concurrency_options"]["collision_strategy"] == "CANCEL_NEW"
             assert api.deployment("plan_year", name)["global_concurrency_limit"] is None
 
-        # A campaign with a bad sector, township and date is refused before a run exists (the deployment's schema,
-        # the townships the directory's); the UI's form check names every bad field at once.
+        # A campaign with a bad name, sector, township and date is refused before a run exists (the deployment's
+        # schema: Chinese choices, the townships the directory's); the UI's form check names every bad field at once.
         campaign = api.deployment("special_campaign", "county-a")
-        bad = {"name": "危化品专项整治", "sectors": ["no_such_sector"], "townships": ["XX99"], "from_date": "2026-13-01",
-               "to_date": "2026-06-30", "summary_due": "2026-07-10"}
+        props = campaign["parameter_openapi_schema"]["properties"]
+        assert [props[k]["title"] for k in ("name", "sectors", "from_date", "to_date", "summary_due", "townships")] == [
+            "名称", "行业领域", "开始日期", "结束日期", "总结报送截止日期", "乡镇"]
+        assert "东山镇" in props["townships"]["items"]["enum"] and "危险化学品" in props["sectors"]["items"]["enum"]
+        bad = {"name": "危化品\n专项整治", "sectors": ["hazardous_chemicals"], "townships": ["XX99"],
+               "from_date": "2026-13-01", "to_date": "2026-06-30", "summary_due": "2026-07-10"}
         refused = api.http.post(f"/deployments/{campaign['id']}/create_flow_run", json={"parameters": bad})
         assert refused.status_code == 409, refused.text
         checked = api.http.post("/ui/schemas/validate", json={"schema": campaign["parameter_openapi_schema"],
                                                               "values": bad}).json()
-        assert {e["property"] for e in checked["errors"]} == {"sectors", "townships", "from_date"}, checked
+        assert {e["property"] for e in checked["errors"]} == {"name", "sectors", "townships", "from_date"}, checked
         assert api.count_runs(campaign["id"])["all"] == 0
+        # What no schema can check (the summary due before the campaign ends) the run refuses, writing nothing:
+        # Failed, named Refused, the office's words as its message.
+        dates = {"name": "危化品专项整治", "sectors": ["危险化学品"], "townships": ["东山镇"],
+                 "from_date": "2026-06-01", "to_date": "2026-06-30", "summary_due": "2026-06-10"}
+        run = api.wait([api.run("special_campaign", "county-a", dates)])
+        state = next(iter(run.values()))["state"]
+        assert (state["type"], state["name"]) == ("FAILED", "Refused"), procs.logs()
+        assert state["message"] == "专项整治未启动：请填写有效的总结报送截止日期，且不早于结束日期。"
 
         at = time.monotonic()
         ticks = api.wait([api.run("daily_tick", name, {"day": day.isoformat()}) for name, day in COUNTIES.items()])
