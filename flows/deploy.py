@@ -66,22 +66,21 @@ def deploy(settings: Settings, *, prefect_file: Path | None = None, workdir: Pat
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
         raise AnquanError(f"prefect deploy failed:\n{tail}")
     flows = re.findall(r"entrypoint:\s*anquan\.flows\.cycle:(\w+)", text)
-    _offer_townships([f"{flow}/{settings.installation}" for flow in ("special_campaign", "major_event") if flow in flows],
+    _in_office_words([f"{flow}/{settings.installation}" for flow in ("special_campaign", "major_event") if flow in flows],
                      list(townships))
     return [f"{flow}/{settings.installation}" for flow in flows]
 
 
-def _offer_townships(names: list[str], townships: list[tuple[str, str]]) -> None:
-    """Put the directory's township codes into these deployments' parameter schema (Prefect enforces it)."""
+def _in_office_words(names: list[str], townships: list[tuple[str, str]]) -> None:
+    """These deployments' parameter schema in the office's words, the directory's townships its choices (office_schema)."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import DeploymentUpdate
 
     from anquan.campaigns.params import office_schema
 
-    if not townships:
-        return
     with get_client(sync_client=True) as client:
         for name in names:
             made = client.read_deployment_by_name(name)
-            schema = office_schema(dict(made.parameter_openapi_schema or {}), townships)
+            schema = office_schema(dict(made.parameter_openapi_schema or {}), townships,
+                                   what="event" if name.startswith("major_event/") else "campaign")
             client.update_deployment(made.id, DeploymentUpdate(parameter_openapi_schema=schema))

@@ -179,7 +179,8 @@ def deployments(settings: Settings, townships: list[tuple[str, str]] = ()) -> li
 
     by_hand = [one(f, d, []) for f, d in BY_HAND]
     for made in by_hand:
-        schema = office_schema(made._parameter_openapi_schema.model_dump(), list(townships))
+        schema = office_schema(made._parameter_openapi_schema.model_dump(), list(townships),
+                               what="event" if made.flow_name == "major_event" else "campaign")
         made._parameter_openapi_schema = type(made._parameter_openapi_schema).model_validate(schema)
     return [one(f, d, [Cron(getattr(settings, cron), timezone=settings.timezone)]) for f, cron, d in SCHEDULED] + by_hand
 

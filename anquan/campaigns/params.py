@@ -76,8 +76,10 @@ Townships = Annotated[list[str] | Literal["all"], BeforeValidator(township_codes
 NAME_HINT = "2至200个字，不换行"
 TITLES = {"name": "名称", "sectors": "行业领域", "townships": "乡镇", "from_date": "开始日期", "to_date": "结束日期",
           "summary_due": "总结报送截止日期"}
-HINTS = {"name": NAME_HINT, "sectors": "可多选", "townships": "可多选；选“全部乡镇”即全县各乡镇",
-         "from_date": "", "to_date": "不早于开始日期", "summary_due": "各乡镇报送整治总结的截止日期，不早于结束日期"}
+HINTS = {"campaign": {"name": NAME_HINT, "sectors": "可多选", "townships": "可多选；选“全部乡镇”即全县各乡镇",
+                      "to_date": "不早于开始日期", "summary_due": "各乡镇报送整治总结的截止日期，不早于结束日期"},
+         "event": {"name": NAME_HINT, "townships": "可多选；选“全部乡镇”即全县各乡镇",
+                   "from_date": "须晚于今天（重大活动须在开始前录入）", "to_date": "不早于开始日期"}}
 CAMPAIGN_REFUSALS = {
     "name": f"请填写专项整治名称（{NAME_HINT}）。",
     "sectors": "请至少选择一个行业领域。",
@@ -105,16 +107,16 @@ def township_choices(townships: list[tuple[str, str]]) -> dict[str, str]:
     return {(name if names.count(name) == 1 else f"{name}（{code}）"): code for code, name in townships}
 
 
-def office_schema(schema: dict, townships: list[tuple[str, str]]) -> dict:
+def office_schema(schema: dict, townships: list[tuple[str, str]], *, what: Literal["campaign", "event"]) -> dict:
     """A campaign's or event's parameter schema as Prefect's form should show it to the county office: Chinese names
     and hints, the sectors and the directory's townships as Chinese choices (Prefect enforces them before a run
-    exists; the flow reads the choices back to codes)."""
+    exists; the flow reads the choices back to codes). No township in the directory yet: 全部乡镇 alone."""
     props = schema.get("properties", {})
     for field, prop in props.items():
         if field in TITLES:
             prop["title"] = TITLES[field]
-            if HINTS[field]:
-                prop["description"] = HINTS[field]
+            if field in HINTS[what]:
+                prop["description"] = HINTS[what][field]
     if "name" in props:
         props["name"]["pattern"] = "^[^\\r\\n]+$"  # one line (a mail subject); Prefect's form checks it as typed
     if "sectors" in props:
@@ -127,7 +129,7 @@ def office_schema(schema: dict, townships: list[tuple[str, str]]) -> dict:
     if "townships" in props:
         # One list of choices, 全部乡镇 first (the default): simpler in a form than a list or the word "all".
         props["townships"] = {
-            "title": TITLES["townships"], "description": HINTS["townships"], "type": "array", "minItems": 1,
+            "title": TITLES["townships"], "description": HINTS[what]["townships"], "type": "array", "minItems": 1,
             "uniqueItems": True, "default": [ALL_TOWNSHIPS], "position": props["townships"].get("position"),
             "items": {"type": "string", "enum": [ALL_TOWNSHIPS, *township_choices(townships)]}}
     return schema

@@ -20,8 +20,9 @@ from anquan.flows.cycle import major_event, special_campaign
 TOWNSHIPS = [("QL01", "石门镇"), ("QL02", "龙潭乡"), ("QL03", "白沙镇"), ("QL09", "白沙镇")]
 
 
-def _schema(flow) -> dict:
-    return office_schema(parameter_schema(flow.fn).model_dump(), TOWNSHIPS)
+def _schema(flow, townships=TOWNSHIPS) -> dict:
+    return office_schema(parameter_schema(flow.fn).model_dump(), townships,
+                         what="event" if flow is major_event else "campaign")
 
 
 def test_the_form_reads_chinese():
@@ -37,7 +38,11 @@ def test_the_form_reads_chinese():
     assert props["townships"]["default"] == [ALL_TOWNSHIPS]
     assert "definitions" not in schema and "Sector" not in str(schema)  # no English choice left
     assert [p["position"] for p in props.values()] == sorted(p["position"] for p in props.values())
-    assert set(_schema(major_event)["properties"]) == {"name", "from_date", "to_date", "townships"}
+    event = _schema(major_event)["properties"]
+    assert set(event) == {"name", "from_date", "to_date", "townships"}
+    assert event["from_date"]["description"] == "须晚于今天（重大活动须在开始前录入）" and "description" not in props["from_date"]
+    # Deployed before a directory is imported: Chinese all the same, 全部乡镇 the one choice.
+    assert _schema(special_campaign, [])["properties"]["townships"]["items"]["enum"] == [ALL_TOWNSHIPS]
 
 
 def test_the_schema_finds_every_bad_value_at_once():
