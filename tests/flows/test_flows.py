@@ -134,6 +134,12 @@ def test_deployments_are_on_county_time_crons(app):
     assert deps["quarterly_round"].schedules[0].schedule.cron == "0 8 1 1,4,7,10 *"
     assert deps["monthly_report"].schedules[0].schedule.cron == "0 7 1 * *"
     assert not deps["special_campaign"].schedules and not deps["major_event"].schedules
+    # The two started by hand: Prefect's form in the office's words (office_schema), with no directory yet too.
+    for name in ("special_campaign", "major_event"):
+        props = deps[name]._parameter_openapi_schema.model_dump()["properties"]
+        assert props["name"]["title"] == "名称" and props["townships"]["items"]["enum"] == ["全部乡镇"]
+    assert deps["major_event"]._parameter_openapi_schema.model_dump()["properties"]["from_date"]["description"] == (
+        "须晚于今天（重大活动须在开始前录入）")
     assert deps["annual_assessment"].schedules[0].schedule.cron == "0 9 15 1 *"
     tick_schedule = deps["daily_tick"].schedules[0].schedule
     assert tick_schedule.cron == "0 8 * * *" and tick_schedule.timezone == "Asia/Shanghai"
