@@ -25,7 +25,11 @@ def alert_it(flow, flow_run, state) -> None:
     text = (f"Installation: {settings.installation_name}\nFlow: {flow.name}\nRun: {flow_run.name} ({flow_run.id})\n"
             f"State: {state.name}\nScheduled for: {local}\nReason: {state.message or '-'}\n"
             + (f"Run page: {ui}/runs/flow-run/{flow_run.id}\n" if ui else ""))
-    for problem in send_alert(settings, subject, text):
+    reached, problems = send_alert(settings, subject, text)
+    for problem in problems:
         log.error(problem)
-    if settings.it_email or settings.alert_webhook:
-        log.warning("flow run %s %s: IT alerted", flow_run.name, state.type.value)
+    if reached:
+        log.warning("flow run %s %s: IT alerted (%s)", flow_run.name, state.type.value, ", ".join(reached))
+    elif settings.it_email or settings.alert_webhook:
+        # The likeliest case: the run failed on the mail server, and the alert mail with it (set a webhook too).
+        log.error("flow run %s %s: IT NOT alerted, no alert channel worked", flow_run.name, state.type.value)

@@ -38,12 +38,14 @@ def _post(url: str, payload: dict, timeout: float) -> None:
         resp.read()
 
 
-def send_alert(settings: Settings, subject: str, text: str) -> list[str]:
-    """Mail ANQUAN_IT_EMAIL (with SMTP) and post to ANQUAN_ALERT_WEBHOOK; return what failed, as sentences."""
-    problems = []
+def send_alert(settings: Settings, subject: str, text: str) -> tuple[list[str], list[str]]:
+    """Mail ANQUAN_IT_EMAIL (with SMTP) and post to ANQUAN_ALERT_WEBHOOK; return (what reached IT, what failed),
+    each as short sentences."""
+    reached, problems = [], []
     if settings.it_email and settings.smtp_host:
         try:
             _mail(settings, subject, text)
+            reached.append(f"mail to {settings.it_email}")
         except (OSError, smtplib.SMTPException) as exc:
             problems.append(f"alert mail to {settings.it_email} failed: {exc}")
     elif settings.it_email:
@@ -52,6 +54,7 @@ def send_alert(settings: Settings, subject: str, text: str) -> list[str]:
         try:
             _post(settings.alert_webhook, {"installation": settings.installation_name, "subject": subject,
                                            "text": text}, settings.smtp_timeout)
+            reached.append("webhook")
         except OSError as exc:
             problems.append(f"alert webhook {settings.alert_webhook} failed: {exc}")
-    return problems
+    return reached, problems
