@@ -32,6 +32,20 @@ def default_prefect_file() -> Path:
     return here if here.is_file() else Path(anquan.__file__).resolve().parent.parent / "prefect.yaml"
 
 
+def prefect_api_url() -> str:
+    """The Prefect server deployments go to, as Prefect reads it: the environment, then the .env of the folder it
+    runs in. So the worker's unit and a by-hand `sudo -u anquan .venv/bin/anquan deploy` in the installation's
+    folder see the same server. ConfigError when neither names one."""
+    from prefect.settings import Settings, get_current_settings
+
+    # The settings in force (a test harness's too), else read afresh: the .env of the folder this runs in now.
+    url = get_current_settings().api.url or Settings().api.url
+    if not url:
+        raise ConfigError("PREFECT_API_URL is not set (in the environment or the .env): name the shared Prefect "
+                          "server's API (e.g. http://127.0.0.1:4200/api)")
+    return url
+
+
 def deploy_environment(settings: Settings, workdir: Path) -> dict[str, str]:
     """The variables prefect.yaml's placeholders name, from the installation's checked settings."""
     if not settings.installation:
@@ -49,9 +63,7 @@ def deploy(settings: Settings, *, prefect_file: Path | None = None, workdir: Pat
     prefect_file = prefect_file or default_prefect_file()
     if not prefect_file.is_file():
         raise AnquanError(f"no prefect.yaml at {prefect_file}: name the file to deploy from", field="prefect_file")
-    if not os.environ.get("PREFECT_API_URL"):
-        raise ConfigError("PREFECT_API_URL is not set: name the shared Prefect server's API "
-                          "(e.g. http://127.0.0.1:4200/api)")
+    prefect_api_url()
     values = deploy_environment(settings, workdir or Path.cwd())
     text = prefect_file.read_text(encoding="utf-8")
     used = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))

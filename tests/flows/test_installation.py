@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from anquan.errors import AnquanError, ConfigError, SettingsError
-from anquan.flows.deploy import CRONS, deploy, deploy_environment
+from anquan.flows.deploy import CRONS, deploy, deploy_environment, prefect_api_url
 from anquan.flows.installation import artifact_key, check_deployment, tags
 from anquan.flows.serve import BY_HAND, ONE_AT_A_TIME, SCHEDULED, embedded_server
 from anquan.models.settings import load_settings
@@ -57,8 +57,13 @@ def test_deploy_needs_the_name_and_the_server(monkeypatch, tmp_path):
     with pytest.raises(ConfigError, match=r"set ANQUAN_INSTALLATION"):
         deploy_environment(load_settings(), tmp_path)
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.chdir(tmp_path)  # a folder without a .env
     with pytest.raises(ConfigError, match=r"PREFECT_API_URL is not set"):
         deploy(load_settings(installation="qinglan"))
+    # In the installation's folder, whose .env names the server (as `sudo -u anquan anquan deploy` runs by hand):
+    # found the way Prefect's own commands find it.
+    (tmp_path / ".env").write_text("PREFECT_API_URL=http://127.0.0.1:4201/api\n", encoding="utf-8")
+    assert prefect_api_url() == "http://127.0.0.1:4201/api"
 
 
 def test_prefect_yaml_deploys_what_serve_serves():
