@@ -46,12 +46,14 @@ class _Stopping:
 
     server: subprocess.Popen | None = None
     server_died = False
+    asked = False
 
     @classmethod
     def arm(cls) -> None:
         """From now on the process has STOP_SECONDS to end; a second Ctrl-C ends it at once, and a further SIGTERM
         (the service manager's stop arriving while the watcher stops us) changes nothing: raised again, it would cut
         the clean-up short in the middle of whatever it was doing."""
+        cls.asked = True
         timer = threading.Timer(STOP_SECONDS, cls.force)
         timer.daemon = True
         timer.start()
@@ -215,12 +217,20 @@ def serve_forever(settings: Settings, townships: list[tuple[str, str]] = ()) -> 
     signal.signal(signal.SIGINT, _Stopping.ask)
     with embedded_server(settings) as api_url:
         os.environ["PREFECT_API_URL"] = api_url
-        print(f"Prefect UI: {api_url.removesuffix('/api')}  (installation {settings.installation_name}: deployments "
-              f"daily_tick/{settings.installation_name}, deliver_mail/{settings.installation_name}, ...)", flush=True)
         try:
-            asyncio.run(_runner(settings, list(townships)).start())
+            runner = _runner(settings, list(townships))  # Prefect's runner imported and built before "serving"
+            print(f"Prefect UI: {api_url.removesuffix('/api')}  (installation {settings.installation_name}: "
+                  f"deployments daily_tick/{settings.installation_name}, deliver_mail/{settings.installation_name}, "
+                  "...)", flush=True)
+            asyncio.run(runner.start())
         except (KeyboardInterrupt, SystemExit):  # Ctrl-C; the runner's SIGTERM handler exits on a second one
             print("Stopped.", flush=True)
+        except Exception as exc:
+            # A stop lands wherever the main thread is: inside a library it may come out as that library's error
+            # (pydantic wraps a KeyboardInterrupt raised during a model_dump). Asked to stop, we stop, cleanly.
+            if not _Stopping.asked:
+                raise
+            print(f"Stopped (interrupted in {type(exc).__name__}).", flush=True)
         finally:  # stopping: a late SIGTERM (the watcher's) must not cut the clean-up short; STOP_SECONDS holds
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if _Stopping.server_died:
