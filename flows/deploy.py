@@ -36,10 +36,10 @@ def prefect_api_url() -> str:
     """The Prefect server deployments go to, as Prefect reads it: the environment, then the .env of the folder it
     runs in. So the worker's unit and a by-hand `sudo -u anquan .venv/bin/anquan deploy` in the installation's
     folder see the same server. ConfigError when neither names one."""
-    from prefect.settings import Settings, get_current_settings
+    from prefect.settings import Settings
 
-    # The settings in force (a test harness's too), else read afresh: the .env of the folder this runs in now.
-    url = get_current_settings().api.url or Settings().api.url
+    # Read afresh, as the `prefect deploy` this starts will read it: not a Prefect context this process may be in.
+    url = Settings().api.url
     if not url:
         raise ConfigError("PREFECT_API_URL is not set (in the environment or the .env): name the shared Prefect "
                           "server's API (e.g. http://127.0.0.1:4200/api)")
@@ -63,7 +63,7 @@ def deploy(settings: Settings, *, prefect_file: Path | None = None, workdir: Pat
     prefect_file = prefect_file or default_prefect_file()
     if not prefect_file.is_file():
         raise AnquanError(f"no prefect.yaml at {prefect_file}: name the file to deploy from", field="prefect_file")
-    prefect_api_url()
+    api_url = prefect_api_url()
     values = deploy_environment(settings, workdir or Path.cwd())
     text = prefect_file.read_text(encoding="utf-8")
     used = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
@@ -71,15 +71,18 @@ def deploy(settings: Settings, *, prefect_file: Path | None = None, workdir: Pat
     if unknown:
         raise AnquanError(f"{prefect_file} uses variables anquan deploy does not set: {', '.join(unknown)}",
                           field="prefect_file")
-    env = {**os.environ, **values}
+    env = {**os.environ, **values, "PREFECT_API_URL": api_url}
     done = subprocess.run([sys.executable, "-m", "prefect", *PREFECT_DEPLOY, str(prefect_file)], env=env,
                           capture_output=True, text=True)
     if done.returncode != 0:
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
         raise AnquanError(f"prefect deploy failed:\n{tail}")
     flows = re.findall(r"entrypoint:\s*anquan\.flows\.cycle:(\w+)", text)
-    _in_office_words([f"{flow}/{settings.installation}" for flow in ("special_campaign", "major_event") if flow in flows],
-                     list(townships))
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: api_url}):  # the server just deployed to
+        _in_office_words([f"{flow}/{settings.installation}" for flow in ("special_campaign", "major_event")
+                          if flow in flows], list(townships))
     return [f"{flow}/{settings.installation}" for flow in flows]
 
 
