@@ -58,8 +58,11 @@ SECTOR_BY_LABEL = {label: code for code, label in SECTOR_LABELS.items()}
 
 def sector_list(v):
     """'a,b' or a list, of codes or of the Chinese names Prefect's form offers -> a list of codes."""
-    v = [s.strip() for s in v.split(",") if s.strip()] if isinstance(v, str) else v
-    return [SECTOR_BY_LABEL.get(s, s) if isinstance(s, str) else s for s in v] if isinstance(v, list) else v
+    if isinstance(v, str):
+        v = [s.strip() for s in v.split(",") if s.strip()]
+    if not isinstance(v, list):
+        return v  # pydantic refuses it, naming the field
+    return [SECTOR_BY_LABEL.get(s, s) if isinstance(s, str) else s for s in v]
 
 
 # The parameters' types, one definition for the models below and the Prefect flows' signatures (whose JSON schema
@@ -76,9 +79,10 @@ Townships = Annotated[list[str] | Literal["all"], BeforeValidator(township_codes
 NAME_HINT = "2至200个字，不换行"
 TITLES = {"name": "名称", "sectors": "行业领域", "townships": "乡镇", "from_date": "开始日期", "to_date": "结束日期",
           "summary_due": "总结报送截止日期"}
-HINTS = {"campaign": {"name": NAME_HINT, "sectors": "可多选", "townships": "可多选；选“全部乡镇”即全县各乡镇",
+_SCOPE_HINT = "可多选；选“全部乡镇”即全县各乡镇"
+HINTS = {"campaign": {"name": NAME_HINT, "sectors": "可多选", "townships": _SCOPE_HINT,
                       "to_date": "不早于开始日期", "summary_due": "各乡镇报送整治总结的截止日期，不早于结束日期"},
-         "event": {"name": NAME_HINT, "townships": "可多选；选“全部乡镇”即全县各乡镇",
+         "event": {"name": NAME_HINT, "townships": _SCOPE_HINT,
                    "from_date": "须晚于今天（重大活动须在开始前录入）", "to_date": "不早于开始日期"}}
 CAMPAIGN_REFUSALS = {
     "name": f"请填写专项整治名称（{NAME_HINT}）。",
@@ -101,8 +105,9 @@ def refusal_in_words(exc: AnquanError, refusals: dict[str, str]) -> str | None:
     return "".join(said) or None
 
 
-def township_choices(townships: list[tuple[str, str]]) -> dict[str, str]:
-    """{choice: code} for the directory's (code, name) townships: the name, or name（code） where two share it."""
+def choice_codes(townships: list[tuple[str, str]]) -> dict[str, str]:
+    """{choice: code} for the directory's (code, name) townships (usecases.township_choices): the name, or
+    name（code） where two share it."""
     names = [name for _, name in townships]
     return {(name if names.count(name) == 1 else f"{name}（{code}）"): code for code, name in townships}
 
@@ -131,7 +136,7 @@ def office_schema(schema: dict, townships: list[tuple[str, str]], *, what: Liter
         props["townships"] = {
             "title": TITLES["townships"], "description": HINTS[what]["townships"], "type": "array", "minItems": 1,
             "uniqueItems": True, "default": [ALL_TOWNSHIPS], "position": props["townships"].get("position"),
-            "items": {"type": "string", "enum": [ALL_TOWNSHIPS, *township_choices(townships)]}}
+            "items": {"type": "string", "enum": [ALL_TOWNSHIPS, *choice_codes(townships)]}}
     return schema
 
 
@@ -155,7 +160,7 @@ def townships_in_scope(session: Session, townships: list[str] | str, *, refused:
     if townships == "all":
         return list(every)
     by_code = {t.code: t for t in every}
-    known = {**{choice: by_code[code] for choice, code in township_choices([(t.code, t.name) for t in every]).items()},
+    known = {**{choice: by_code[code] for choice, code in choice_codes([(t.code, t.name) for t in every]).items()},
              **by_code}
     unknown = sorted({t for t in townships if t not in known})
     if unknown:

@@ -13,7 +13,7 @@ from prefect.utilities.schema_tools import validate as schema_errors
 from anquan.campaigns.campaign import validate_params
 from anquan.campaigns.events import validate_event
 from anquan.campaigns.params import (ALL_TOWNSHIPS, CAMPAIGN_REFUSALS, EVENT_REFUSALS, office_schema, refusal_in_words,
-                                     township_choices)
+                                     choice_codes)
 from anquan.errors import Refused
 from anquan.flows.cycle import major_event, special_campaign
 
@@ -60,7 +60,7 @@ def test_what_the_form_offers_the_use_case_reads_back():
                                "from_date": "2026-06-01", "to_date": "2026-06-30", "summary_due": "2026-07-10"})
     assert [s.value for s in checked.sectors] == ["hazardous_chemicals", "fireworks"] and checked.townships == "all"
     # A name and its code-qualified twin are choices too (townships_in_scope resolves them against the directory).
-    assert township_choices(TOWNSHIPS) == {"石门镇": "QL01", "龙潭乡": "QL02", "白沙镇（QL03）": "QL03",
+    assert choice_codes(TOWNSHIPS) == {"石门镇": "QL01", "龙潭乡": "QL02", "白沙镇（QL03）": "QL03",
                                            "白沙镇（QL09）": "QL09"}
 
 
